@@ -1,0 +1,200 @@
+//! The fact catalogue: every fact name a rule may read, its type, unit, meaning and probe.
+
+use serde::Serialize;
+
+/// The probe family that produces a fact. Each family runs once per run, in its own thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Host,
+    Product,
+    Config,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Host => "host",
+            Family::Product => "product",
+            Family::Config => "config",
+        }
+    }
+}
+
+/// The type of a fact's value, which decides how condition literals are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactType {
+    Bool,
+    Int,
+    Bytes,
+    Duration,
+    Version,
+    Str,
+    List,
+    /// A secret: comparable only with well-known defaults, never shown.
+    Secret,
+    /// A value read from a configuration file, typed by the file (string, integer, bool, list).
+    Any,
+}
+
+impl FactType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FactType::Bool => "bool",
+            FactType::Int => "integer",
+            FactType::Bytes => "byte size",
+            FactType::Duration => "duration",
+            FactType::Version => "version",
+            FactType::Str => "string",
+            FactType::List => "list",
+            FactType::Secret => "secret",
+            FactType::Any => "config value",
+        }
+    }
+}
+
+/// One entry of the catalogue. A name ending in `.*` stands for a family of facts addressed by
+/// path, e.g. `deployment.server.hostname` for the key `hostname` of `[server]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactSpec {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: FactType,
+    pub unit: Option<&'static str>,
+    pub description: &'static str,
+    pub secret: bool,
+    #[serde(rename = "probe")]
+    pub family: Family,
+}
+
+const fn spec(
+    name: &'static str,
+    ty: FactType,
+    unit: Option<&'static str>,
+    family: Family,
+    description: &'static str,
+) -> FactSpec {
+    FactSpec {
+        name,
+        ty,
+        unit,
+        description,
+        secret: matches!(ty, FactType::Secret),
+        family,
+    }
+}
+
+use FactType as T;
+use Family as F;
+
+/// The catalogue. Adding a fact means adding a line here and teaching its family's probe.
+pub const CATALOGUE: &[FactSpec] = &[
+    spec(
+        "host.cpu.cores",
+        T::Int,
+        None,
+        F::Host,
+        "Logical CPUs available to this host",
+    ),
+    spec(
+        "host.memory.total",
+        T::Bytes,
+        Some("bytes"),
+        F::Host,
+        "Physical memory (MemTotal)",
+    ),
+    spec(
+        "host.disk.free",
+        T::Bytes,
+        Some("bytes"),
+        F::Host,
+        "Space available to unprivileged users on the filesystem holding PRODUCT_HOME (or / without one)",
+    ),
+    spec(
+        "host.hostname",
+        T::Str,
+        None,
+        F::Host,
+        "This machine's hostname",
+    ),
+    spec(
+        "host.os.name",
+        T::Str,
+        None,
+        F::Host,
+        "Operating system family (linux, macos, windows)",
+    ),
+    spec(
+        "product.name",
+        T::Str,
+        None,
+        F::Product,
+        "Product name from bin/version.txt, e.g. `WSO2 API Manager`",
+    ),
+    spec(
+        "product.version",
+        T::Version,
+        None,
+        F::Product,
+        "Product version from bin/version.txt or updates/product.txt, e.g. `4.2.0`",
+    ),
+    spec(
+        "product.distribution",
+        T::Str,
+        None,
+        F::Product,
+        "Distribution from updates/product.txt: all-in-one, acp, universal-gw or tm",
+    ),
+    spec(
+        "product.profile",
+        T::Str,
+        None,
+        F::Product,
+        "Profile this node runs: all-in-one, control-plane, gateway-worker, traffic-manager or key-manager (--profile, else detected)",
+    ),
+    spec(
+        "config.parse-error",
+        T::Str,
+        None,
+        F::Config,
+        "Why repository/conf/deployment.toml cannot be used (missing, unreadable, invalid TOML); not set when it parses",
+    ),
+    spec(
+        "deployment.*",
+        T::Any,
+        None,
+        F::Config,
+        "A key of repository/conf/deployment.toml by path: `deployment.server.hostname`, `deployment.database.apim_db.type`, `deployment.synapse_properties.'a.b'`; array elements by index; secrets (passwords, keys) are redacted",
+    ),
+];
+
+/// The catalogue entry for a fact name, including family members such as `deployment.server.hostname`.
+pub fn lookup(name: &str) -> Option<&'static FactSpec> {
+    CATALOGUE.iter().find(|s| s.name == name).or_else(|| {
+        CATALOGUE.iter().find(|s| {
+            s.name
+                .strip_suffix('*')
+                .is_some_and(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
+        })
+    })
+}
+
+/// The type of a fact as the rule compiler sees it: family members that hold secrets are `Secret`.
+pub fn fact_type(name: &str) -> Option<FactType> {
+    let spec = lookup(name)?;
+    if spec.family == Family::Config && crate::facts::config::is_secret_path(name) {
+        return Some(FactType::Secret);
+    }
+    Some(spec.ty)
+}
+
+/// Catalogue names close to `name`, for "did you mean" hints.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    CATALOGUE
+        .iter()
+        .map(|s| (strsim::jaro_winkler(name, s.name), s.name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}

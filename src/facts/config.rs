@@ -1,0 +1,364 @@
+//! Config probe: repository/conf/deployment.toml as a flat map of key paths to values with
+//! their file, line and column; secrets redacted as the file is read.
+
+use super::{Context, Fact, Location, line_col, read_capped};
+use crate::value::{Secret, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::de::{DeTable, DeValue};
+
+/// The path of deployment.toml inside PRODUCT_HOME.
+pub const DEPLOYMENT_TOML: &str = "repository/conf/deployment.toml";
+/// No real deployment.toml comes close to this; a larger file is refused, not read.
+const MAX_CONFIG_BYTES: u64 = 8 << 20;
+
+/// deployment.toml, loaded once per run.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    /// Why the file cannot be used, with where the problem is.
+    pub error: Option<(String, Option<Location>)>,
+    /// Every key path (`server.hostname`, `apim.gateway.environment.0.name`) and its value.
+    pub keys: BTreeMap<String, (Value, Location)>,
+}
+
+impl Deployment {
+    pub fn load(home: Option<&Path>) -> Deployment {
+        let Some(home) = home else {
+            return Deployment::failed("no PRODUCT_HOME given", None);
+        };
+        let text = match read_capped(&home.join(DEPLOYMENT_TOML), MAX_CONFIG_BYTES) {
+            Ok(t) => t,
+            Err(e) => {
+                return Deployment::failed(
+                    &e.replace(&home.display().to_string(), "PRODUCT_HOME"),
+                    None,
+                );
+            }
+        };
+        Deployment::parse(&text)
+    }
+
+    fn failed(reason: &str, location: Option<Location>) -> Deployment {
+        Deployment {
+            error: Some((reason.to_string(), location)),
+            keys: BTreeMap::new(),
+        }
+    }
+
+    /// Parses deployment.toml text; a syntax error is kept with its line and column.
+    pub fn parse(text: &str) -> Deployment {
+        match DeTable::parse(text) {
+            Ok(root) => {
+                let mut keys = BTreeMap::new();
+                flatten_table(text, root.get_ref(), "", &mut keys);
+                Deployment { error: None, keys }
+            }
+            Err(e) => {
+                let offset = e.span().map_or(0, |s| s.start);
+                let (line, column) = line_col(text, offset);
+                let first = e
+                    .message()
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid TOML")
+                    .trim()
+                    .to_string();
+                let loc = Location {
+                    file: DEPLOYMENT_TOML.into(),
+                    line,
+                    column,
+                };
+                Deployment::failed(&format!("invalid TOML: {first}"), Some(loc))
+            }
+        }
+    }
+
+    /// The value at a key path (`server.hostname`), if the file sets it.
+    pub fn lookup(&self, path: &str) -> Option<&(Value, Location)> {
+        self.keys.get(path)
+    }
+}
+
+pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let d = ctx.deployment();
+    names.iter().map(|n| (n.clone(), fact(d, n))).collect()
+}
+
+fn fact(d: &Deployment, name: &str) -> Fact {
+    if name == "config.parse-error" {
+        return match &d.error {
+            Some((msg, loc)) => Fact::value(Value::Str(msg.clone())).at(loc.clone()),
+            None => Fact::value(Value::Null),
+        };
+    }
+    let Some(path) = name.strip_prefix("deployment.") else {
+        return Fact::unavailable(format!("the config probe does not know `{name}`"));
+    };
+    if let Some((msg, loc)) = &d.error {
+        let at = loc
+            .as_ref()
+            .map(|l| format!(" (line {})", l.line))
+            .unwrap_or_default();
+        return Fact::unavailable(format!("deployment.toml cannot be used: {msg}{at}"));
+    }
+    let Some(canonical) = canonical_path(path) else {
+        return Fact::unavailable(format!("`{path}` is not a valid key path"));
+    };
+    match d.lookup(&canonical) {
+        Some((v, loc)) => Fact::value(v.clone()).at(Some(loc.clone())),
+        None => Fact::value(Value::Null),
+    }
+}
+
+fn flatten_table(
+    text: &str,
+    table: &DeTable<'_>,
+    prefix: &str,
+    out: &mut BTreeMap<String, (Value, Location)>,
+) {
+    for (key, value) in table.iter() {
+        let path = join(prefix, key.get_ref());
+        flatten_value(text, value.get_ref(), value.span(), &path, out);
+    }
+}
+
+fn flatten_value(
+    text: &str,
+    value: &DeValue<'_>,
+    span: std::ops::Range<usize>,
+    path: &str,
+    out: &mut BTreeMap<String, (Value, Location)>,
+) {
+    let (line, column) = line_col(text, span.start);
+    let loc = Location {
+        file: DEPLOYMENT_TOML.into(),
+        line,
+        column,
+    };
+    let v = match value {
+        DeValue::Table(t) => {
+            flatten_table(text, t, path, out);
+            Value::List(
+                t.keys()
+                    .map(|k| Value::Str(k.get_ref().to_string()))
+                    .collect(),
+            )
+        }
+        DeValue::Array(items)
+            if items
+                .iter()
+                .any(|i| matches!(i.get_ref(), DeValue::Table(_))) =>
+        {
+            for (i, item) in items.iter().enumerate() {
+                flatten_value(
+                    text,
+                    item.get_ref(),
+                    item.span(),
+                    &format!("{path}.{i}"),
+                    out,
+                );
+            }
+            Value::List((0..items.len()).map(|i| Value::Int(i as i64)).collect())
+        }
+        other => scalar(other, is_secret_path(path)),
+    };
+    out.insert(path.to_string(), (v, loc));
+}
+
+fn scalar(value: &DeValue<'_>, secret: bool) -> Value {
+    match value {
+        DeValue::String(s) if secret => Value::Secret(Secret::redact(s)),
+        DeValue::String(s) => Value::Str(redact_inline(s)),
+        DeValue::Integer(i) => i
+            .as_str()
+            .replace('_', "")
+            .parse::<i64>()
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::Str(i.as_str().to_string())),
+        DeValue::Float(f) => f.as_str().parse().map(Value::Float).unwrap_or(Value::Null),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::Str(d.to_string()),
+        DeValue::Array(items) => {
+            Value::List(items.iter().map(|i| scalar(i.get_ref(), secret)).collect())
+        }
+        DeValue::Table(_) => Value::Null,
+    }
+}
+
+/// Key names whose values are secrets. Everything under `[secrets]` is one too.
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "key_password",
+    "connection_password",
+    "app_password",
+    "auth_token",
+    "client_secret",
+    "secret",
+    "hash",
+    "keystorepassword",
+    "truststorepassword",
+];
+
+/// Whether a key path names a secret (`super_admin.password`, `secrets.*`, `encryption.key`).
+pub fn is_secret_path(path: &str) -> bool {
+    let path = path.strip_prefix("deployment.").unwrap_or(path);
+    let segments = split_path(path).unwrap_or_default();
+    let Some(last) = segments.last() else {
+        return false;
+    };
+    let last = last.to_ascii_lowercase();
+    segments
+        .first()
+        .is_some_and(|s| s == "secrets" && segments.len() > 1)
+        || (segments.first().is_some_and(|s| s == "encryption") && last == "key")
+        || SECRET_KEYS.contains(&last.as_str())
+        || last.ends_with("password")
+        || last.ends_with("_secret")
+}
+
+/// Hides credentials written inside other values: JDBC/LDAP URL user info and `password=` parameters.
+pub fn redact_inline(s: &str) -> String {
+    use std::sync::OnceLock;
+    static PARAM: OnceLock<regex::Regex> = OnceLock::new();
+    static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
+    let param = PARAM.get_or_init(|| {
+        regex::Regex::new(r"(?i)((?:password|passwd|pwd|secret)=)[^&;:)\s]*").expect("static regex")
+    });
+    let userinfo = USERINFO.get_or_init(|| {
+        regex::Regex::new(r"(://|thin:)([^/@:\s]+)[:/]([^/@\s]+)@").expect("static regex")
+    });
+    let s = param.replace_all(s, "${1}<redacted>");
+    userinfo
+        .replace_all(&s, "${1}${2}:<redacted>@")
+        .into_owned()
+}
+
+fn needs_quotes(segment: &str) -> bool {
+    segment.is_empty()
+        || !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    let seg = if needs_quotes(key) {
+        format!("'{key}'")
+    } else {
+        key.to_string()
+    };
+    if prefix.is_empty() {
+        seg
+    } else {
+        format!("{prefix}.{seg}")
+    }
+}
+
+/// Splits `a.'b.c'.d` into `["a", "b.c", "d"]`.
+pub fn split_path(path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        let mut seg = String::new();
+        match chars.peek() {
+            Some(q @ ('\'' | '"')) => {
+                let q = *q;
+                chars.next();
+                loop {
+                    match chars.next()? {
+                        c if c == q => break,
+                        c => seg.push(c),
+                    }
+                }
+            }
+            _ => {
+                while let Some(&c) = chars.peek() {
+                    if c == '.' {
+                        break;
+                    }
+                    seg.push(c);
+                    chars.next();
+                }
+                if seg.is_empty() {
+                    return None;
+                }
+            }
+        }
+        out.push(seg);
+        match chars.next() {
+            None => return Some(out),
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+}
+
+/// The path as the flattened map spells it (quotes only where a segment needs them).
+pub fn canonical_path(path: &str) -> Option<String> {
+    let segs = split_path(path)?;
+    Some(segs.iter().fold(String::new(), |acc, s| join(&acc, s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[server]
+hostname = "localhost"
+offset = 1
+
+[super_admin]
+username = "admin"
+password = "admin"
+
+[database.apim_db]
+type = "mysql"
+url = "jdbc:mysql://db:3306/am?user=x&password=Sup3rUnique&useSSL=false"
+
+[[apim.gateway.environment]]
+name = "Default"
+
+[synapse_properties]
+'limit_java_class_access_in_scripts.enable' = true
+"#;
+
+    #[test]
+    fn keys_carry_line_and_column() {
+        let d = Deployment::parse(SAMPLE);
+        let (v, loc) = d.lookup("server.hostname").unwrap();
+        assert_eq!(v, &Value::Str("localhost".into()));
+        assert_eq!((loc.line, loc.column), (3, 12));
+        assert_eq!(d.lookup("server.offset").unwrap().0, Value::Int(1));
+        assert_eq!(
+            d.lookup("apim.gateway.environment.0.name").unwrap().0,
+            Value::Str("Default".into())
+        );
+        let quoted =
+            canonical_path("synapse_properties.'limit_java_class_access_in_scripts.enable'")
+                .unwrap();
+        assert_eq!(d.lookup(&quoted).unwrap().0, Value::Bool(true));
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_read() {
+        let d = Deployment::parse(SAMPLE);
+        let (v, _) = d.lookup("super_admin.password").unwrap();
+        assert!(matches!(v, Value::Secret(s) if s.known_default.as_deref() == Some("admin")));
+        let (url, _) = d.lookup("database.apim_db.url").unwrap();
+        let url = url.to_string();
+        assert!(!url.contains("Sup3rUnique"), "{url}");
+        assert!(url.contains("password=<redacted>"), "{url}");
+        assert_eq!(
+            redact_inline("ldap://cn=admin:hunter2@ldap:389"),
+            "ldap://cn=admin:<redacted>@ldap:389"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_keep_their_line() {
+        let d = Deployment::parse("[server]\nhostname = \"a\"\noffset = = 3\n");
+        let (msg, loc) = d.error.unwrap();
+        assert!(msg.starts_with("invalid TOML"), "{msg}");
+        assert_eq!(loc.unwrap().line, 3);
+    }
+}

@@ -1,0 +1,240 @@
+//! Facts: what the probes observed, the catalogue of fact names, and collection under deadlines.
+
+pub mod catalogue;
+pub mod config;
+pub mod host;
+pub mod product;
+
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+pub use catalogue::{FactSpec, FactType, Family, lookup};
+
+/// Where in a file a fact came from. `line` and `column` are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One observed fact: a value, or the reason it could not be observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    #[serde(flatten)]
+    pub observation: Observation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// How long the probe that produced it took.
+    #[serde(default)]
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observation {
+    Value(Value),
+    Unavailable { reason: String },
+}
+
+impl Fact {
+    pub fn value(value: Value) -> Fact {
+        Fact {
+            observation: Observation::Value(value),
+            location: None,
+            duration_ms: 0,
+        }
+    }
+
+    pub fn unavailable(reason: impl Into<String>) -> Fact {
+        Fact {
+            observation: Observation::Unavailable {
+                reason: reason.into(),
+            },
+            location: None,
+            duration_ms: 0,
+        }
+    }
+
+    pub fn at(mut self, location: Option<Location>) -> Fact {
+        self.location = location;
+        self
+    }
+
+    pub fn get(&self) -> Result<&Value, &str> {
+        match &self.observation {
+            Observation::Value(v) => Ok(v),
+            Observation::Unavailable { reason } => Err(reason),
+        }
+    }
+}
+
+/// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
+/// elsewhere (`preflight facts` / `check --facts`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facts {
+    pub schema_version: u32,
+    pub collected_at: String,
+    pub hostname: String,
+    pub product_home: Option<String>,
+    pub offline: bool,
+    pub facts: BTreeMap<String, Fact>,
+}
+
+impl Facts {
+    /// The fact of that name, or an `unavailable` one saying it was never collected.
+    pub fn get(&self, name: &str) -> Fact {
+        self.facts.get(name).cloned().unwrap_or_else(|| {
+            Fact::unavailable(format!(
+                "fact `{name}` was not collected in this facts file"
+            ))
+        })
+    }
+}
+
+/// What the probes may look at. Shared by all probe threads; expensive files are parsed once.
+#[derive(Debug)]
+pub struct Context {
+    pub product_home: Option<PathBuf>,
+    pub offline: bool,
+    pub profile: Option<String>,
+    /// Deadline for each probe family and for each process or socket a probe opens.
+    pub deadline: Duration,
+    deployment: OnceLock<config::Deployment>,
+}
+
+impl Context {
+    pub fn new(product_home: Option<PathBuf>, offline: bool, profile: Option<String>) -> Context {
+        Context {
+            product_home,
+            offline,
+            profile,
+            deadline: Duration::from_secs(5),
+            deployment: OnceLock::new(),
+        }
+    }
+
+    pub fn home(&self) -> Option<&Path> {
+        self.product_home.as_deref()
+    }
+
+    /// `repository/conf/deployment.toml`, read and parsed once per run.
+    pub fn deployment(&self) -> &config::Deployment {
+        self.deployment
+            .get_or_init(|| config::Deployment::load(self.product_home.as_deref()))
+    }
+}
+
+/// Probes the named facts: each family once, families in parallel, each under the deadline.
+/// A family that does not answer in time yields `unavailable` facts that say so.
+pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String, Fact> {
+    let mut by_family: BTreeMap<Family, Vec<String>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for name in wanted {
+        match lookup(name) {
+            Some(spec) => by_family.entry(spec.family).or_default().push(name.clone()),
+            None => {
+                out.insert(
+                    name.clone(),
+                    Fact::unavailable(format!("unknown fact `{name}`")),
+                );
+            }
+        }
+    }
+    let (tx, rx) = mpsc::channel();
+    for (family, names) in &by_family {
+        let (tx, ctx, family, names) = (tx.clone(), Arc::clone(&ctx), *family, names.clone());
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let facts = probe_family(family, &ctx, &names);
+            let ms = started.elapsed().as_millis() as u64;
+            let _ = tx.send((family, ms, facts));
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + ctx.deadline + Duration::from_millis(500);
+    let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
+    while !pending.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok((family, ms, facts)) = rx.recv_timeout(left) else {
+            break;
+        };
+        pending.remove(&family);
+        for (name, mut fact) in facts {
+            fact.duration_ms = ms;
+            out.insert(name, fact);
+        }
+    }
+    for family in pending {
+        for name in &by_family[&family] {
+            let reason = format!(
+                "timed out: the {} probe did not answer within {}s",
+                family.name(),
+                ctx.deadline.as_secs()
+            );
+            out.insert(name.clone(), Fact::unavailable(reason));
+        }
+    }
+    for name in wanted {
+        out.entry(name.clone())
+            .or_insert_with(|| Fact::unavailable("the probe did not report this fact"));
+    }
+    out
+}
+
+fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    match family {
+        Family::Host => host::probe(ctx, names),
+        Family::Product => product::probe(ctx, names),
+        Family::Config => config::probe(ctx, names),
+    }
+}
+
+/// Reads a file of at most `cap` bytes; larger files, unreadable files and non-UTF-8 content
+/// become an error message naming the file.
+pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!("{} is a directory, not a file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "{} is larger than {} and was not read",
+            path.display(),
+            crate::value::format_bytes(cap)
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// 1-based line and column of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[col_start..].chars().count() as u32 + 1;
+    (line, column)
+}

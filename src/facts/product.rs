@@ -1,0 +1,134 @@
+//! Product probe: which WSO2 product, version, distribution and profile PRODUCT_HOME holds.
+
+use super::{Context, Fact, Location, read_capped};
+use crate::value::{Value, Version};
+use std::path::Path;
+
+/// The profiles preflight knows, as `--profile` accepts them.
+pub const PROFILES: &[&str] = &[
+    "all-in-one",
+    "control-plane",
+    "gateway-worker",
+    "traffic-manager",
+    "key-manager",
+];
+
+/// What bin/version.txt and updates/product.txt say.
+#[derive(Debug, Default, Clone)]
+pub struct Detected {
+    pub name: Option<(String, Location)>,
+    pub version: Option<(Version, Location)>,
+    pub distribution: Option<(String, Location)>,
+}
+
+pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let Some(home) = ctx.home() else {
+        return unavailable_all(names, "no PRODUCT_HOME given");
+    };
+    if !home.is_dir() {
+        let reason = format!("PRODUCT_HOME {} is not a directory", home.display());
+        return unavailable_all(names, &reason);
+    }
+    let d = detect(home);
+    names
+        .iter()
+        .map(|n| (n.clone(), fact(ctx, &d, n)))
+        .collect()
+}
+
+fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
+    names
+        .iter()
+        .map(|n| (n.clone(), Fact::unavailable(reason)))
+        .collect()
+}
+
+fn fact(ctx: &Context, d: &Detected, name: &str) -> Fact {
+    let located = |v: &Option<(String, Location)>| match v {
+        Some((s, loc)) => Fact::value(Value::Str(s.clone())).at(Some(loc.clone())),
+        None => Fact::value(Value::Null),
+    };
+    match name {
+        "product.name" => located(&d.name),
+        "product.distribution" => located(&d.distribution),
+        "product.version" => match &d.version {
+            Some((v, loc)) => Fact::value(Value::Version(v.clone())).at(Some(loc.clone())),
+            None => Fact::value(Value::Null),
+        },
+        "product.profile" => Fact::value(Value::Str(profile(ctx, d))),
+        other => Fact::unavailable(format!("the product probe does not know `{other}`")),
+    }
+}
+
+/// Reads the version records of a product home.
+pub fn detect(home: &Path) -> Detected {
+    let mut d = Detected::default();
+    let version_txt = "bin/version.txt";
+    if let Ok(text) = read_capped(&home.join(version_txt), 4096) {
+        // "WSO2 API Manager v4.2.0"
+        let line = text.lines().next().unwrap_or("").trim();
+        if let Some((name, ver)) = line.rsplit_once(" v") {
+            let loc = Location {
+                file: version_txt.into(),
+                line: 1,
+                column: 1,
+            };
+            d.name = Some((name.trim().to_string(), loc.clone()));
+            d.version = Version::parse(ver).map(|v| (v, loc));
+        }
+    }
+    let product_txt = "updates/product.txt";
+    if let Ok(text) = read_capped(&home.join(product_txt), 4096) {
+        // "wso2am-4.2.0", "wso2am-acp-4.7.0", "wso2am-universal-gw-4.7.0", "wso2am-tm-4.7.0"
+        let line = text.lines().next().unwrap_or("").trim();
+        if let Some((wum, ver)) = line.rsplit_once('-') {
+            let loc = Location {
+                file: product_txt.into(),
+                line: 1,
+                column: 1,
+            };
+            let dist = match wum {
+                "wso2am-acp" => "acp",
+                "wso2am-universal-gw" => "universal-gw",
+                "wso2am-tm" => "tm",
+                _ => "all-in-one",
+            };
+            d.distribution = Some((dist.to_string(), loc.clone()));
+            if d.version.is_none() {
+                d.version = Version::parse(ver).map(|v| (v, loc.clone()));
+            }
+            if d.name.is_none() && wum.starts_with("wso2am") {
+                d.name = Some(("WSO2 API Manager".to_string(), loc));
+            }
+        }
+    }
+    d
+}
+
+/// The profile: `--profile`, else the distribution, else `[server] server_role`, else all-in-one.
+fn profile(ctx: &Context, d: &Detected) -> String {
+    if let Some(p) = &ctx.profile {
+        return p.clone();
+    }
+    match d.distribution.as_ref().map(|(s, _)| s.as_str()) {
+        Some("acp") => return "control-plane".into(),
+        Some("universal-gw") => return "gateway-worker".into(),
+        Some("tm") => return "traffic-manager".into(),
+        _ => {}
+    }
+    let role = ctx.deployment().lookup("server.server_role");
+    match role.and_then(|(v, _)| {
+        if let Value::Str(s) = v {
+            Some(s.clone())
+        } else {
+            None
+        }
+    }) {
+        Some(r) if PROFILES.contains(&r.as_str()) => r,
+        Some(r) if r.contains("gateway") => "gateway-worker".into(),
+        Some(r) if r.contains("traffic") => "traffic-manager".into(),
+        Some(r) if r.contains("key-manager") || r.contains("km") => "key-manager".into(),
+        Some(r) if r.contains("control-plane") => "control-plane".into(),
+        _ => "all-in-one".into(),
+    }
+}
