@@ -1,4 +1,10 @@
 //! preflight: a go-live checker for WSO2 Carbon products. Facts → evaluation → report.
 
+pub mod cli;
+pub mod eval;
+pub mod explain;
 pub mod facts;
+pub mod report;
+pub mod rules;
+pub mod run;
 pub mod value;

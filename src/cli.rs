@@ -1,0 +1,155 @@
+//! Command-line definitions (clap) and their translation into [`Settings`].
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  preflight check --product-home /opt/wso2am-4.2.0
+  preflight check --offline --format table --format json=report.json
+  preflight check --only host --skip host.swap --fail-on warn
+  preflight facts --product-home /opt/wso2am-4.2.0 --output node1-facts.json
+  preflight check --facts node1-facts.json --format json
+  preflight rules list
+  preflight rules explain config.hostname
+  preflight rules validate ./my-rules
+
+Exit codes: 0 no fail and no error; 1 at least one fail or error (or warn with --fail-on warn);
+2 preflight could not run (bad arguments, invalid rule file, unreadable input).";
+
+/// Go-live checks for WSO2 API Manager and other Carbon products: host, JDK, JVM, deployment.toml,
+/// keystores, databases, ports, operations.
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe this host and PRODUCT_HOME, evaluate the rules and print the checklist.
+    #[command(after_help = EXAMPLES)]
+    Check(CheckArgs),
+    /// Print the facts the rules need, as JSON, for `check --facts` elsewhere.
+    Facts(FactsArgs),
+    /// List, explain or validate rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// The product installation [default: $PRODUCT_HOME, then $CARBON_HOME]
+    #[arg(long, value_name = "DIR")]
+    pub product_home: Option<PathBuf>,
+    /// Add a rule pack folder (repeatable); later packs may override rules that say so
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not open network connections; network rules are skipped
+    #[arg(long)]
+    pub offline: bool,
+    /// The node's profile [default: detected]
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::facts::product::PROFILES))]
+    pub profile: Option<String>,
+    /// Deadline in seconds for each probe, process and connection
+    #[arg(long, value_name = "SECS", default_value_t = 3)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output format, optionally to a file (repeatable): table, json
+    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
+    pub formats: Vec<(Format, Option<PathBuf>)>,
+    /// Evaluate a facts file from `preflight facts` instead of probing
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Exit 1 on warnings too
+    #[arg(long, value_enum, default_value_t = FailOn::Fail, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Run only these rules: an id, an id prefix (`host`) or a category (repeatable)
+    #[arg(long, value_name = "SEL")]
+    pub only: Vec<String>,
+    /// Skip these rules: an id, an id prefix or a category (repeatable)
+    #[arg(long, value_name = "SEL")]
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FactsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the facts here instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules, grouped by category
+    List {
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        /// table or json
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show one rule: what it checks, why, the facts it reads and how to fix it
+    Explain {
+        id: String,
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Compile rule pack folders and report every problem as file:line:col
+    Validate {
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// List the facts rules can read: name, type, unit, probe
+    Facts,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Fail,
+}
+
+fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true)
+        .map_err(|_| format!("unknown format `{name}`; use table or json"))?;
+    Ok((format, file))
+}
+
+impl Common {
+    /// `--product-home`, else `$PRODUCT_HOME`, else `$CARBON_HOME`.
+    pub fn product_home(&self) -> Option<PathBuf> {
+        self.product_home.clone().or_else(|| {
+            ["PRODUCT_HOME", "CARBON_HOME"].iter().find_map(|v| {
+                std::env::var_os(v)
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+            })
+        })
+    }
+}

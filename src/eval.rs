@@ -1,0 +1,276 @@
+//! Evaluation: rules × facts → one result per rule. Pure: no I/O, no clock, no environment.
+
+use crate::facts::{Fact, Facts, Observation};
+use crate::report::{RuleResult, Status};
+use crate::rules::cond::{self, Cond};
+use crate::rules::{Rule, RuleSet, Scope};
+use crate::value::Value;
+
+/// Which rules the user asked for (`--only`, `--skip`: rule ids, id prefixes or categories).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    fn matches(sel: &str, rule: &Rule) -> bool {
+        rule.id == sel
+            || rule.category == sel
+            || rule
+                .id
+                .starts_with(&format!("{}.", sel.trim_end_matches('.')))
+    }
+
+    /// Why a rule is deselected, if it is.
+    fn excluded(&self, rule: &Rule) -> Option<String> {
+        if !self.only.is_empty() && !self.only.iter().any(|s| Self::matches(s, rule)) {
+            return Some(format!("not selected by --only {}", self.only.join(", ")));
+        }
+        self.skip
+            .iter()
+            .find(|s| Self::matches(s, rule))
+            .map(|s| format!("excluded by --skip {s}"))
+    }
+}
+
+/// The reason a network probe gives under `--offline`; such rules are `skip`, not `error`.
+pub const OFFLINE_REASON: &str = "skipped: --offline";
+
+pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
+    rules
+        .rules
+        .iter()
+        .map(|r| evaluate_rule(r, facts, selection))
+        .collect()
+}
+
+fn evaluate_rule(rule: &Rule, facts: &Facts, selection: &Selection) -> RuleResult {
+    let get = |name: &str| facts.get(name);
+    let read: Vec<Fact> = rule.facts().iter().map(|f| get(f)).collect();
+    let mut result = RuleResult {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        category: rule.category.clone(),
+        status: Status::Pass,
+        message: String::new(),
+        reason: None,
+        observed: None,
+        expected: None,
+        fix: rule.fix.clone(),
+        docs: rule.docs.clone(),
+        location: None,
+        waiver: None,
+        duration_ms: read.iter().map(|f| f.duration_ms).max().unwrap_or(0),
+    };
+    if let Some(reason) = selection
+        .excluded(rule)
+        .or_else(|| not_applicable(rule, facts))
+    {
+        return skip(result, reason);
+    }
+    if let Some(manual) = &rule.manual {
+        result.status = Status::Manual;
+        result.message = manual.clone();
+        return result;
+    }
+    match judge(rule, &get) {
+        Ok(verdict) => finish(result, rule, verdict, &get),
+        Err(reason) if reason.ends_with(OFFLINE_REASON) => skip(
+            result,
+            OFFLINE_REASON.replace("skipped: ", "not run under "),
+        ),
+        Err(reason) => {
+            result.status = Status::Error;
+            result.message = format!("could not be checked: {reason}");
+            result.reason = Some(reason);
+            result
+        }
+    }
+}
+
+fn skip(mut result: RuleResult, reason: String) -> RuleResult {
+    result.status = Status::Skip;
+    result.message = format!("skipped: {reason}");
+    result.reason = Some(reason);
+    result
+}
+
+/// Why the rule does not apply here (scope, offline, OS, version, profile), if it does not.
+fn not_applicable(rule: &Rule, facts: &Facts) -> Option<String> {
+    if rule.scope == Scope::Product && facts.product_home.is_none() {
+        return Some(
+            "no PRODUCT_HOME given (use --product-home, $PRODUCT_HOME or $CARBON_HOME)".into(),
+        );
+    }
+    if rule.scope == Scope::Network && facts.offline {
+        return Some("not run under --offline".into());
+    }
+    let w = &rule.when;
+    if !w.os.is_empty() {
+        let os = facts.get("host.os.name");
+        let os = os.get().map(|v| v.to_string()).unwrap_or_default();
+        if !w.os.contains(&os) {
+            return Some(format!(
+                "applies to {} only; this host runs {os}",
+                w.os.join(", ")
+            ));
+        }
+    }
+    if let Some(v) = &w.version
+        && let Some(why) = unmet(v, facts, "product.version", "APIM versions")
+    {
+        return Some(why);
+    }
+    if !w.profiles.is_empty() {
+        let p = facts.get("product.profile");
+        let p = p
+            .get()
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        if !w.profiles.contains(&p) {
+            return Some(format!(
+                "applies to the {} profile(s); this node is {p}",
+                w.profiles.join(", ")
+            ));
+        }
+    }
+    w.condition
+        .as_ref()
+        .and_then(|c| unmet(c, facts, "", "this condition"))
+}
+
+fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<String> {
+    match cond::eval(&c.expr, &|n| facts.get(n)) {
+        Ok(o) if o.holds => None,
+        Ok(_) if fact.is_empty() => Some(format!("does not apply: `{}` does not hold", c.text)),
+        Ok(_) => {
+            let seen = facts
+                .get(fact)
+                .get()
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            Some(format!("applies to {what} {}; this is {seen}", c.text))
+        }
+        Err(reason) => Some(format!("cannot tell whether it applies: {reason}")),
+    }
+}
+
+/// The verdict of a rule's conditions: status and the facts that decided it.
+struct Verdict {
+    status: Status,
+    by: Option<&'static str>,
+    witnesses: Vec<String>,
+}
+
+fn judge(rule: &Rule, get: &dyn Fn(&str) -> Fact) -> Result<Verdict, String> {
+    for (status, by, c) in [
+        (Status::Fail, "fail", &rule.fail),
+        (Status::Warn, "warn", &rule.warn),
+    ] {
+        if let Some(c) = c {
+            let o = cond::eval(&c.expr, get)?;
+            if o.holds {
+                return Ok(Verdict {
+                    status,
+                    by: Some(by),
+                    witnesses: o.witnesses,
+                });
+            }
+        }
+    }
+    Ok(Verdict {
+        status: Status::Pass,
+        by: None,
+        witnesses: Vec::new(),
+    })
+}
+
+fn finish(
+    mut result: RuleResult,
+    rule: &Rule,
+    v: Verdict,
+    get: &dyn Fn(&str) -> Fact,
+) -> RuleResult {
+    let primary = rule.fact.clone().or_else(|| v.witnesses.first().cloned());
+    result.status = v.status;
+    result.observed = observed(rule, &v, get);
+    result.expected = rule.expected.clone().or_else(|| expected(rule, &v));
+    result.location = v
+        .witnesses
+        .iter()
+        .chain(primary.iter())
+        .find_map(|w| get(w).location.clone());
+    let pass_template = rule
+        .pass_message
+        .clone()
+        .filter(|_| v.status == Status::Pass);
+    let template = pass_template
+        .or_else(|| rule.message.clone())
+        .unwrap_or_else(|| default_message(&v));
+    result.message = render(&template, &result, get);
+    result
+}
+
+fn observed(rule: &Rule, v: &Verdict, get: &dyn Fn(&str) -> Fact) -> Option<String> {
+    if let Some(f) = &rule.fact {
+        return show(&get(f));
+    }
+    let shown: Vec<String> = v
+        .witnesses
+        .iter()
+        .filter_map(|w| show(&get(w)).map(|s| format!("{w} = {s}")))
+        .collect();
+    (!shown.is_empty()).then(|| shown.join("; "))
+}
+
+fn show(f: &Fact) -> Option<String> {
+    match &f.observation {
+        Observation::Value(v) => Some(v.to_string()),
+        Observation::Unavailable { .. } => None,
+    }
+}
+
+fn expected(rule: &Rule, v: &Verdict) -> Option<String> {
+    let c = match v.by {
+        Some("fail") => rule.fail.as_ref(),
+        Some(_) => rule.warn.as_ref(),
+        None => rule.warn.as_ref().or(rule.fail.as_ref()),
+    };
+    c.map(|c| c.expr.negated_text())
+}
+
+fn default_message(v: &Verdict) -> String {
+    match v.status {
+        Status::Pass => "observed {observed}".into(),
+        _ => "observed {observed}; expected {expected}".into(),
+    }
+}
+
+/// Fills `{observed}`, `{expected}`, `{location}` and `{fact.name}` in a message template.
+fn render(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Fact) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = &rest[open + 1..open + close];
+        let text = match name {
+            "observed" => r.observed.clone().unwrap_or_else(|| "(not set)".into()),
+            "expected" => r.expected.clone().unwrap_or_default(),
+            "location" => r
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}", l.file, l.line))
+                .unwrap_or_default(),
+            fact => show(&get(fact)).unwrap_or_else(|| Value::Null.to_string()),
+        };
+        out.push_str(&text);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}

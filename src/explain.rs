@@ -1,0 +1,130 @@
+//! Human and JSON views of the rule pack and the fact catalogue: `rules list|explain|facts`.
+
+use crate::facts::catalogue::{self, CATALOGUE};
+use crate::rules::{Rule, RuleSet};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::json;
+
+fn level(rule: &Rule) -> &'static str {
+    match (&rule.fail, &rule.warn, &rule.manual) {
+        (_, _, Some(_)) => "M",
+        (Some(_), Some(_), _) => "F/W",
+        (Some(_), None, _) => "F",
+        _ => "W",
+    }
+}
+
+/// The pack grouped by category: a table, or JSON for scripts.
+pub fn list(set: &RuleSet, as_json: bool) -> String {
+    if as_json {
+        let rules: Vec<_> = set
+            .rules
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id, "title": r.title, "category": r.category, "level": level(r),
+                    "facts": r.facts(), "scope": r.scope, "pack": r.pack, "docs": r.docs,
+                })
+            })
+            .collect();
+        return serde_json::to_string_pretty(&json!({ "packs": set.packs, "rules": rules }))
+            .unwrap_or_default()
+            + "\n";
+    }
+    let mut out = String::new();
+    let order = set.category_order();
+    let mut titles: Vec<&str> = Vec::new();
+    for (_, title) in &order {
+        if !titles.contains(&title.as_str()) {
+            titles.push(title);
+        }
+    }
+    for title in titles {
+        let ids: Vec<&str> = order
+            .iter()
+            .filter(|(_, t)| t == title)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let rules: Vec<&Rule> = set
+            .rules
+            .iter()
+            .filter(|r| ids.contains(&r.category.as_str()))
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let mut t = Table::new();
+        t.load_preset(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        for r in rules {
+            t.add_row(vec![r.id.as_str(), level(r), r.title.as_str()]);
+        }
+        out.push_str(&format!("{title}\n{t}\n\n"));
+    }
+    out.push_str(&format!("{} rules\n", set.rules.len()));
+    out
+}
+
+/// One rule in full: what, why, facts read, conditions, fix, docs.
+pub fn explain(r: &Rule) -> String {
+    let mut out = format!(
+        "{} — {}\ncategory: {}   level: {}   scope: {:?}\n",
+        r.id,
+        r.title,
+        r.category,
+        level(r),
+        r.scope
+    );
+    out.push_str(&format!("defined at: {} (pack {})\n", r.defined_at, r.pack));
+    if let Some(why) = &r.rationale {
+        out.push_str(&format!("\nwhy: {why}\n"));
+    }
+    out.push_str("\nreads:\n");
+    for f in r.facts() {
+        let spec = catalogue::lookup(&f);
+        let (ty, desc) = spec.map_or(("?", ""), |s| {
+            (
+                catalogue::fact_type(&f).map_or("?", |t| t.name()),
+                s.description,
+            )
+        });
+        out.push_str(&format!("  {f} ({ty}): {desc}\n"));
+    }
+    if let Some(c) = &r.when.version {
+        out.push_str(&format!("\napplies to versions: {}\n", c.text));
+    }
+    if !r.when.profiles.is_empty() {
+        out.push_str(&format!(
+            "applies to profiles: {}\n",
+            r.when.profiles.join(", ")
+        ));
+    }
+    if let Some(c) = &r.fail {
+        out.push_str(&format!("\nfails when: {}\n", c.text));
+    }
+    if let Some(c) = &r.warn {
+        out.push_str(&format!("warns when: {}\n", c.text));
+    }
+    if let Some(m) = &r.manual {
+        out.push_str(&format!("\nconfirm by hand: {m}\n"));
+    }
+    if let Some(fix) = &r.fix {
+        out.push_str(&format!("\nfix: {fix}\n"));
+    }
+    for d in &r.docs {
+        out.push_str(&format!("docs: {d}\n"));
+    }
+    out
+}
+
+/// The fact catalogue as a table.
+pub fn catalogue() -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec!["fact", "type", "probe", "description"]);
+    for s in CATALOGUE {
+        t.add_row(vec![s.name, s.ty.name(), s.family.name(), s.description]);
+    }
+    format!("{t}\n")
+}

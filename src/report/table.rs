@@ -1,0 +1,141 @@
+//! The table report: results grouped by category, status markers, the fix under each
+//! fail/warn, and a closing summary line. Colour only when asked for (a terminal, no NO_COLOR).
+
+use super::{Report, RuleResult, Status};
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+
+pub fn render(report: &Report, colour: bool, width: Option<u16>) -> String {
+    let mut out = header(report);
+    for (title, ids) in groups(report) {
+        out.push('\n');
+        out.push_str(&title);
+        out.push('\n');
+        let mut table = Table::new();
+        table
+            .load_preset(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        if let Some(w) = width {
+            table.set_width(w);
+        }
+        if !colour {
+            table.force_no_tty();
+        } else {
+            table.enforce_styling();
+        }
+        for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
+            table.add_row(row(r, colour));
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&report.summary.line());
+    out.push('\n');
+    out
+}
+
+fn header(report: &Report) -> String {
+    let product = report.product.as_ref().map_or_else(
+        || "no PRODUCT_HOME".to_string(),
+        |p| {
+            let name = p.name.clone().unwrap_or_else(|| "unknown product".into());
+            let version = p
+                .version
+                .clone()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
+            let profile = p
+                .profile
+                .clone()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            format!("{name}{version}{profile}")
+        },
+    );
+    let home = report
+        .run
+        .product_home
+        .clone()
+        .map(|h| format!(" at {h}"))
+        .unwrap_or_default();
+    format!(
+        "{} {} · {} {} · {product}{home} · host {}\n",
+        report.tool.name,
+        report.tool.version,
+        report.rulepack.name,
+        report.rulepack.version,
+        report.run.hostname
+    )
+}
+
+/// Category titles in report order, each with the category ids grouped under it.
+pub fn groups(report: &Report) -> Vec<(String, Vec<String>)> {
+    let title = |id: &str| {
+        report
+            .categories
+            .iter()
+            .find(|(c, _)| c == id)
+            .map_or_else(|| title_case(id), |(_, t)| t.clone())
+    };
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for r in &report.results {
+        let t = title(&r.category);
+        match out.iter_mut().find(|(x, _)| *x == t) {
+            Some((_, ids)) if ids.contains(&r.category) => {}
+            Some((_, ids)) => ids.push(r.category.clone()),
+            None => out.push((t, vec![r.category.clone()])),
+        }
+    }
+    out
+}
+
+fn title_case(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The marker of a status: readable without colour, coloured on a terminal.
+pub fn marker(status: Status) -> (&'static str, Color) {
+    match status {
+        Status::Pass => ("✔ pass", Color::Green),
+        Status::Warn => ("▲ warn", Color::Yellow),
+        Status::Fail => ("✖ FAIL", Color::Red),
+        Status::Error => ("! ERROR", Color::Magenta),
+        Status::Skip => ("- skip", Color::DarkGrey),
+        Status::Manual => ("? manual", Color::Cyan),
+    }
+}
+
+fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
+    let (text, color) = marker(r.status);
+    let mut status = Cell::new(text).set_alignment(CellAlignment::Left);
+    if colour {
+        status = status.fg(color).add_attribute(Attribute::Bold);
+    }
+    let mut detail = r.message.clone();
+    if let Some(l) = &r.location
+        && matches!(r.status, Status::Fail | Status::Warn)
+    {
+        detail.push_str(&format!("\n  at {}:{}:{}", l.file, l.line, l.column));
+    }
+    if let Some(fix) = r
+        .fix
+        .as_ref()
+        .filter(|_| matches!(r.status, Status::Fail | Status::Warn))
+    {
+        detail.push_str(&format!("\n  fix: {fix}"));
+    }
+    if let Some(w) = &r.waiver {
+        detail.push_str(&format!(
+            "\n  waived: {}",
+            w.get("reason").and_then(|v| v.as_str()).unwrap_or("")
+        ));
+    }
+    vec![
+        status,
+        Cell::new(format!("{}\n{}", r.id, r.title)),
+        Cell::new(detail),
+    ]
+}

@@ -1,0 +1,1053 @@
+//! The condition language: `< 4GiB`, `== 'h2' or missing`, `jdk.version in [11, 17]`, typed
+//! against the fact catalogue at load time and evaluated purely against facts.
+
+use crate::facts::{Fact, FactType, catalogue};
+use crate::value::{self, KNOWN_DEFAULT_SECRETS, Value, Version};
+use std::cmp::Ordering;
+use std::ops::Range;
+
+/// A compiled condition and the text it came from.
+#[derive(Debug, Clone)]
+pub struct Cond {
+    pub text: String,
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Test(Test),
+}
+
+/// One test of one fact: `host.memory.total < 4GiB`.
+#[derive(Debug, Clone)]
+pub struct Test {
+    pub subject: String,
+    pub pred: Pred,
+    /// Whether the subject was written or taken from the rule's `fact`.
+    pub implicit: bool,
+    /// The predicate as written, for messages (`< 4GiB`).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+        }
+    }
+
+    fn negate(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+        }
+    }
+
+    fn holds(self, o: Ordering) -> bool {
+        match self {
+            CmpOp::Lt => o == Ordering::Less,
+            CmpOp::Le => o != Ordering::Greater,
+            CmpOp::Gt => o == Ordering::Greater,
+            CmpOp::Ge => o != Ordering::Less,
+            CmpOp::Eq => o == Ordering::Equal,
+            CmpOp::Ne => o != Ordering::Equal,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Pred {
+    Cmp(CmpOp, Value),
+    In(Vec<Value>, bool),
+    Matches(regex::Regex, bool),
+    Contains(Value),
+    Missing,
+    Present,
+    Empty,
+}
+
+/// A problem in a condition, at a byte range of the condition text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CondError {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+fn err<T>(span: Range<usize>, message: impl Into<String>) -> Result<T, CondError> {
+    Err(CondError {
+        span,
+        message: message.into(),
+    })
+}
+
+// ---------------------------------------------------------------- lexer
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Num(String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+}
+
+fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, CondError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        let start = i;
+        match c {
+            ' ' | '\t' | '\n' | '\r' => i += 1,
+            '(' | ')' | '[' | ']' | ',' => {
+                i += 1;
+                out.push((
+                    match c {
+                        '(' => Tok::LParen,
+                        ')' => Tok::RParen,
+                        '[' => Tok::LBracket,
+                        ']' => Tok::RBracket,
+                        _ => Tok::Comma,
+                    },
+                    start..i,
+                ));
+            }
+            '<' | '>' | '=' | '!' => {
+                let two = text.get(i..i + 2).unwrap_or("");
+                let op = match two {
+                    "<=" => "<=",
+                    ">=" => ">=",
+                    "==" => "==",
+                    "!=" => "!=",
+                    _ if c == '<' => "<",
+                    _ if c == '>' => ">",
+                    _ => {
+                        return err(
+                            start..start + 1,
+                            format!("unexpected `{c}`; comparisons are < <= > >= == !="),
+                        );
+                    }
+                };
+                i += op.len();
+                out.push((Tok::Op(op), start..i));
+            }
+            '\'' | '"' => {
+                let close = text[i + 1..].find(c).map(|p| i + 1 + p);
+                let Some(close) = close else {
+                    return err(
+                        start..text.len(),
+                        "unterminated string: add the closing quote",
+                    );
+                };
+                out.push((Tok::Str(text[i + 1..close].to_string()), start..close + 1));
+                i = close + 1;
+            }
+            c if c.is_ascii_digit()
+                || (c == '-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+            {
+                i += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || b"._+-".contains(&bytes[i]))
+                {
+                    i += 1;
+                }
+                out.push((Tok::Num(text[start..i].to_string()), start..i));
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                i = lex_word_end(text, i)?;
+                out.push((Tok::Word(text[start..i].to_string()), start..i));
+            }
+            _ => {
+                let len = text[i..].chars().next().map_or(1, char::len_utf8);
+                return err(
+                    start..start + len,
+                    format!("unexpected `{}`", &text[i..i + len]),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A word is a keyword or a fact name; fact names may hold quoted segments: `a.'b.c'.d`.
+fn lex_word_end(text: &str, mut i: usize) -> Result<usize, CondError> {
+    let bytes = text.as_bytes();
+    let start = i;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b"_-*".contains(&b) {
+            i += 1;
+        } else if b == b'.' && matches!(bytes.get(i + 1), Some(b'\'' | b'"')) {
+            let q = bytes[i + 1] as char;
+            match text[i + 2..].find(q) {
+                Some(p) => i = i + 2 + p + 1,
+                None => {
+                    return err(
+                        start..text.len(),
+                        "unterminated quoted segment in fact name",
+                    );
+                }
+            }
+        } else if b == b'.' {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    Ok(i)
+}
+
+// ---------------------------------------------------------------- parser
+
+struct Parser<'a> {
+    text: &'a str,
+    toks: Vec<(Tok, Range<usize>)>,
+    pos: usize,
+    default_subject: Option<&'a str>,
+}
+
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "matches", "contains", "missing", "present", "empty", "true", "false",
+];
+
+/// Compiles a condition; `default_subject` is the rule's `fact`, used when a test names none.
+pub fn compile(text: &str, default_subject: Option<&str>) -> Result<Cond, CondError> {
+    let toks = lex(text)?;
+    if toks.is_empty() {
+        return err(0..text.len(), "empty condition");
+    }
+    let mut p = Parser {
+        text,
+        toks,
+        pos: 0,
+        default_subject,
+    };
+    let expr = p.or()?;
+    if let Some((_, span)) = p.toks.get(p.pos) {
+        return err(
+            span.clone(),
+            format!(
+                "unexpected `{}`; expected `and`, `or` or the end",
+                &text[span.clone()]
+            ),
+        );
+    }
+    Ok(Cond {
+        text: text.to_string(),
+        expr,
+    })
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.0)
+    }
+
+    fn peek_at(&self, n: usize) -> Option<&Tok> {
+        self.toks.get(self.pos + n).map(|t| &t.0)
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.toks
+            .get(self.pos)
+            .map_or(self.text.len()..self.text.len(), |t| t.1.clone())
+    }
+
+    fn is_word(&self, n: usize, w: &str) -> bool {
+        matches!(self.peek_at(n), Some(Tok::Word(x)) if x == w)
+    }
+
+    fn or(&mut self) -> Result<Expr, CondError> {
+        let mut left = self.and()?;
+        while self.is_word(0, "or") {
+            self.pos += 1;
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, CondError> {
+        let mut left = self.unary()?;
+        while self.is_word(0, "and") {
+            self.pos += 1;
+            left = Expr::And(Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, CondError> {
+        if self.is_word(0, "not") && !self.is_word(1, "in") && !self.is_word(1, "matches") {
+            self.pos += 1;
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        if self.peek() == Some(&Tok::LParen) {
+            self.pos += 1;
+            let e = self.or()?;
+            if self.peek() != Some(&Tok::RParen) {
+                return err(self.span(), "expected `)`");
+            }
+            self.pos += 1;
+            return Ok(e);
+        }
+        self.test().map(Expr::Test)
+    }
+
+    fn test(&mut self) -> Result<Test, CondError> {
+        let start = self.span().start;
+        let (subject, implicit, subject_span) = match self.peek() {
+            Some(Tok::Word(w)) if !KEYWORDS.contains(&w.as_str()) => {
+                let s = (w.clone(), false, self.span());
+                self.pos += 1;
+                s
+            }
+            _ => match self.default_subject {
+                Some(s) => (s.to_string(), true, self.span()),
+                None => {
+                    return err(
+                        self.span(),
+                        "this test names no fact: write `fact.name < value`, or set `fact` on the rule",
+                    );
+                }
+            },
+        };
+        let ty = fact_type(&subject, subject_span)?;
+        let pred_start = self.span().start;
+        let pred = self.pred(&subject, ty)?;
+        let end = self
+            .toks
+            .get(self.pos.saturating_sub(1))
+            .map_or(self.text.len(), |t| t.1.end);
+        let _ = start;
+        Ok(Test {
+            subject,
+            pred,
+            implicit,
+            text: self.text[pred_start..end].to_string(),
+        })
+    }
+
+    fn pred(&mut self, subject: &str, ty: FactType) -> Result<Pred, CondError> {
+        let span = self.span();
+        let Some(tok) = self.peek().cloned() else {
+            return err(span, format!("expected a comparison after `{subject}`"));
+        };
+        self.pos += 1;
+        match tok {
+            Tok::Op(op) => {
+                let op = match op {
+                    "<" => CmpOp::Lt,
+                    "<=" => CmpOp::Le,
+                    ">" => CmpOp::Gt,
+                    ">=" => CmpOp::Ge,
+                    "==" => CmpOp::Eq,
+                    _ => CmpOp::Ne,
+                };
+                if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !ordered(ty) {
+                    return err(
+                        span,
+                        format!(
+                            "`{}` needs an ordered fact; `{subject}` is a {}",
+                            op.symbol(),
+                            ty.name()
+                        ),
+                    );
+                }
+                let lit = self.literal(subject, ty)?;
+                Ok(Pred::Cmp(op, lit))
+            }
+            Tok::Word(w) => self.word_pred(&w, span, subject, ty),
+            _ => err(span, format!("expected a comparison after `{subject}`")),
+        }
+    }
+
+    fn word_pred(
+        &mut self,
+        w: &str,
+        span: Range<usize>,
+        subject: &str,
+        ty: FactType,
+    ) -> Result<Pred, CondError> {
+        match w {
+            "missing" => Ok(Pred::Missing),
+            "present" => Ok(Pred::Present),
+            "empty" => Ok(Pred::Empty),
+            "in" => Ok(Pred::In(self.list(subject, ty)?, false)),
+            "matches" => self.regex(ty, subject, false),
+            "contains" => {
+                let elem = if ty == FactType::List {
+                    FactType::Any
+                } else {
+                    ty
+                };
+                if matches!(ty, FactType::Secret | FactType::Bool)
+                    || ordered(ty) && ty != FactType::Any
+                {
+                    return err(
+                        span,
+                        format!(
+                            "`contains` needs a list or string fact; `{subject}` is a {}",
+                            ty.name()
+                        ),
+                    );
+                }
+                Ok(Pred::Contains(self.literal(subject, elem)?))
+            }
+            "not" if self.is_word(0, "in") => {
+                self.pos += 1;
+                Ok(Pred::In(self.list(subject, ty)?, true))
+            }
+            "not" if self.is_word(0, "matches") => {
+                self.pos += 1;
+                self.regex(ty, subject, true)
+            }
+            other => err(
+                span,
+                format!(
+                    "unknown test `{other}`; use < <= > >= == != in, not in, matches, contains, missing, present, empty"
+                ),
+            ),
+        }
+    }
+
+    fn regex(&mut self, ty: FactType, subject: &str, negated: bool) -> Result<Pred, CondError> {
+        let span = self.span();
+        if ty == FactType::Secret {
+            return err(
+                span,
+                format!("`{subject}` is a secret; it can only be compared with known defaults"),
+            );
+        }
+        match self.peek().cloned() {
+            Some(Tok::Str(s)) => {
+                self.pos += 1;
+                match regex::Regex::new(&s) {
+                    Ok(re) => Ok(Pred::Matches(re, negated)),
+                    Err(e) => {
+                        let detail = e.to_string();
+                        let last = detail
+                            .lines()
+                            .last()
+                            .unwrap_or("invalid")
+                            .trim()
+                            .to_string();
+                        err(span, format!("bad regex: {last}"))
+                    }
+                }
+            }
+            _ => err(span, "`matches` takes a quoted regex: matches '^jdbc:h2:'"),
+        }
+    }
+
+    fn list(&mut self, subject: &str, ty: FactType) -> Result<Vec<Value>, CondError> {
+        if self.peek() != Some(&Tok::LBracket) {
+            return err(self.span(), "expected a list: in ['a', 'b']");
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            if self.peek() == Some(&Tok::RBracket) {
+                self.pos += 1;
+                return Ok(items);
+            }
+            items.push(self.literal(subject, ty)?);
+            match self.peek() {
+                Some(Tok::Comma) => self.pos += 1,
+                Some(Tok::RBracket) => {}
+                _ => return err(self.span(), "expected `,` or `]`"),
+            }
+        }
+    }
+
+    /// Reads one literal, typed by the fact it is compared with.
+    fn literal(&mut self, subject: &str, ty: FactType) -> Result<Value, CondError> {
+        let span = self.span();
+        let Some(tok) = self.peek().cloned() else {
+            return err(
+                span,
+                format!("expected a value to compare `{subject}` with"),
+            );
+        };
+        self.pos += 1;
+        let mismatch = |what: &str| -> Result<Value, CondError> {
+            err(
+                span.clone(),
+                format!(
+                    "type mismatch: `{}` is not {what}; `{subject}` is a {}",
+                    &self.text[span.clone()],
+                    ty.name()
+                ),
+            )
+        };
+        match (ty, &tok) {
+            (FactType::Int, Tok::Num(n)) => n
+                .replace('_', "")
+                .parse()
+                .map(Value::Int)
+                .or_else(|_| mismatch("an integer")),
+            (FactType::Int, _) => mismatch("an integer"),
+            (FactType::Bytes, Tok::Num(n)) => value::parse_bytes(n)
+                .map(Value::Bytes)
+                .map_or_else(|| mismatch("a byte size like 4GiB"), Ok),
+            (FactType::Bytes, _) => mismatch("a byte size like 4GiB"),
+            (FactType::Duration, Tok::Num(n)) => value::parse_duration(n)
+                .map(Value::Duration)
+                .map_or_else(|| mismatch("a duration like 30s"), Ok),
+            (FactType::Duration, _) => mismatch("a duration like 30s"),
+            (FactType::Version, Tok::Num(n) | Tok::Str(n)) => Version::parse(n)
+                .map(Value::Version)
+                .map_or_else(|| mismatch("a version like 11.0.20 or 1.8.0_151"), Ok),
+            (FactType::Version, _) => mismatch("a version like 11.0.20 or 1.8.0_151"),
+            (FactType::Str | FactType::List, Tok::Str(s)) => Ok(Value::Str(s.clone())),
+            (FactType::Str | FactType::List, Tok::Word(w)) if !KEYWORDS.contains(&w.as_str()) => {
+                err(span, format!("write strings in quotes: '{w}'"))
+            }
+            (FactType::Str, _) => mismatch("a quoted string"),
+            (FactType::Bool, Tok::Word(w)) if w == "true" || w == "false" => {
+                Ok(Value::Bool(w == "true"))
+            }
+            (FactType::Bool, _) => mismatch("true or false"),
+            (FactType::Secret, Tok::Str(s)) if KNOWN_DEFAULT_SECRETS.contains(&s.as_str()) => {
+                Ok(Value::Str(s.clone()))
+            }
+            (FactType::Secret, _) => err(
+                span,
+                format!(
+                    "`{subject}` is a secret and can only be compared with a known default ({})",
+                    KNOWN_DEFAULT_SECRETS
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| format!("'{s}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            (FactType::Any | FactType::List, Tok::Num(n)) => Ok(any_number(n)),
+            (FactType::Any, Tok::Str(s)) => Ok(Value::Str(s.clone())),
+            (FactType::Any | FactType::List, Tok::Word(w)) if w == "true" || w == "false" => {
+                Ok(Value::Bool(w == "true"))
+            }
+            (FactType::Any | FactType::List, Tok::Word(w)) => {
+                err(span, format!("write strings in quotes: '{w}'"))
+            }
+            _ => mismatch("a value"),
+        }
+    }
+}
+
+fn any_number(n: &str) -> Value {
+    if let Ok(i) = n.replace('_', "").parse::<i64>() {
+        Value::Int(i)
+    } else if let Ok(f) = n.parse::<f64>() {
+        Value::Float(f)
+    } else if let Some(b) = value::parse_bytes(n) {
+        Value::Bytes(b)
+    } else if let Some(v) = Version::parse(n) {
+        Value::Version(v)
+    } else {
+        Value::Str(n.to_string())
+    }
+}
+
+fn ordered(ty: FactType) -> bool {
+    matches!(
+        ty,
+        FactType::Int | FactType::Bytes | FactType::Duration | FactType::Version | FactType::Any
+    )
+}
+
+fn fact_type(name: &str, span: Range<usize>) -> Result<FactType, CondError> {
+    catalogue::fact_type(name).map_or_else(
+        || {
+            let hint = catalogue::suggest(name)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            err(span, format!("unknown fact `{name}`{hint}"))
+        },
+        Ok,
+    )
+}
+
+// ---------------------------------------------------------------- evaluation
+
+/// The outcome of evaluating a condition: whether it holds, and the facts that made it so.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub holds: bool,
+    pub witnesses: Vec<String>,
+}
+
+/// Evaluates a condition. Any fact it reads that is unavailable makes the whole condition
+/// unavailable, with that fact's reason: a rule never passes on facts it could not see.
+pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String> {
+    match expr {
+        Expr::And(a, b) => {
+            let l = eval(a, fact)?;
+            let r = eval(b, fact)?;
+            let mut witnesses = l.witnesses;
+            witnesses.extend(r.witnesses);
+            Ok(Outcome {
+                holds: l.holds && r.holds,
+                witnesses,
+            })
+        }
+        Expr::Or(a, b) => {
+            let l = eval(a, fact)?;
+            let r = eval(b, fact)?;
+            Ok(match (l.holds, r.holds) {
+                (true, _) => l,
+                (false, true) => r,
+                _ => Outcome {
+                    holds: false,
+                    witnesses: [l.witnesses, r.witnesses].concat(),
+                },
+            })
+        }
+        Expr::Not(a) => {
+            let inner = eval(a, fact)?;
+            Ok(Outcome {
+                holds: !inner.holds,
+                witnesses: inner.witnesses,
+            })
+        }
+        Expr::Test(t) => {
+            let f = fact(&t.subject);
+            let v = f.get().map_err(|r| format!("{}: {r}", t.subject))?;
+            Ok(Outcome {
+                holds: test(&t.pred, v),
+                witnesses: vec![t.subject.clone()],
+            })
+        }
+    }
+}
+
+fn test(pred: &Pred, v: &Value) -> bool {
+    match pred {
+        Pred::Missing => matches!(v, Value::Null),
+        Pred::Present => !matches!(v, Value::Null),
+        Pred::Empty => match v {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::List(l) => l.is_empty(),
+            _ => false,
+        },
+        Pred::Cmp(op, lit) => {
+            compare(v, lit).is_some_and(|o| op.holds(o))
+                || (*op == CmpOp::Ne && compare(v, lit).is_none())
+        }
+        Pred::In(items, negated) => {
+            items.iter().any(|i| compare(v, i) == Some(Ordering::Equal)) != *negated
+        }
+        Pred::Matches(re, negated) => {
+            let hit = match v {
+                Value::Null | Value::Secret(_) => false,
+                Value::List(items) => items.iter().any(|i| re.is_match(&i.to_string())),
+                other => re.is_match(&other.to_string()),
+            };
+            hit != *negated
+        }
+        Pred::Contains(lit) => match v {
+            Value::List(items) => items
+                .iter()
+                .any(|i| compare(i, lit) == Some(Ordering::Equal)),
+            Value::Str(s) => s.contains(&lit.to_string()),
+            _ => false,
+        },
+    }
+}
+
+/// Orders a fact value against a literal; `None` when they cannot be compared (which makes
+/// every test but `!=` false).
+pub fn compare(v: &Value, lit: &Value) -> Option<Ordering> {
+    use Value as V;
+    match (v, lit) {
+        (V::Null, _) | (_, V::Null) => None,
+        (V::Secret(s), V::Str(d)) => Some(if s.known_default.as_deref() == Some(d.as_str()) {
+            Ordering::Equal
+        } else {
+            Ordering::Less
+        }),
+        (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
+        (V::Bytes(a), V::Bytes(b)) | (V::Duration(a), V::Duration(b)) => Some(a.cmp(b)),
+        (V::Int(a), V::Float(b)) => (*a as f64).partial_cmp(b),
+        (V::Float(a), V::Int(b)) => a.partial_cmp(&(*b as f64)),
+        (V::Float(a), V::Float(b)) => a.partial_cmp(b),
+        (V::Version(a), V::Version(b)) => Some(a.cmp(b)),
+        (V::Str(a), V::Version(b)) => Version::parse(a).map(|a| a.cmp(b)),
+        (V::Str(a), V::Int(b)) => a.trim().parse::<i64>().ok().map(|a| a.cmp(b)),
+        (V::Str(a), V::Bool(b)) => a.trim().parse::<bool>().ok().map(|a| a.cmp(b)),
+        (V::Int(a), V::Str(b)) => Some(a.to_string().cmp(b)),
+        (V::Bool(a), V::Bool(b)) => Some(a.cmp(b)),
+        (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        (V::Bytes(a), V::Int(b)) => Some((*a as i128).cmp(&(*b as i128))),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- analysis
+
+impl Expr {
+    /// Every fact the expression reads.
+    pub fn facts(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                a.facts(out);
+                b.facts(out);
+            }
+            Expr::Not(a) => a.facts(out),
+            Expr::Test(t) => {
+                if !out.contains(&t.subject) {
+                    out.push(t.subject.clone());
+                }
+            }
+        }
+    }
+
+    /// What is expected when this condition must not hold, in words: `< 4GiB` → `>= 4GiB`.
+    pub fn negated_text(&self) -> String {
+        match self {
+            Expr::Test(t) => {
+                let subject = if t.implicit {
+                    String::new()
+                } else {
+                    format!("{} ", t.subject)
+                };
+                let pred = match &t.pred {
+                    Pred::Cmp(op, lit) => format!("{} {}", op.negate().symbol(), lit_text(lit)),
+                    Pred::Missing => "present".into(),
+                    Pred::Present => "missing".into(),
+                    Pred::Empty => "not empty".into(),
+                    Pred::In(items, neg) => format!(
+                        "{} [{}]",
+                        if *neg { "in" } else { "not in" },
+                        items.iter().map(lit_text).collect::<Vec<_>>().join(", ")
+                    ),
+                    Pred::Matches(re, neg) => format!(
+                        "{} '{}'",
+                        if *neg { "matches" } else { "not matches" },
+                        re.as_str()
+                    ),
+                    Pred::Contains(lit) => format!("does not contain {}", lit_text(lit)),
+                };
+                format!("{subject}{pred}")
+            }
+            Expr::Not(inner) => inner.text(),
+            other => format!("not ({})", other.text()),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Expr::And(a, b) => format!("{} and {}", a.text(), b.text()),
+            Expr::Or(a, b) => format!("{} or {}", a.text(), b.text()),
+            Expr::Not(a) => format!("not ({})", a.text()),
+            Expr::Test(t) if t.implicit => t.text.clone(),
+            Expr::Test(t) => format!("{} {}", t.subject, t.text),
+        }
+    }
+
+    /// For a condition that is one ordered comparison, or an `and` of them, on one fact: the
+    /// interval of values it accepts. Used to find conditions that can never hold.
+    pub fn interval(&self) -> Option<(String, Interval)> {
+        match self {
+            Expr::Test(Test {
+                subject,
+                pred: Pred::Cmp(op, lit),
+                ..
+            }) if *op != CmpOp::Ne => {
+                let iv = match op {
+                    CmpOp::Lt => Interval {
+                        lo: None,
+                        hi: Some((lit.clone(), false)),
+                    },
+                    CmpOp::Le => Interval {
+                        lo: None,
+                        hi: Some((lit.clone(), true)),
+                    },
+                    CmpOp::Gt => Interval {
+                        lo: Some((lit.clone(), false)),
+                        hi: None,
+                    },
+                    CmpOp::Ge => Interval {
+                        lo: Some((lit.clone(), true)),
+                        hi: None,
+                    },
+                    _ => Interval {
+                        lo: Some((lit.clone(), true)),
+                        hi: Some((lit.clone(), true)),
+                    },
+                };
+                Some((subject.clone(), iv))
+            }
+            Expr::And(a, b) => {
+                let (sa, ia) = a.interval()?;
+                let (sb, ib) = b.interval()?;
+                (sa == sb).then(|| (sa, ia.intersect(&ib)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn lit_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("'{s}'"),
+        other => other.to_string(),
+    }
+}
+
+/// A set of ordered values: `lo` and `hi` bounds with whether each is included.
+#[derive(Debug, Clone)]
+pub struct Interval {
+    pub lo: Option<(Value, bool)>,
+    pub hi: Option<(Value, bool)>,
+}
+
+impl Interval {
+    fn intersect(&self, o: &Interval) -> Interval {
+        let lo = pick(&self.lo, &o.lo, Ordering::Greater);
+        let hi = pick(&self.hi, &o.hi, Ordering::Less);
+        Interval { lo, hi }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match (&self.lo, &self.hi) {
+            (Some((l, li)), Some((h, hi))) => match compare(l, h) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => !(*li && *hi),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether every value in `self` is also in `o`.
+    pub fn within(&self, o: &Interval) -> bool {
+        let lo_ok = match (&o.lo, &self.lo) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some((ol, oi)), Some((sl, si))) => match compare(sl, ol) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => *oi || !*si,
+                _ => false,
+            },
+        };
+        let hi_ok = match (&o.hi, &self.hi) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some((oh, oi)), Some((sh, si))) => match compare(sh, oh) {
+                Some(Ordering::Less) => true,
+                Some(Ordering::Equal) => *oi || !*si,
+                _ => false,
+            },
+        };
+        lo_ok && hi_ok
+    }
+}
+
+fn pick(
+    a: &Option<(Value, bool)>,
+    b: &Option<(Value, bool)>,
+    prefer: Ordering,
+) -> Option<(Value, bool)> {
+    match (a, b) {
+        (None, x) | (x, None) => x.clone(),
+        (Some(x), Some(y)) => match compare(&x.0, &y.0) {
+            Some(o) if o == prefer => Some(x.clone()),
+            Some(Ordering::Equal) => Some((x.0.clone(), x.1 && y.1)),
+            _ => Some(y.clone()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn facts(pairs: &[(&str, Value)]) -> impl Fn(&str) -> Fact + use<> {
+        let map: BTreeMap<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        move |name: &str| {
+            map.get(name)
+                .cloned()
+                .map(Fact::value)
+                .unwrap_or_else(|| Fact::unavailable("not probed"))
+        }
+    }
+
+    fn holds(cond: &str, subject: Option<&str>, f: &dyn Fn(&str) -> Fact) -> bool {
+        let c = compile(cond, subject).unwrap_or_else(|e| panic!("{cond}: {e:?}"));
+        eval(&c.expr, f).unwrap().holds
+    }
+
+    #[test]
+    fn byte_sizes_compare_with_units() {
+        let f = facts(&[("host.memory.total", Value::Bytes(3 << 30))]);
+        assert!(holds("< 4GiB", Some("host.memory.total"), &f));
+        assert!(!holds("< 3GiB", Some("host.memory.total"), &f));
+        assert!(holds("host.memory.total >= 3072MiB", None, &f));
+    }
+
+    #[test]
+    fn java_versions_compare_in_conditions() {
+        let f = facts(&[(
+            "product.version",
+            Value::Version(Version::parse("1.8.0_151").unwrap()),
+        )]);
+        assert!(holds("< 1.8.0_161", Some("product.version"), &f));
+        assert!(holds(
+            "< 11.0.2 and >= '1.8.0_151'",
+            Some("product.version"),
+            &f
+        ));
+        assert!(holds(
+            "in [1.8.0_151, 1.8.0_152]",
+            Some("product.version"),
+            &f
+        ));
+        assert!(!holds(">= 17", Some("product.version"), &f));
+    }
+
+    #[test]
+    fn missing_and_or_on_config_values() {
+        let f = facts(&[
+            ("deployment.database.apim_db.type", Value::Null),
+            ("deployment.server.hostname", Value::Str("localhost".into())),
+        ]);
+        assert!(holds(
+            "missing or == 'h2'",
+            Some("deployment.database.apim_db.type"),
+            &f
+        ));
+        assert!(holds(
+            "deployment.server.hostname in ['localhost', '127.0.0.1']",
+            None,
+            &f
+        ));
+        assert!(holds(
+            "deployment.server.hostname matches '^local'",
+            None,
+            &f
+        ));
+        assert!(!holds(
+            "not (deployment.server.hostname == 'localhost')",
+            None,
+            &f
+        ));
+        assert!(holds(
+            "deployment.database.apim_db.type != 'mysql'",
+            None,
+            &f
+        ));
+    }
+
+    #[test]
+    fn unavailable_facts_make_the_condition_unavailable() {
+        let f = facts(&[]);
+        let c = compile("< 4", Some("host.cpu.cores")).unwrap();
+        let e = eval(&c.expr, &f).unwrap_err();
+        assert!(e.contains("not probed"), "{e}");
+    }
+
+    #[test]
+    fn type_errors_point_at_the_literal() {
+        let e = compile("< 4GiB", Some("product.version")).unwrap_err();
+        assert!(e.message.contains("type mismatch"), "{}", e.message);
+        assert_eq!(e.span, 2..6);
+        let e = compile("host.cpu.core < 2", None).unwrap_err();
+        assert!(
+            e.message.contains("did you mean `host.cpu.cores`"),
+            "{}",
+            e.message
+        );
+        let e = compile("matches '(['", Some("host.hostname")).unwrap_err();
+        assert!(e.message.starts_with("bad regex"), "{}", e.message);
+        let e = compile("== 'hunter2'", Some("deployment.super_admin.password")).unwrap_err();
+        assert!(e.message.contains("known default"), "{}", e.message);
+        assert!(compile("== 'admin'", Some("deployment.super_admin.password")).is_ok());
+    }
+
+    #[test]
+    fn secrets_compare_with_known_defaults_only() {
+        let f = facts(&[(
+            "deployment.super_admin.password",
+            Value::Secret(crate::value::Secret::redact("admin")),
+        )]);
+        assert!(holds(
+            "== 'admin'",
+            Some("deployment.super_admin.password"),
+            &f
+        ));
+        assert!(!holds(
+            "== 'wso2carbon'",
+            Some("deployment.super_admin.password"),
+            &f
+        ));
+    }
+
+    #[test]
+    fn intervals_find_unreachable_conditions() {
+        let fail = compile("< 4GiB", Some("host.memory.total"))
+            .unwrap()
+            .expr
+            .interval()
+            .unwrap()
+            .1;
+        let warn = compile("< 2GiB", Some("host.memory.total"))
+            .unwrap()
+            .expr
+            .interval()
+            .unwrap()
+            .1;
+        assert!(warn.within(&fail));
+        assert!(!fail.within(&warn));
+        let never = compile("< 2 and > 5", Some("host.cpu.cores"))
+            .unwrap()
+            .expr
+            .interval()
+            .unwrap()
+            .1;
+        assert!(never.is_empty());
+    }
+
+    #[test]
+    fn expected_text_negates_simple_tests() {
+        let c = compile("< 4GiB", Some("host.memory.total")).unwrap();
+        assert_eq!(c.expr.negated_text(), ">= 4 GiB");
+        let c = compile(
+            "missing or == 'h2'",
+            Some("deployment.database.apim_db.type"),
+        )
+        .unwrap();
+        assert_eq!(c.expr.negated_text(), "not (missing or == 'h2')");
+    }
+}

@@ -1,0 +1,693 @@
+//! The rule pack compiler: TOML rule files → [`RuleSet`], every problem reported at once as
+//! `file:line:col: message`.
+
+use super::cond::{self, Cond};
+use super::diag::{Diagnostic, Diagnostics};
+use super::model::{PackInfo, Rule, RuleSet, Scope, When};
+use crate::facts::{self, line_col};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// One rule file's text and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+/// A pack: a folder of rule files, one of them `pack.toml`.
+#[derive(Debug, Clone)]
+pub struct PackSource {
+    pub dir: String,
+    pub files: Vec<Source>,
+}
+
+impl PackSource {
+    /// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error.
+    pub fn read_dir(dir: &Path) -> Result<PackSource, Diagnostic> {
+        let shown = dir.display().to_string();
+        let fail = |message: String| Diagnostic {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message,
+        };
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read rule folder: {e}")))?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(fail("no *.toml rule files in this folder".into()));
+        }
+        let mut files = Vec::new();
+        for p in paths {
+            let text = facts::read_capped(&p, 4 << 20).map_err(fail)?;
+            files.push(Source {
+                path: p.display().to_string(),
+                text,
+            });
+        }
+        Ok(PackSource { dir: shown, files })
+    }
+}
+
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "category",
+    "fact",
+    "fail",
+    "warn",
+    "manual",
+    "message",
+    "pass_message",
+    "expected",
+    "fix",
+    "docs",
+    "rationale",
+    "scope",
+    "when",
+    "override",
+];
+const WHEN_KEYS: &[&str] = &["version", "profile", "os", "condition"];
+const PACK_KEYS: &[&str] = &["name", "version", "description", "overrides", "categories"];
+const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
+
+/// Compiles packs in order; a later pack may replace a rule only where it says it overrides.
+pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
+    let mut diags = Vec::new();
+    let mut set = RuleSet::default();
+    let mut seen: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    for (pack_index, pack) in packs.iter().enumerate() {
+        let info = pack_info(pack, &mut diags);
+        for file in pack.files.iter().filter(|f| !is_pack_file(&f.path)) {
+            for (rule, overrides) in compile_file(file, &info.name, &mut diags) {
+                add_rule(
+                    &mut set,
+                    &mut seen,
+                    &mut diags,
+                    rule,
+                    pack_index,
+                    overrides || info.overrides,
+                );
+            }
+        }
+        set.packs.push(info);
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags));
+    }
+    let order = set.category_order();
+    let rank = |c: &str| {
+        order
+            .iter()
+            .position(|(id, _)| id == c)
+            .unwrap_or(usize::MAX)
+    };
+    set.rules.sort_by_key(|r| rank(&r.category));
+    Ok(set)
+}
+
+fn add_rule(
+    set: &mut RuleSet,
+    seen: &mut BTreeMap<String, (usize, String, String)>,
+    diags: &mut Vec<Diagnostic>,
+    rule: (Rule, Diagnostic),
+    pack_index: usize,
+    overrides: bool,
+) {
+    let (rule, at) = rule;
+    match seen.get(&rule.id) {
+        Some((earlier_pack, _, _)) if overrides && *earlier_pack < pack_index => {
+            if let Some(slot) = set.rules.iter_mut().find(|r| r.id == rule.id) {
+                *slot = rule.clone();
+            }
+            seen.insert(rule.id.clone(), (pack_index, rule.pack.clone(), rule.defined_at.clone()));
+        }
+        Some((_, _, first)) => diags.push(Diagnostic {
+            message: format!(
+                "duplicate rule id `{}` (first defined at {first}); rename it, or set `override = true` on the rule in a later pack to replace it",
+                rule.id
+            ),
+            ..at
+        }),
+        None => {
+            seen.insert(rule.id.clone(), (pack_index, rule.pack.clone(), rule.defined_at.clone()));
+            set.rules.push(rule);
+        }
+    }
+}
+
+fn is_pack_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .is_some_and(|n| n == "pack.toml")
+}
+
+/// Positions and error collection for one file.
+struct FileCx<'a> {
+    file: &'a Source,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl FileCx<'_> {
+    fn at(&self, offset: usize) -> Diagnostic {
+        let (line, column) = line_col(&self.file.text, offset);
+        Diagnostic {
+            file: self.file.path.clone(),
+            line,
+            column,
+            message: String::new(),
+        }
+    }
+
+    fn error(&mut self, offset: usize, message: impl Into<String>) {
+        let d = Diagnostic {
+            message: message.into(),
+            ..self.at(offset)
+        };
+        self.diags.push(d);
+    }
+
+    fn unknown_key(&mut self, key: &str, offset: usize, allowed: &[&str], what: &str) {
+        let hint = allowed
+            .iter()
+            .map(|k| (strsim::jaro_winkler(key, k), *k))
+            .filter(|(s, _)| *s > 0.75)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| format!("; did you mean `{k}`?"))
+            .unwrap_or_else(|| format!("; {what} keys are: {}", allowed.join(", ")));
+        self.error(offset, format!("unknown key `{key}` in {what}{hint}"));
+    }
+}
+
+type Entries<'a, 'i> = Vec<(String, Range<usize>, &'a Spanned<DeValue<'i>>)>;
+
+fn entries<'a, 'i>(table: &'a DeTable<'i>) -> Entries<'a, 'i> {
+    table
+        .iter()
+        .map(|(k, v)| (k.get_ref().to_string(), k.span(), v))
+        .collect()
+}
+
+fn parse<'i>(cx: &mut FileCx<'_>, text: &'i str) -> Option<Spanned<DeTable<'i>>> {
+    match DeTable::parse(text) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let first = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string();
+            cx.error(
+                e.span().map_or(0, |s| s.start),
+                format!("invalid TOML: {first}"),
+            );
+            None
+        }
+    }
+}
+
+fn pack_info(pack: &PackSource, diags: &mut Vec<Diagnostic>) -> PackInfo {
+    let dir_name = Path::new(&pack.dir)
+        .file_name()
+        .map_or(pack.dir.clone(), |n| n.to_string_lossy().into_owned());
+    let mut info = PackInfo {
+        name: dir_name,
+        version: "0".into(),
+        overrides: false,
+        categories: Vec::new(),
+    };
+    let Some(file) = pack.files.iter().find(|f| is_pack_file(&f.path)) else {
+        return info;
+    };
+    let mut cx = FileCx { file, diags };
+    let Some(root) = parse(&mut cx, &file.text) else {
+        return info;
+    };
+    for (key, span, value) in entries(root.get_ref()) {
+        match (key.as_str(), value.get_ref()) {
+            ("pack", DeValue::Table(t)) => read_pack_table(&mut cx, t, &mut info),
+            _ => cx.unknown_key(&key, span.start, &["pack"], "pack.toml"),
+        }
+    }
+    info
+}
+
+fn read_pack_table(cx: &mut FileCx<'_>, t: &DeTable<'_>, info: &mut PackInfo) {
+    for (key, span, value) in entries(t) {
+        match (key.as_str(), value.get_ref()) {
+            ("name", DeValue::String(s)) => info.name = s.to_string(),
+            ("version", DeValue::String(s)) => info.version = s.to_string(),
+            ("description", DeValue::String(_)) => {}
+            ("overrides", DeValue::Boolean(b)) => info.overrides = *b,
+            ("categories", DeValue::Array(items)) => {
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::Table(c) => info.categories.push(category(c)),
+                        _ => cx.error(
+                            item.span().start,
+                            "each category is a table: { id = \"host\", title = \"Host\" }",
+                        ),
+                    }
+                }
+            }
+            (k, _) if PACK_KEYS.contains(&k) => {
+                cx.error(value.span().start, format!("`{k}` has the wrong type"))
+            }
+            _ => cx.unknown_key(&key, span.start, PACK_KEYS, "[pack]"),
+        }
+    }
+}
+
+fn category(t: &DeTable<'_>) -> (String, String) {
+    let get = |name: &str| {
+        t.iter()
+            .find(|(k, _)| k.get_ref() == name)
+            .and_then(|(_, v)| {
+                if let DeValue::String(s) = v.get_ref() {
+                    Some(s.to_string())
+                } else {
+                    None
+                }
+            })
+    };
+    let id = get("id").unwrap_or_default();
+    let title = get("title").unwrap_or_else(|| id.clone());
+    (id, title)
+}
+
+fn compile_file(
+    file: &Source,
+    pack: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<((Rule, Diagnostic), bool)> {
+    let mut cx = FileCx { file, diags };
+    let Some(root) = parse(&mut cx, &file.text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, span, value) in entries(root.get_ref()) {
+        match (key.as_str(), value.get_ref()) {
+            ("rule", DeValue::Array(items)) => {
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::Table(t) => {
+                            out.extend(compile_rule(&mut cx, t, item.span(), pack))
+                        }
+                        _ => cx.error(
+                            item.span().start,
+                            "`rule` entries are tables: write [[rule]]",
+                        ),
+                    }
+                }
+            }
+            ("rule", _) => cx.error(
+                span.start,
+                "`rule` must be an array of tables: write [[rule]]",
+            ),
+            _ => cx.unknown_key(&key, span.start, &["rule"], "a rule file (top level)"),
+        }
+    }
+    out
+}
+
+/// The raw fields of one `[[rule]]` table with their spans.
+#[derive(Default)]
+struct RawRule<'a, 'i> {
+    fields: BTreeMap<String, (Range<usize>, &'a Spanned<DeValue<'i>>)>,
+}
+
+impl RawRule<'_, '_> {
+    fn string(&self, cx: &mut FileCx<'_>, key: &str) -> Option<(String, usize)> {
+        let (_, v) = self.fields.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), string_start(&cx.file.text, v.span()))),
+            _ => {
+                cx.error(v.span().start, format!("`{key}` must be a string"));
+                None
+            }
+        }
+    }
+}
+
+/// Where the characters of a TOML string value start (after `"`, `'`, `"""` or `'''`).
+fn string_start(text: &str, span: Range<usize>) -> usize {
+    let s = &text[span.start.min(text.len())..];
+    if s.starts_with("\"\"\"") || s.starts_with("'''") {
+        let mut start = span.start + 3;
+        if text[start..].starts_with('\n') {
+            start += 1;
+        }
+        start
+    } else {
+        span.start + 1
+    }
+}
+
+fn compile_rule(
+    cx: &mut FileCx<'_>,
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    pack: &str,
+) -> Option<((Rule, Diagnostic), bool)> {
+    let mut raw = RawRule::default();
+    for (key, kspan, value) in entries(table) {
+        if RULE_KEYS.contains(&key.as_str()) {
+            raw.fields.insert(key, (kspan, value));
+        } else {
+            cx.unknown_key(&key, kspan.start, RULE_KEYS, "[[rule]]");
+        }
+    }
+    let errors_before = cx.diags.len();
+    let at = cx.at(span.start);
+    let id = required(cx, &raw, "id", span.start).unwrap_or_default();
+    if !id.is_empty() && !valid_id(&id) {
+        let off = raw.string(cx, "id").map_or(span.start, |(_, o)| o);
+        cx.error(
+            off,
+            format!("rule id `{id}` must be lowercase words separated by dots: host.memory.total"),
+        );
+    }
+    let title = required(cx, &raw, "title", span.start).unwrap_or_default();
+    let category = required(cx, &raw, "category", span.start).unwrap_or_default();
+    let fact = raw
+        .string(cx, "fact")
+        .and_then(|(f, off)| known_fact(cx, f, off));
+    let fail = condition(cx, &raw, "fail", fact.as_deref());
+    let warn = condition(cx, &raw, "warn", fact.as_deref());
+    let manual = raw.string(cx, "manual").map(|(s, _)| s);
+    check_judgement(cx, &raw, span.start, (&fail, &warn, &manual));
+    let when = when(cx, &raw);
+    let docs = docs(cx, &raw);
+    let overrides = match raw.fields.get("override").map(|(_, v)| v.get_ref()) {
+        Some(DeValue::Boolean(b)) => *b,
+        Some(_) => {
+            cx.error(
+                raw.fields["override"].1.span().start,
+                "`override` must be true or false",
+            );
+            false
+        }
+        None => false,
+    };
+    let mut rule = Rule {
+        id,
+        title,
+        category,
+        fact,
+        fail,
+        warn,
+        manual,
+        message: raw.string(cx, "message").map(|(s, _)| s),
+        pass_message: raw.string(cx, "pass_message").map(|(s, _)| s),
+        expected: raw.string(cx, "expected").map(|(s, _)| s),
+        fix: raw.string(cx, "fix").map(|(s, _)| s),
+        docs,
+        rationale: raw.string(cx, "rationale").map(|(s, _)| s),
+        scope: Scope::Host,
+        when,
+        template_facts: Vec::new(),
+        pack: pack.to_string(),
+        defined_at: format!("{}:{}", at.file, at.line),
+    };
+    for key in ["message", "pass_message"] {
+        let named = template_facts(cx, &raw, key, &rule);
+        rule.template_facts.extend(named);
+    }
+    rule.scope = scope(cx, &raw, &rule);
+    (cx.diags.len() == errors_before).then_some(((rule, at), overrides))
+}
+
+fn required(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    key: &str,
+    rule_start: usize,
+) -> Option<String> {
+    let v = raw.string(cx, key);
+    if v.is_none() && !raw.fields.contains_key(key) {
+        cx.error(
+            rule_start,
+            format!("this rule has no `{key}`; every rule needs id, title and category"),
+        );
+    }
+    v.map(|(s, _)| s)
+}
+
+fn valid_id(id: &str) -> bool {
+    id.split('.').all(|seg| {
+        !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    })
+}
+
+fn known_fact(cx: &mut FileCx<'_>, name: String, offset: usize) -> Option<String> {
+    if facts::catalogue::fact_type(&name).is_some() {
+        return Some(name);
+    }
+    let hint = facts::catalogue::suggest(&name)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    cx.error(
+        offset,
+        format!("unknown fact `{name}`{hint} (`preflight rules facts` lists them)"),
+    );
+    None
+}
+
+fn condition(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    key: &str,
+    subject: Option<&str>,
+) -> Option<Cond> {
+    let (text, offset) = raw.string(cx, key)?;
+    match cond::compile(&text, subject) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            cx.error(offset + e.span.start, e.message);
+            None
+        }
+    }
+}
+
+/// A rule judges by conditions or asks a person; conditions that can never hold are errors.
+fn check_judgement(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    rule_start: usize,
+    (fail, warn, manual): (&Option<Cond>, &Option<Cond>, &Option<String>),
+) {
+    let offset = |key: &str| {
+        raw.fields
+            .get(key)
+            .map_or(rule_start, |(_, v)| string_start(&cx.file.text, v.span()))
+    };
+    let has_cond = raw.fields.contains_key("fail") || raw.fields.contains_key("warn");
+    if manual.is_some() && has_cond {
+        cx.error(
+            offset("manual"),
+            "a rule is either `manual` or has `fail`/`warn` conditions, not both",
+        );
+    }
+    if manual.is_none() && !has_cond && !raw.fields.contains_key("manual") {
+        cx.error(
+            rule_start,
+            "this rule never judges: give it `fail`, `warn` or `manual`",
+        );
+    }
+    for (key, c) in [("fail", fail), ("warn", warn)] {
+        if let Some((_, iv)) = c.as_ref().and_then(|c| c.expr.interval())
+            && iv.is_empty()
+        {
+            let off = offset(key);
+            cx.error(
+                off,
+                format!(
+                    "unreachable condition: no value satisfies `{key} = \"{}\"`",
+                    c.as_ref().map_or("", |c| &c.text)
+                ),
+            );
+        }
+    }
+    if let (Some(f), Some(w)) = (fail, warn)
+        && let (Some((fs, fi)), Some((ws, wi))) = (f.expr.interval(), w.expr.interval())
+        && fs == ws
+        && wi.within(&fi)
+    {
+        let off = offset("warn");
+        cx.error(off, format!("unreachable condition: every value matching `warn = \"{}\"` already matches `fail = \"{}\"`", w.text, f.text));
+    }
+}
+
+fn string_list(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>, key: &str) -> Vec<(String, usize)> {
+    match v.get_ref() {
+        DeValue::String(s) => vec![(s.to_string(), string_start(&cx.file.text, v.span()))],
+        DeValue::Array(items) => items
+            .iter()
+            .filter_map(|i| match i.get_ref() {
+                DeValue::String(s) => Some((s.to_string(), string_start(&cx.file.text, i.span()))),
+                _ => {
+                    cx.error(i.span().start, format!("`{key}` holds strings"));
+                    None
+                }
+            })
+            .collect(),
+        _ => {
+            cx.error(
+                v.span().start,
+                format!("`{key}` must be a string or a list of strings"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn docs(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> Vec<String> {
+    let Some((_, v)) = raw.fields.get("docs") else {
+        return Vec::new();
+    };
+    let docs = string_list(cx, v, "docs");
+    for (d, off) in &docs {
+        if !d.starts_with("https://") && !d.starts_with("http://") {
+            cx.error(*off, format!("`docs` entries are URLs; `{d}` is not"));
+        }
+    }
+    docs.into_iter().map(|(d, _)| d).collect()
+}
+
+fn when(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> When {
+    let mut w = When::default();
+    let Some((_, v)) = raw.fields.get("when") else {
+        return w;
+    };
+    let DeValue::Table(t) = v.get_ref() else {
+        cx.error(v.span().start, "`when` must be a table: when = { version = \">= 4.7\", profile = [\"gateway-worker\"] }");
+        return w;
+    };
+    for (key, kspan, value) in entries(t) {
+        match key.as_str() {
+            "version" | "condition" => {
+                let DeValue::String(s) = value.get_ref() else {
+                    cx.error(
+                        value.span().start,
+                        format!("`when.{key}` must be a string condition"),
+                    );
+                    continue;
+                };
+                let subject = (key == "version").then_some("product.version");
+                let offset = string_start(&cx.file.text, value.span());
+                match cond::compile(s, subject) {
+                    Ok(c) if key == "version" => w.version = Some(c),
+                    Ok(c) => w.condition = Some(c),
+                    Err(e) => cx.error(offset + e.span.start, e.message),
+                }
+            }
+            "profile" => {
+                w.profiles = checked_names(cx, value, "when.profile", facts::product::PROFILES)
+            }
+            "os" => w.os = checked_names(cx, value, "when.os", OS_NAMES),
+            _ => cx.unknown_key(&key, kspan.start, WHEN_KEYS, "`when`"),
+        }
+    }
+    w
+}
+
+fn checked_names(
+    cx: &mut FileCx<'_>,
+    v: &Spanned<DeValue<'_>>,
+    key: &str,
+    allowed: &[&str],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, off) in string_list(cx, v, key) {
+        if allowed.contains(&name.as_str()) {
+            out.push(name);
+        } else {
+            cx.error(
+                off,
+                format!(
+                    "unknown value `{name}` in `{key}`; use one of: {}",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn scope(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>, rule: &Rule) -> Scope {
+    if let Some((s, off)) = raw.string(cx, "scope") {
+        return match s.as_str() {
+            "host" => Scope::Host,
+            "product" => Scope::Product,
+            "network" => Scope::Network,
+            other => {
+                cx.error(
+                    off,
+                    format!("unknown scope `{other}`; use host, product or network"),
+                );
+                Scope::Host
+            }
+        };
+    }
+    let families: Vec<&str> = rule
+        .facts()
+        .iter()
+        .filter_map(|f| facts::lookup(f))
+        .map(|s| s.family.name())
+        .collect();
+    if families.contains(&"network") {
+        Scope::Network
+    } else if families.iter().any(|f| !matches!(*f, "host" | "jdk")) {
+        Scope::Product
+    } else {
+        Scope::Host
+    }
+}
+
+/// Placeholders in a message template: `observed`, `expected`, `location`, or a fact from the
+/// catalogue, which the rule then reads too.
+fn template_facts(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    key: &str,
+    rule: &Rule,
+) -> Vec<String> {
+    let mut named = Vec::new();
+    let Some((text, offset)) = raw.string(cx, key) else {
+        return named;
+    };
+    let mut rest = text.as_str();
+    let mut base = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if matches!(name, "observed" | "expected" | "location")
+            || rule.facts().iter().any(|f| f == name)
+        {
+        } else if facts::catalogue::fact_type(name).is_some() {
+            named.push(name.to_string());
+        } else {
+            cx.error(
+                offset + base + open,
+                format!("unknown placeholder `{{{name}}}`; use {{observed}}, {{expected}}, {{location}} or a fact name"),
+            );
+        }
+        base += open + close + 1;
+        rest = &rest[open + close + 1..];
+    }
+    named
+}

@@ -1,0 +1,130 @@
+//! The compiled rule model: what a rule reads, when it applies, and how it judges.
+
+use super::cond::Cond;
+use serde::Serialize;
+
+/// Where a rule's own checks run, which decides when it is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Reads the host only.
+    Host,
+    /// Reads PRODUCT_HOME: skipped without one.
+    Product,
+    /// Opens network connections: skipped under `--offline`.
+    Network,
+}
+
+/// When a rule applies. Each part that is set must hold; otherwise the rule is `skip`.
+#[derive(Debug, Clone, Default)]
+pub struct When {
+    /// A condition on `product.version`: `>= 4.7`.
+    pub version: Option<Cond>,
+    pub profiles: Vec<String>,
+    pub os: Vec<String>,
+    /// Any other condition on facts.
+    pub condition: Option<Cond>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    /// The fact a condition reads when it names none; its value is the result's `observed`.
+    pub fact: Option<String>,
+    pub fail: Option<Cond>,
+    pub warn: Option<Cond>,
+    /// For go-live items a person must confirm: what to confirm.
+    pub manual: Option<String>,
+    /// Message template for fail/warn (and pass, unless `pass_message` is set).
+    pub message: Option<String>,
+    pub pass_message: Option<String>,
+    pub expected: Option<String>,
+    pub fix: Option<String>,
+    pub docs: Vec<String>,
+    /// Why the rule exists, for `rules explain`.
+    pub rationale: Option<String>,
+    pub scope: Scope,
+    pub when: When,
+    /// Facts named only in message templates.
+    pub template_facts: Vec<String>,
+    /// The pack and `file:line` the rule was defined at.
+    pub pack: String,
+    pub defined_at: String,
+}
+
+impl Rule {
+    /// Every fact this rule reads, in its conditions and applicability.
+    pub fn facts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(f) = &self.fact {
+            out.push(f.clone());
+        }
+        let conds = [
+            &self.fail,
+            &self.warn,
+            &self.when.version,
+            &self.when.condition,
+        ];
+        for c in conds.into_iter().flatten() {
+            c.expr.facts(&mut out);
+        }
+        if !self.when.profiles.is_empty() && !out.iter().any(|f| f == "product.profile") {
+            out.push("product.profile".into());
+        }
+        for f in &self.template_facts {
+            if !out.contains(f) {
+                out.push(f.clone());
+            }
+        }
+        if !self.when.os.is_empty() {
+            out.push("host.os.name".into());
+        }
+        out
+    }
+}
+
+/// A pack's identity, from its `pack.toml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackInfo {
+    pub name: String,
+    pub version: String,
+    #[serde(skip)]
+    pub overrides: bool,
+    /// Category ids in the order reports group them, with their titles.
+    #[serde(skip)]
+    pub categories: Vec<(String, String)>,
+}
+
+/// Every loaded rule, in pack and file order.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub packs: Vec<PackInfo>,
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Category ids in report order: as the packs list them, then any others as first seen.
+    pub fn category_order(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for p in &self.packs {
+            for c in &p.categories {
+                if !out.iter().any(|(id, _)| id == &c.0) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        for r in &self.rules {
+            if !out.iter().any(|(id, _)| id == &r.category) {
+                out.push((r.category.clone(), r.category.clone()));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,304 @@
+//! One run of a command: settings → rules → facts → evaluation → report → exit code.
+
+use crate::cli::{CheckArgs, Command, Common, FactsArgs, FailOn, Format, ListFormat, RulesCommand};
+use crate::eval::{self, Selection};
+use crate::facts::{self, Context, Facts, catalogue};
+use crate::report::{self, Report, Summary};
+use crate::rules::{self, PackSource, RuleSet};
+use anyhow::{Context as _, Result, bail};
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Exit codes (DESIGN §3).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
+pub fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Check(args) => check(&args),
+        Command::Facts(args) => dump_facts(&args),
+        Command::Rules(cmd) => rules_command(cmd),
+    }
+}
+
+/// The embedded pack followed by each `--rules` folder, compiled together.
+pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
+    let mut packs = rules::embedded_packs();
+    let mut diags = Vec::new();
+    for dir in extra {
+        match PackSource::read_dir(dir) {
+            Ok(p) => packs.push(p),
+            Err(d) => diags.push(d),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(rules::Diagnostics(diags).into());
+    }
+    Ok(rules::compile(&packs)?)
+}
+
+fn check(args: &CheckArgs) -> Result<u8> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let rules = load_rules(&args.common.rules)?;
+    let selection = Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    let outputs = outputs(args, args.common.product_home().as_deref())?;
+    let facts = match &args.facts {
+        Some(file) => read_facts(file)?,
+        None => probe(&args.common, wanted(&rules, false))?,
+    };
+    let results = eval::evaluate(&rules, &facts, &selection);
+    let report = assemble(&rules, &facts, results, started_at, started.elapsed());
+    for (format, file) in &outputs {
+        write_report(&report, *format, file.as_deref())?;
+    }
+    let failed = report.failed(args.fail_on == FailOn::Warn);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The formats to write; refuses any report file under PRODUCT_HOME (preflight never writes there).
+fn outputs(args: &CheckArgs, home: Option<&Path>) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    let outputs = if args.formats.is_empty() {
+        vec![(Format::Table, None)]
+    } else {
+        args.formats.clone()
+    };
+    for (_, file) in &outputs {
+        if let (Some(file), Some(home)) = (file, home)
+            && inside(file, home)
+        {
+            bail!(
+                "refusing to write {} inside PRODUCT_HOME {}: preflight never writes there; choose another path",
+                file.display(),
+                home.display()
+            );
+        }
+    }
+    Ok(outputs)
+}
+
+fn inside(file: &Path, home: &Path) -> bool {
+    let abs = |p: &Path| {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        let parent = p
+            .parent()
+            .map(|d| d.canonicalize().unwrap_or_else(|_| d.to_path_buf()));
+        parent.map_or(p.clone(), |d| d.join(p.file_name().unwrap_or_default()))
+    };
+    let home = home.canonicalize().unwrap_or_else(|_| home.to_path_buf());
+    abs(file).starts_with(home)
+}
+
+/// The facts the rules read; with `all`, every fact of the catalogue too (for `preflight facts`).
+fn wanted(rules: &RuleSet, all: bool) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = rules.rules.iter().flat_map(|r| r.facts()).collect();
+    names.extend(["product.name", "product.version", "product.profile"].map(String::from));
+    if all {
+        names.extend(
+            catalogue::CATALOGUE
+                .iter()
+                .filter(|s| !s.name.ends_with('*'))
+                .map(|s| s.name.to_string()),
+        );
+    }
+    names
+}
+
+fn probe(common: &Common, wanted: BTreeSet<String>) -> Result<Facts> {
+    let home = common.product_home();
+    let mut ctx = Context::new(home.clone(), common.offline, common.profile.clone());
+    ctx.deadline = Duration::from_secs(common.timeout.max(1));
+    let ctx = Arc::new(ctx);
+    let mut facts = facts::collect(Arc::clone(&ctx), &wanted);
+    if let Some(home) = &home {
+        // Keep every deployment.toml key, so a facts file answers rules added later.
+        let d = ctx.deployment();
+        for (path, (v, loc)) in &d.keys {
+            let f = facts::Fact::value(v.clone()).at(Some(loc.clone()));
+            facts.entry(format!("deployment.{path}")).or_insert(f);
+        }
+        let _ = home;
+    }
+    Ok(Facts {
+        schema_version: 1,
+        collected_at: now_rfc3339(),
+        hostname: sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
+        product_home: home.map(|h| h.display().to_string()),
+        offline: common.offline,
+        facts,
+    })
+}
+
+fn read_facts(file: &Path) -> Result<Facts> {
+    let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let facts: Facts = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a preflight facts file: {e}; create one with `preflight facts --output FILE`",
+            file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if facts.schema_version != 1 {
+        bail!(
+            "{}: facts schema_version {} is not supported (this preflight reads 1)",
+            file.display(),
+            facts.schema_version
+        );
+    }
+    Ok(facts)
+}
+
+fn assemble(
+    rules: &RuleSet,
+    facts: &Facts,
+    results: Vec<report::RuleResult>,
+    started_at: String,
+    took: Duration,
+) -> Report {
+    let text = |name: &str| {
+        facts
+            .facts
+            .get(name)
+            .and_then(|f| f.get().ok())
+            .filter(|v| !matches!(v, crate::value::Value::Null))
+            .map(|v| v.to_string())
+    };
+    let product = facts.product_home.as_ref().map(|_| report::Product {
+        name: text("product.name"),
+        version: text("product.version"),
+        profile: text("product.profile"),
+    });
+    let pack = rules.packs.first();
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        tool: report::Tool {
+            name: "preflight".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        rulepack: report::RulePack {
+            name: pack.map_or("none".into(), |p| p.name.clone()),
+            version: pack.map_or("0".into(), |p| p.version.clone()),
+        },
+        run: report::Run {
+            started_at,
+            duration_ms: took.as_millis() as u64,
+            hostname: facts.hostname.clone(),
+            product_home: facts.product_home.clone(),
+        },
+        product,
+        summary: Summary::of(&results),
+        results,
+        categories: rules.category_order(),
+    }
+}
+
+fn write_report(report: &Report, format: Format, file: Option<&Path>) -> Result<()> {
+    let to_terminal = file.is_none() && std::io::stdout().is_terminal();
+    let text = match format {
+        Format::Json => report::json::render(report),
+        Format::Table => {
+            let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            report::table::render(report, colour, (!to_terminal).then_some(110))
+        }
+    };
+    emit(&text, file)
+}
+
+fn emit(text: &str, file: Option<&Path>) -> Result<()> {
+    match file {
+        Some(f) => std::fs::write(f, text).with_context(|| format!("cannot write {}", f.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("cannot write to standard output"),
+            }
+        }
+    }
+}
+
+fn dump_facts(args: &FactsArgs) -> Result<u8> {
+    let rules = load_rules(&args.common.rules)?;
+    if let (Some(out), Some(home)) = (&args.output, args.common.product_home())
+        && inside(out, &home)
+    {
+        bail!(
+            "refusing to write {} inside PRODUCT_HOME {}: preflight never writes there",
+            out.display(),
+            home.display()
+        );
+    }
+    let facts = probe(&args.common, wanted(&rules, true))?;
+    let mut text = serde_json::to_string_pretty(&facts)?;
+    text.push('\n');
+    emit(&text, args.output.as_deref())?;
+    Ok(EXIT_OK)
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn rules_command(cmd: RulesCommand) -> Result<u8> {
+    match cmd {
+        RulesCommand::List { rules, format } => {
+            let set = load_rules(&rules)?;
+            emit(
+                &crate::explain::list(&set, format == ListFormat::Json),
+                None,
+            )?;
+        }
+        RulesCommand::Explain { id, rules } => {
+            let set = load_rules(&rules)?;
+            let Some(rule) = set.get(&id) else {
+                let hint = set
+                    .rules
+                    .iter()
+                    .map(|r| (strsim::jaro_winkler(&id, &r.id), &r.id))
+                    .filter(|(s, _)| *s > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, r)| format!("; did you mean `{r}`?"))
+                    .unwrap_or_default();
+                bail!("no rule `{id}`{hint} (`preflight rules list` shows them all)");
+            };
+            emit(&crate::explain::explain(rule), None)?;
+        }
+        RulesCommand::Validate { dirs } => {
+            let mut packs = Vec::new();
+            let mut diags = Vec::new();
+            for d in &dirs {
+                match PackSource::read_dir(d) {
+                    Ok(p) => packs.push(p),
+                    Err(e) => diags.push(e),
+                }
+            }
+            if !diags.is_empty() {
+                return Err(rules::Diagnostics(diags).into());
+            }
+            let set = rules::compile(&packs)?;
+            emit(
+                &format!(
+                    "{} rules in {} pack(s): ok\n",
+                    set.rules.len(),
+                    set.packs.len()
+                ),
+                None,
+            )?;
+        }
+        RulesCommand::Facts => emit(&crate::explain::catalogue(), None)?,
+    }
+    Ok(EXIT_OK)
+}
