@@ -378,11 +378,12 @@ fn compile_rule(
     }
     let title = required(cx, &raw, "title", span.start).unwrap_or_default();
     let category = required(cx, &raw, "category", span.start).unwrap_or_default();
-    let fact = raw
-        .string(cx, "fact")
-        .and_then(|(f, off)| known_fact(cx, f, off));
-    let fail = condition(cx, &raw, "fail", fact.as_deref());
-    let warn = condition(cx, &raw, "warn", fact.as_deref());
+    let named = raw.string(cx, "fact");
+    let fact = named.clone().and_then(|(f, off)| known_fact(cx, f, off));
+    // With an unknown `fact`, its conditions are still compiled for their other mistakes.
+    let subject = fact.clone().or(named.map(|(f, _)| f));
+    let fail = condition(cx, &raw, "fail", subject.as_deref(), fact.is_none());
+    let warn = condition(cx, &raw, "warn", subject.as_deref(), fact.is_none());
     let manual = raw.string(cx, "manual").map(|(s, _)| s);
     check_judgement(cx, &raw, span.start, (&fail, &warn, &manual));
     let when = when(cx, &raw);
@@ -470,10 +471,18 @@ fn condition(
     raw: &RawRule<'_, '_>,
     key: &str,
     subject: Option<&str>,
+    subject_reported: bool,
 ) -> Option<Cond> {
     let (text, offset) = raw.string(cx, key)?;
     match cond::compile(&text, subject) {
         Ok(c) => Some(c),
+        Err(e)
+            if subject_reported
+                && subject
+                    .is_some_and(|s| e.message.starts_with(&format!("unknown fact `{s}`"))) =>
+        {
+            None
+        }
         Err(e) => {
             cx.error(offset + e.span.start, e.message);
             None

@@ -1,0 +1,89 @@
+//! Shared test helpers: staged PRODUCT_HOMEs, the shared WSO2 fixtures, running the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/fixtures/wso2`, or `None` with a message saying the tests that need it are skipped.
+pub fn wso2_fixtures() -> Option<PathBuf> {
+    let dir = repo().join("../shared/fixtures/wso2");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; tests on real WSO2 files did not run",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Stages a PRODUCT_HOME of the given version with the given deployment.toml text.
+pub fn stage_home(dir: &Path, version: &str, deployment_toml: &str) -> PathBuf {
+    let home = dir.join(format!("wso2am-{version}"));
+    std::fs::create_dir_all(home.join("bin")).unwrap();
+    std::fs::create_dir_all(home.join("updates")).unwrap();
+    std::fs::create_dir_all(home.join("repository/conf")).unwrap();
+    std::fs::write(
+        home.join("bin/version.txt"),
+        format!("WSO2 API Manager v{version}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("updates/product.txt"),
+        format!("wso2am-{version}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("repository/conf/deployment.toml"),
+        deployment_toml,
+    )
+    .unwrap();
+    home
+}
+
+pub fn preflight() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("preflight").unwrap();
+    cmd.env_remove("PRODUCT_HOME")
+        .env_remove("CARBON_HOME")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `check --format json` and returns the exit code and the parsed report.
+pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = preflight()
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+/// 1-based line of the first line of `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not found")) as u64
+        + 1
+}
