@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod config;
 pub mod host;
 pub mod product;
+pub mod systemd;
 
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
