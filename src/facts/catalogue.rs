@@ -9,6 +9,7 @@ pub enum Family {
     Host,
     Product,
     Config,
+    Jdk,
 }
 
 impl Family {
@@ -17,6 +18,7 @@ impl Family {
             Family::Host => "host",
             Family::Product => "product",
             Family::Config => "config",
+            Family::Jdk => "jdk",
         }
     }
 }
@@ -257,6 +259,55 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Host,
         "LimitNPROC of that unit, drop-ins applied (the soft value of `soft:hard`); not set when absent",
+    ),
+    spec(
+        "jdk.home",
+        T::Str,
+        None,
+        F::Jdk,
+        "The JDK the start script would use: $JAVA_HOME, else the directory above bin/java of `java` on PATH (symlinks resolved); not set when there is none",
+    ),
+    spec(
+        "jdk.java-home-env",
+        T::Str,
+        None,
+        F::Jdk,
+        "The JAVA_HOME environment variable; not set when it is unset or empty",
+    ),
+    spec(
+        "jdk.version",
+        T::Version,
+        None,
+        F::Jdk,
+        "JDK version from its release file (JAVA_RUNTIME_VERSION / JAVA_VERSION), else from `java -version`, e.g. `17.0.6+10`, `1.8.0_151-b12`",
+    ),
+    spec(
+        "jdk.feature",
+        T::Int,
+        None,
+        F::Jdk,
+        "JDK feature release: 8 for 1.8.0_151, 17 for 17.0.6",
+    ),
+    spec(
+        "jdk.vendor",
+        T::Str,
+        None,
+        F::Jdk,
+        "JDK vendor, normalised: temurin, oracle, openjdk, corretto, ibm-semeru, ibm, zulu, redhat, microsoft, liberica, sapmachine, graalvm, dragonwell, adoptopenjdk",
+    ),
+    spec(
+        "jdk.is-jdk",
+        T::Bool,
+        None,
+        F::Jdk,
+        "The JDK has bin/javac (a full JDK rather than a JRE)",
+    ),
+    spec(
+        "jdk.source",
+        T::Str,
+        None,
+        F::Jdk,
+        "Where the version was read: `release file` or `java -version`",
     ),
     spec(
         "product.name",

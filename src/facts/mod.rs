@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod config;
 pub mod host;
+pub mod jdk;
 pub mod product;
 pub mod systemd;
 
@@ -192,6 +193,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Host => host::probe(ctx, names),
         Family::Product => product::probe(ctx, names),
         Family::Config => config::probe(ctx, names),
+        Family::Jdk => jdk::probe(ctx, names),
     }
 }
 
