@@ -10,6 +10,7 @@ pub enum Family {
     Product,
     Config,
     Jdk,
+    Jvm,
 }
 
 impl Family {
@@ -19,6 +20,7 @@ impl Family {
             Family::Product => "product",
             Family::Config => "config",
             Family::Jdk => "jdk",
+            Family::Jvm => "jvm",
         }
     }
 }
@@ -310,6 +312,41 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Where the version was read: `release file` or `java -version`",
     ),
     spec(
+        "jvm.script",
+        T::Str,
+        None,
+        F::Jvm,
+        "The start script the product is launched with, relative to PRODUCT_HOME: bin/api-manager.sh, bin/wso2server.sh (3.2), bin/gateway.sh, bin/traffic-manager.sh, bin/api-cp.sh, bin/key-manager.sh; not set when there is none",
+    ),
+    spec(
+        "jvm.heap.max",
+        T::Bytes,
+        Some("bytes"),
+        F::Jvm,
+        "Maximum heap (the last -Xmx / -XX:MaxHeapSize) the JVM starts with: script JVM_MEM_OPTS default, overridden by JVM_MEM_OPTS / JAVA_OPTS of the environment or the systemd unit; not set when the JVM default applies",
+    ),
+    spec(
+        "jvm.heap.min",
+        T::Bytes,
+        Some("bytes"),
+        F::Jvm,
+        "Initial heap (the last -Xms / -XX:InitialHeapSize), from the same sources as jvm.heap.max",
+    ),
+    spec(
+        "jvm.flags",
+        T::List,
+        None,
+        F::Jvm,
+        "Every -D / -X / -XX option of the java command line in order, JVM_MEM_OPTS and JAVA_OPTS expanded; secret property values redacted",
+    ),
+    spec(
+        "jvm.sysprops.*",
+        T::Str,
+        None,
+        F::Jvm,
+        "A system property the JVM starts with, by name, the last -D winning as in the JVM: `jvm.sysprops.httpclient.hostnameVerifier`; `-Dname` alone is the empty string; not set when absent; password-like names are secrets",
+    ),
+    spec(
         "product.name",
         T::Str,
         None,
@@ -368,6 +405,11 @@ pub fn lookup(name: &str) -> Option<&'static FactSpec> {
 pub fn fact_type(name: &str) -> Option<FactType> {
     let spec = lookup(name)?;
     if spec.family == Family::Config && crate::facts::config::is_secret_path(name) {
+        return Some(FactType::Secret);
+    }
+    if let Some(prop) = name.strip_prefix("jvm.sysprops.")
+        && crate::facts::jvm::is_secret(prop)
+    {
         return Some(FactType::Secret);
     }
     Some(spec.ty)

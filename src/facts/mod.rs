@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod config;
 pub mod host;
 pub mod jdk;
+pub mod jvm;
 pub mod product;
 pub mod systemd;
 
@@ -194,6 +195,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Product => product::probe(ctx, names),
         Family::Config => config::probe(ctx, names),
         Family::Jdk => jdk::probe(ctx, names),
+        Family::Jvm => jvm::probe(ctx, names),
     }
 }
 
