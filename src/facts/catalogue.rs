@@ -11,6 +11,7 @@ pub enum Family {
     Config,
     Jdk,
     Jvm,
+    Ports,
 }
 
 impl Family {
@@ -21,6 +22,7 @@ impl Family {
             Family::Config => "config",
             Family::Jdk => "jdk",
             Family::Jvm => "jvm",
+            Family::Ports => "ports",
         }
     }
 }
@@ -345,6 +347,34 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Jvm,
         "A system property the JVM starts with, by name, the last -D winning as in the JVM: `jvm.sysprops.httpclient.hostnameVerifier`; `-Dname` alone is the empty string; not set when absent; password-like names are secrets",
+    ),
+    spec(
+        "ports.offset",
+        T::Int,
+        None,
+        F::Ports,
+        "`[server] offset` of deployment.toml; 0 when absent",
+    ),
+    spec(
+        "ports.expected",
+        T::List,
+        None,
+        F::Ports,
+        "Ports the profile opens: 9443, 9763, 9999, 11111 everywhere; 8280, 8243, 9099, 8099, 9021, 8021 on gateways; 9611, 9711, 5672, 8672 where the traffic manager runs; each as configured in deployment.toml, else the default, plus the offset",
+    ),
+    spec(
+        "ports.busy",
+        T::List,
+        None,
+        F::Ports,
+        "Expected ports that cannot be bound on 0.0.0.0 because another process holds them, as `9444 held by pid 123 (python3 -m http.server)`; ports held by this product's own JVM (-Dcarbon.home=PRODUCT_HOME) are left out",
+    ),
+    spec(
+        "ports.privileged",
+        T::List,
+        None,
+        F::Ports,
+        "Expected ports below 1024 (they need root or a capability to bind)",
     ),
     spec(
         "product.name",

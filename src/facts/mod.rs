@@ -5,6 +5,7 @@ pub mod config;
 pub mod host;
 pub mod jdk;
 pub mod jvm;
+pub mod ports;
 pub mod product;
 pub mod systemd;
 
@@ -196,6 +197,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Config => config::probe(ctx, names),
         Family::Jdk => jdk::probe(ctx, names),
         Family::Jvm => jvm::probe(ctx, names),
+        Family::Ports => ports::probe(ctx, names),
     }
 }
 
