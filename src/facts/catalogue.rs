@@ -9,6 +9,9 @@ pub enum Family {
     Host,
     Product,
     Config,
+    Jdk,
+    Jvm,
+    Ports,
 }
 
 impl Family {
@@ -17,6 +20,9 @@ impl Family {
             Family::Host => "host",
             Family::Product => "product",
             Family::Config => "config",
+            Family::Jdk => "jdk",
+            Family::Jvm => "jvm",
+            Family::Ports => "ports",
         }
     }
 }
@@ -126,6 +132,251 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Operating system family (linux, macos, windows)",
     ),
     spec(
+        "host.swap.total",
+        T::Bytes,
+        Some("bytes"),
+        F::Host,
+        "Swap space configured (SwapTotal of /proc/meminfo); 0 when there is none",
+    ),
+    spec(
+        "host.disk.fs-type",
+        T::Str,
+        None,
+        F::Host,
+        "Filesystem type of the mount holding PRODUCT_HOME (or /), from /proc/self/mountinfo: ext4, xfs, nfs4, overlay, ...",
+    ),
+    spec(
+        "host.os.id",
+        T::Str,
+        None,
+        F::Host,
+        "ID of /etc/os-release: ubuntu, rhel, rocky, almalinux, debian, ...",
+    ),
+    spec(
+        "host.os.version",
+        T::Version,
+        None,
+        F::Host,
+        "VERSION_ID of /etc/os-release, e.g. `22.04`, `9.3`",
+    ),
+    spec(
+        "host.os.pretty",
+        T::Str,
+        None,
+        F::Host,
+        "PRETTY_NAME of /etc/os-release, e.g. `Ubuntu 22.04.4 LTS`",
+    ),
+    spec(
+        "host.os.supported",
+        T::Bool,
+        None,
+        F::Host,
+        "The OS is a current RHEL / Rocky / AlmaLinux (>= 8) or an Ubuntu LTS release (even year, .04, >= 20.04)",
+    ),
+    spec(
+        "host.limits.nofile.soft",
+        T::Int,
+        None,
+        F::Host,
+        "Soft open-files limit (RLIMIT_NOFILE) of the shell preflight runs in; unlimited is 9223372036854775807",
+    ),
+    spec(
+        "host.limits.nofile.hard",
+        T::Int,
+        None,
+        F::Host,
+        "Hard open-files limit (RLIMIT_NOFILE); unlimited is 9223372036854775807",
+    ),
+    spec(
+        "host.limits.nproc.soft",
+        T::Int,
+        None,
+        F::Host,
+        "Soft max-user-processes limit (RLIMIT_NPROC); unlimited is 9223372036854775807",
+    ),
+    spec(
+        "host.limits.nproc.hard",
+        T::Int,
+        None,
+        F::Host,
+        "Hard max-user-processes limit (RLIMIT_NPROC); unlimited is 9223372036854775807",
+    ),
+    spec(
+        "host.sysctl.*",
+        T::Any,
+        None,
+        F::Host,
+        "A kernel parameter from /proc/sys by its sysctl name, e.g. `host.sysctl.net.ipv4.tcp_fin_timeout` (integer) or `host.sysctl.net.ipv4.ip_local_port_range` (string `1024 65535`, whitespace collapsed)",
+    ),
+    spec(
+        "host.user.name",
+        T::Str,
+        None,
+        F::Host,
+        "Name of the user preflight runs as (the effective uid)",
+    ),
+    spec(
+        "host.user.uid",
+        T::Int,
+        None,
+        F::Host,
+        "Effective uid preflight runs as; 0 is root",
+    ),
+    spec(
+        "host.home.owner.uid",
+        T::Int,
+        None,
+        F::Host,
+        "uid owning the PRODUCT_HOME directory",
+    ),
+    spec(
+        "host.hostname.resolves",
+        T::Bool,
+        None,
+        F::Host,
+        "This machine's hostname resolves to an address (resolver or /etc/hosts), within the deadline",
+    ),
+    spec(
+        "host.proxy",
+        T::Str,
+        None,
+        F::Host,
+        "The HTTP(S) proxy of the environment (https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY, first set), user info redacted; not set when none is",
+    ),
+    spec(
+        "host.systemd.unit",
+        T::Str,
+        None,
+        F::Host,
+        "Path of the systemd service unit whose ExecStart mentions PRODUCT_HOME (/etc/systemd/system, /usr/lib/systemd/system); not set when there is none",
+    ),
+    spec(
+        "host.systemd.limit-nofile",
+        T::Int,
+        None,
+        F::Host,
+        "LimitNOFILE of that unit, drop-ins applied (the soft value of `soft:hard`; infinity is 9223372036854775807); not set when absent",
+    ),
+    spec(
+        "host.systemd.limit-nproc",
+        T::Int,
+        None,
+        F::Host,
+        "LimitNPROC of that unit, drop-ins applied (the soft value of `soft:hard`); not set when absent",
+    ),
+    spec(
+        "jdk.home",
+        T::Str,
+        None,
+        F::Jdk,
+        "The JDK the start script would use: $JAVA_HOME, else the directory above bin/java of `java` on PATH (symlinks resolved); not set when there is none",
+    ),
+    spec(
+        "jdk.java-home-env",
+        T::Str,
+        None,
+        F::Jdk,
+        "The JAVA_HOME environment variable; not set when it is unset or empty",
+    ),
+    spec(
+        "jdk.version",
+        T::Version,
+        None,
+        F::Jdk,
+        "JDK version from its release file (JAVA_RUNTIME_VERSION / JAVA_VERSION), else from `java -version`, e.g. `17.0.6+10`, `1.8.0_151-b12`",
+    ),
+    spec(
+        "jdk.feature",
+        T::Int,
+        None,
+        F::Jdk,
+        "JDK feature release: 8 for 1.8.0_151, 17 for 17.0.6",
+    ),
+    spec(
+        "jdk.vendor",
+        T::Str,
+        None,
+        F::Jdk,
+        "JDK vendor, normalised: temurin, oracle, openjdk, corretto, ibm-semeru, ibm, zulu, redhat, microsoft, liberica, sapmachine, graalvm, dragonwell, adoptopenjdk",
+    ),
+    spec(
+        "jdk.is-jdk",
+        T::Bool,
+        None,
+        F::Jdk,
+        "The JDK has bin/javac (a full JDK rather than a JRE)",
+    ),
+    spec(
+        "jdk.source",
+        T::Str,
+        None,
+        F::Jdk,
+        "Where the version was read: `release file` or `java -version`",
+    ),
+    spec(
+        "jvm.script",
+        T::Str,
+        None,
+        F::Jvm,
+        "The start script the product is launched with, relative to PRODUCT_HOME: bin/api-manager.sh, bin/wso2server.sh (3.2), bin/gateway.sh, bin/traffic-manager.sh, bin/api-cp.sh, bin/key-manager.sh; not set when there is none",
+    ),
+    spec(
+        "jvm.heap.max",
+        T::Bytes,
+        Some("bytes"),
+        F::Jvm,
+        "Maximum heap (the last -Xmx / -XX:MaxHeapSize) the JVM starts with: script JVM_MEM_OPTS default, overridden by JVM_MEM_OPTS / JAVA_OPTS of the environment or the systemd unit; not set when the JVM default applies",
+    ),
+    spec(
+        "jvm.heap.min",
+        T::Bytes,
+        Some("bytes"),
+        F::Jvm,
+        "Initial heap (the last -Xms / -XX:InitialHeapSize), from the same sources as jvm.heap.max",
+    ),
+    spec(
+        "jvm.flags",
+        T::List,
+        None,
+        F::Jvm,
+        "Every -D / -X / -XX option of the java command line in order, JVM_MEM_OPTS and JAVA_OPTS expanded; secret property values redacted",
+    ),
+    spec(
+        "jvm.sysprops.*",
+        T::Str,
+        None,
+        F::Jvm,
+        "A system property the JVM starts with, by name, the last -D winning as in the JVM: `jvm.sysprops.httpclient.hostnameVerifier`; `-Dname` alone is the empty string; not set when absent; password-like names are secrets",
+    ),
+    spec(
+        "ports.offset",
+        T::Int,
+        None,
+        F::Ports,
+        "`[server] offset` of deployment.toml; 0 when absent",
+    ),
+    spec(
+        "ports.expected",
+        T::List,
+        None,
+        F::Ports,
+        "Ports the profile opens: 9443, 9763, 9999, 11111 everywhere; 8280, 8243, 9099, 8099, 9021, 8021 on gateways; 9611, 9711, 5672, 8672 where the traffic manager runs; each as configured in deployment.toml, else the default, plus the offset",
+    ),
+    spec(
+        "ports.busy",
+        T::List,
+        None,
+        F::Ports,
+        "Expected ports that cannot be bound on 0.0.0.0 because another process holds them, as `9444 held by pid 123 (python3 -m http.server)`; ports held by this product's own JVM (-Dcarbon.home=PRODUCT_HOME) are left out",
+    ),
+    spec(
+        "ports.privileged",
+        T::List,
+        None,
+        F::Ports,
+        "Expected ports below 1024 (they need root or a capability to bind)",
+    ),
+    spec(
         "product.name",
         T::Str,
         None,
@@ -184,6 +435,11 @@ pub fn lookup(name: &str) -> Option<&'static FactSpec> {
 pub fn fact_type(name: &str) -> Option<FactType> {
     let spec = lookup(name)?;
     if spec.family == Family::Config && crate::facts::config::is_secret_path(name) {
+        return Some(FactType::Secret);
+    }
+    if let Some(prop) = name.strip_prefix("jvm.sysprops.")
+        && crate::facts::jvm::is_secret(prop)
+    {
         return Some(FactType::Secret);
     }
     Some(spec.ty)

@@ -3,7 +3,11 @@
 pub mod catalogue;
 pub mod config;
 pub mod host;
+pub mod jdk;
+pub mod jvm;
+pub mod ports;
 pub mod product;
+pub mod systemd;
 
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -191,6 +195,9 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Host => host::probe(ctx, names),
         Family::Product => product::probe(ctx, names),
         Family::Config => config::probe(ctx, names),
+        Family::Jdk => jdk::probe(ctx, names),
+        Family::Jvm => jvm::probe(ctx, names),
+        Family::Ports => ports::probe(ctx, names),
     }
 }
 

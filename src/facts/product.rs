@@ -106,7 +106,7 @@ pub fn detect(home: &Path) -> Detected {
 }
 
 /// The profile: `--profile`, else the distribution, else `[server] server_role`, else all-in-one.
-fn profile(ctx: &Context, d: &Detected) -> String {
+pub fn profile(ctx: &Context, d: &Detected) -> String {
     if let Some(p) = &ctx.profile {
         return p.clone();
     }
