@@ -9,6 +9,7 @@ pub enum Family {
     Host,
     Product,
     Config,
+    Keystore,
 }
 
 impl Family {
@@ -17,6 +18,7 @@ impl Family {
             Family::Host => "host",
             Family::Product => "product",
             Family::Config => "config",
+            Family::Keystore => "keystore",
         }
     }
 }
@@ -167,12 +169,37 @@ pub const CATALOGUE: &[FactSpec] = &[
         F::Config,
         "A key of repository/conf/deployment.toml by path: `deployment.server.hostname`, `deployment.database.apim_db.type`, `deployment.synapse_properties.'a.b'`; array elements by index; secrets (passwords, keys) are redacted",
     ),
+    spec(
+        "truststore.has-default-cert",
+        T::Bool,
+        None,
+        F::Keystore,
+        "Whether the truststore holds WSO2's default certificate: an alias `wso2carbon` or a certificate with subject `CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US`",
+    ),
 ];
+
+/// Every catalogue entry: [`CATALOGUE`] plus the facts each keystore has
+/// (`keystore.primary.opens`, `truststore.cert.days-left`, …), built once.
+pub fn all() -> &'static [FactSpec] {
+    static ALL: std::sync::OnceLock<Vec<FactSpec>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all = CATALOGUE.to_vec();
+        for store in crate::facts::keystore::STORES {
+            for (what, ty, description) in crate::facts::keystore::STORE_FACTS {
+                // Built once per process: a few dozen short names.
+                let name: &'static str = Box::leak(format!("{store}.{what}").into_boxed_str());
+                let unit = (*what == "cert.days-left").then_some("days");
+                all.push(spec(name, *ty, unit, F::Keystore, description));
+            }
+        }
+        all
+    })
+}
 
 /// The catalogue entry for a fact name, including family members such as `deployment.server.hostname`.
 pub fn lookup(name: &str) -> Option<&'static FactSpec> {
-    CATALOGUE.iter().find(|s| s.name == name).or_else(|| {
-        CATALOGUE.iter().find(|s| {
+    all().iter().find(|s| s.name == name).or_else(|| {
+        all().iter().find(|s| {
             s.name
                 .strip_suffix('*')
                 .is_some_and(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
@@ -191,7 +218,7 @@ pub fn fact_type(name: &str) -> Option<FactType> {
 
 /// Catalogue names close to `name`, for "did you mean" hints.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    CATALOGUE
+    all()
         .iter()
         .map(|s| (strsim::jaro_winkler(name, s.name), s.name))
         .filter(|(score, _)| *score > 0.8)

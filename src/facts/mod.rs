@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod config;
 pub mod host;
+pub mod keystore;
 pub mod product;
 
 use crate::value::Value;
@@ -191,6 +192,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Host => host::probe(ctx, names),
         Family::Product => product::probe(ctx, names),
         Family::Config => config::probe(ctx, names),
+        Family::Keystore => keystore::probe(ctx, names),
     }
 }
 
