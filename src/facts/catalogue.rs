@@ -10,6 +10,7 @@ pub enum Family {
     Product,
     Config,
     Keystore,
+    Files,
 }
 
 impl Family {
@@ -19,6 +20,7 @@ impl Family {
             Family::Product => "product",
             Family::Config => "config",
             Family::Keystore => "keystore",
+            Family::Files => "files",
         }
     }
 }
@@ -168,6 +170,27 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Config,
         "A key of repository/conf/deployment.toml by path: `deployment.server.hostname`, `deployment.database.apim_db.type`, `deployment.synapse_properties.'a.b'`; array elements by index; secrets (passwords, keys) are redacted",
+    ),
+    spec(
+        "xml.*",
+        T::Any,
+        None,
+        F::Files,
+        "A value of a WSO2 XML file: `xml.<file>.<path>`, file one of catalina-server (repository/conf/tomcat/catalina-server.xml), carbon (repository/conf/carbon.xml), qpid-config (repository/conf/advanced/qpid-config.xml). The path is `/`-separated element local names from the root, each optionally with `[@attr='value']` predicates or a 1-based `[n]` index, ending in `/@attr` for an attribute or else giving the element's text: `xml.catalina-server./Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols`. The first match in document order; integers and true/false are typed; nothing when absent",
+    ),
+    spec(
+        "properties.*",
+        T::Any,
+        None,
+        F::Files,
+        "A key of a WSO2 .properties file: `properties.<file>.<key>`, file one of csrfguard (repository/conf/security/Owasp.CsrfGuard.Carbon.properties), log4j2 (repository/conf/log4j2.properties), e.g. `properties.csrfguard.org.owasp.csrfguard.PRNG.Provider`. Read as java.util.Properties reads it; integers and true/false are typed; nothing when absent",
+    ),
+    spec(
+        "file.*",
+        T::Any,
+        None,
+        F::Files,
+        "A file under PRODUCT_HOME by relative path (no `..`): `file.<path>.exists` (bool), `file.<path>.owner-uid` (integer), `file.<path>.mode` (integer permission bits, 0o600 is 384; nothing when the file is absent)",
     ),
     spec(
         "truststore.has-default-cert",

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod files;
 pub mod host;
 pub mod keystore;
 pub mod product;
@@ -193,6 +194,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Product => product::probe(ctx, names),
         Family::Config => config::probe(ctx, names),
         Family::Keystore => keystore::probe(ctx, names),
+        Family::Files => files::probe(ctx, names),
     }
 }
 
