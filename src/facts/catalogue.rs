@@ -11,6 +11,7 @@ pub enum Family {
     Config,
     Keystore,
     Files,
+    Jars,
 }
 
 impl Family {
@@ -21,6 +22,7 @@ impl Family {
             Family::Config => "config",
             Family::Keystore => "keystore",
             Family::Files => "files",
+            Family::Jars => "jars",
         }
     }
 }
@@ -191,6 +193,34 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Files,
         "A file under PRODUCT_HOME by relative path (no `..`): `file.<path>.exists` (bool), `file.<path>.owner-uid` (integer), `file.<path>.mode` (integer permission bits, 0o600 is 384; nothing when the file is absent)",
+    ),
+    spec(
+        "jars.drivers",
+        T::List,
+        None,
+        F::Jars,
+        "JDBC driver classes found in the jars of repository/components/lib and dropins, each with its jar: `org.postgresql.Driver (lib/postgresql-42.7.3.jar)`",
+    ),
+    spec(
+        "jars.driver-classes",
+        T::List,
+        None,
+        F::Jars,
+        "The distinct JDBC driver class names found there, e.g. `com.mysql.cj.jdbc.Driver`",
+    ),
+    spec(
+        "jars.count",
+        T::Int,
+        None,
+        F::Jars,
+        "How many jars in repository/components/lib and dropins were read",
+    ),
+    spec(
+        "jars.unreadable",
+        T::List,
+        None,
+        F::Jars,
+        "Jars there that could not be read (not a zip, too large, unreadable), each with the reason",
     ),
     spec(
         "truststore.has-default-cert",

@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod config;
 pub mod files;
 pub mod host;
+pub mod jars;
 pub mod keystore;
 pub mod product;
 
@@ -195,6 +196,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Config => config::probe(ctx, names),
         Family::Keystore => keystore::probe(ctx, names),
         Family::Files => files::probe(ctx, names),
+        Family::Jars => jars::probe(ctx, names),
     }
 }
 
