@@ -12,6 +12,7 @@ pub enum Family {
     Keystore,
     Files,
     Jars,
+    Network,
 }
 
 impl Family {
@@ -23,6 +24,7 @@ impl Family {
             Family::Keystore => "keystore",
             Family::Files => "files",
             Family::Jars => "jars",
+            Family::Network => "network",
         }
     }
 }
@@ -221,6 +223,48 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Jars,
         "Jars there that could not be read (not a zip, too large, unreadable), each with the reason",
+    ),
+    spec(
+        "db.*",
+        T::Any,
+        None,
+        F::Network,
+        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username-privileged` (bool: root, sa, postgres, system or sys)",
+    ),
+    spec(
+        "db.endpoints",
+        T::List,
+        None,
+        F::Network,
+        "Every database endpoint as `id=host:port`, from JDBC URLs or hostname/port (default port per type)",
+    ),
+    spec(
+        "db.unreachable",
+        T::List,
+        None,
+        F::Network,
+        "Database endpoints that did not accept a TCP connection within 3s, as `apim_db db.example:5432: connection refused (2ms)`; empty when all answer; skipped with --offline",
+    ),
+    spec(
+        "userstore.ldap.url",
+        T::Str,
+        None,
+        F::Network,
+        "The LDAP user store URL (`[user_store] connection_url` or `[user_store.properties] ConnectionURL`), credentials redacted; nothing for a JDBC user store",
+    ),
+    spec(
+        "userstore.ldap.tls",
+        T::Bool,
+        None,
+        F::Network,
+        "Whether every LDAP URL uses ldaps://; nothing for a JDBC user store",
+    ),
+    spec(
+        "userstore.ldap.unreachable",
+        T::List,
+        None,
+        F::Network,
+        "LDAP endpoints (ldap:// 389, ldaps:// 636 by default) that did not accept a TCP connection within 3s, with the reason; empty when all answer or there is no LDAP; skipped with --offline",
     ),
     spec(
         "truststore.has-default-cert",

@@ -6,6 +6,7 @@ pub mod files;
 pub mod host;
 pub mod jars;
 pub mod keystore;
+pub mod network;
 pub mod product;
 
 use crate::value::Value;
@@ -197,6 +198,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Keystore => keystore::probe(ctx, names),
         Family::Files => files::probe(ctx, names),
         Family::Jars => jars::probe(ctx, names),
+        Family::Network => network::probe(ctx, names),
     }
 }
 
