@@ -19,7 +19,7 @@ const LOCAL_KEY_ID: &str = "1.2.840.113549.1.9.21";
 const PBES2: &str = "1.2.840.113549.1.5.13";
 const PBKDF2: &str = "1.2.840.113549.1.5.12";
 /// More iterations than any real keystore uses; refused so a hostile file cannot stall a run.
-const MAX_ITERATIONS: u64 = 10_000_000;
+const MAX_ITERATIONS: u64 = 1_000_000;
 
 /// One bag as read: what it is, its attributes and (for certificates) the DER.
 struct Bag {
