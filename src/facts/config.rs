@@ -79,6 +79,46 @@ impl Deployment {
     }
 }
 
+/// The clear-text strings at `paths`, re-read from deployment.toml. Only for probes that must
+/// use a secret themselves (a keystore password to open the keystore); the result must never be
+/// put into a fact. Paths the file does not set as strings are absent from the map.
+pub fn raw_strings(home: &Path, paths: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let text = read_capped(&home.join(DEPLOYMENT_TOML), MAX_CONFIG_BYTES)
+        .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))?;
+    let root = DeTable::parse(&text)
+        .map_err(|e| format!("deployment.toml is invalid TOML: {}", e.message().trim()))?;
+    let mut out = BTreeMap::new();
+    for p in paths {
+        if let Some(s) = raw_at(root.get_ref(), p) {
+            out.insert(p.clone(), s);
+        }
+    }
+    Ok(out)
+}
+
+fn raw_at(table: &DeTable<'_>, path: &str) -> Option<String> {
+    let segs = split_path(path)?;
+    let (last, parents) = segs.split_last()?;
+    let mut current = table;
+    for seg in parents {
+        match child(current, seg)? {
+            DeValue::Table(t) => current = t,
+            _ => return None,
+        }
+    }
+    match child(current, last)? {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn child<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t DeValue<'i>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v.get_ref())
+}
+
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let d = ctx.deployment();
     names.iter().map(|n| (n.clone(), fact(d, n))).collect()

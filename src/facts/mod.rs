@@ -2,9 +2,13 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod files;
 pub mod host;
+pub mod jars;
 pub mod jdk;
 pub mod jvm;
+pub mod keystore;
+pub mod network;
 pub mod ports;
 pub mod product;
 pub mod systemd;
@@ -198,6 +202,10 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Jdk => jdk::probe(ctx, names),
         Family::Jvm => jvm::probe(ctx, names),
         Family::Ports => ports::probe(ctx, names),
+        Family::Keystore => keystore::probe(ctx, names),
+        Family::Files => files::probe(ctx, names),
+        Family::Jars => jars::probe(ctx, names),
+        Family::Network => network::probe(ctx, names),
     }
 }
 
