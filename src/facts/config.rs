@@ -1,7 +1,7 @@
 //! Config probe: repository/conf/deployment.toml as a flat map of key paths to values with
 //! their file, line and column; secrets redacted as the file is read.
 
-use super::{Context, Fact, Location, line_col, read_capped};
+use super::{Context, Fact, LineIndex, Location, line_col, read_capped};
 use crate::value::{Secret, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -50,7 +50,7 @@ impl Deployment {
         match DeTable::parse(text) {
             Ok(root) => {
                 let mut keys = BTreeMap::new();
-                flatten_table(text, root.get_ref(), "", &mut keys);
+                flatten_table(&LineIndex::new(text), root.get_ref(), "", &mut keys);
                 Deployment { error: None, keys }
             }
             Err(e) => {
@@ -151,7 +151,7 @@ fn fact(d: &Deployment, name: &str) -> Fact {
 }
 
 fn flatten_table(
-    text: &str,
+    text: &LineIndex<'_>,
     table: &DeTable<'_>,
     prefix: &str,
     out: &mut BTreeMap<String, (Value, Location)>,
@@ -163,13 +163,13 @@ fn flatten_table(
 }
 
 fn flatten_value(
-    text: &str,
+    text: &LineIndex<'_>,
     value: &DeValue<'_>,
     span: std::ops::Range<usize>,
     path: &str,
     out: &mut BTreeMap<String, (Value, Location)>,
 ) {
-    let (line, column) = line_col(text, span.start);
+    let (line, column) = text.line_col(span.start);
     let loc = Location {
         file: DEPLOYMENT_TOML.into(),
         line,
