@@ -62,7 +62,17 @@ auth_token = "{10}"
 [secrets]
 shared_pw = "[{4}]"
 "#,
-        SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[5], SECRETS[6], SECRETS[7], SECRETS[8], SECRETS[9], SECRETS[10]
+        SECRETS[0],
+        SECRETS[1],
+        SECRETS[2],
+        SECRETS[3],
+        SECRETS[4],
+        SECRETS[5],
+        SECRETS[6],
+        SECRETS[7],
+        SECRETS[8],
+        SECRETS[9],
+        SECRETS[10]
     )
 }
 
@@ -84,29 +94,54 @@ fn planted_secrets_appear_in_no_output() {
     .unwrap();
     let h = home.to_str().unwrap();
     let env = |cmd: &mut assert_cmd::Command| {
-        cmd.env("https_proxy", format!("http://proxyuser:{}@proxy.example.com:3128", SECRETS[8]))
-            .env("HTTP_PROXY", format!("http://proxyuser:{}@proxy.example.com:3128", SECRETS[8]))
-            .env("JAVA_OPTS", format!("-Xmx2g -Djavax.net.ssl.keyStorePassword={}", SECRETS[9]));
+        cmd.env(
+            "https_proxy",
+            format!("http://proxyuser:{}@proxy.example.com:3128", SECRETS[8]),
+        )
+        .env(
+            "HTTP_PROXY",
+            format!("http://proxyuser:{}@proxy.example.com:3128", SECRETS[8]),
+        )
+        .env(
+            "JAVA_OPTS",
+            format!("-Xmx2g -Djavax.net.ssl.keyStorePassword={}", SECRETS[9]),
+        );
     };
     let mut facts = preflight();
     env(&mut facts);
-    let out = facts.args(["facts", "--offline", "--product-home", h]).output().unwrap();
+    let out = facts
+        .args(["facts", "--offline", "--product-home", h])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_clean("preflight facts", &out.stdout);
     assert_clean("preflight facts stderr", &out.stderr);
     // The facts were collected: the redaction is not an empty dump.
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(f["facts"]["deployment.super_admin.password"]["value"]["type"], "secret");
+    assert_eq!(
+        f["facts"]["deployment.super_admin.password"]["value"]["type"],
+        "secret"
+    );
     let proxy = f["facts"]["host.proxy"]["value"]["value"].as_str().unwrap();
     assert!(proxy.contains("proxy.example.com:3128"), "{proxy}");
     let flags = f["facts"]["jvm.flags"].to_string();
-    assert!(flags.contains("keyStorePassword"), "JAVA_OPTS was read: {flags}");
+    assert!(
+        flags.contains("keyStorePassword"),
+        "JAVA_OPTS was read: {flags}"
+    );
 
     let json = dir.path().join("r.json");
     let mut check = preflight();
     env(&mut check);
     let out = check
-        .args(["check", "--offline", "--product-home", h, "--format", "table"])
+        .args([
+            "check",
+            "--offline",
+            "--product-home",
+            h,
+            "--format",
+            "table",
+        ])
         .arg("--format")
         .arg(format!("json={}", json.display()))
         .output()

@@ -87,3 +87,29 @@ pub fn line_of(text: &str, needle: &str) -> u64 {
         .unwrap_or_else(|| panic!("`{needle}` not found")) as u64
         + 1
 }
+
+/// Whether a test server listens on 127.0.0.1:port. Without it the test is skipped with a
+/// message, except under CI (`CI` set), where `.ci/services.sh` must have started it.
+pub fn service(port: u16, name: &str) -> bool {
+    let up = std::net::TcpStream::connect_timeout(
+        &([127, 0, 0, 1], port).into(),
+        std::time::Duration::from_secs(1),
+    )
+    .is_ok();
+    if !up {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is not listening on 127.0.0.1:{port}; .ci/services.sh starts it"
+        );
+        eprintln!(
+            "SKIPPED: {name} is not listening on 127.0.0.1:{port}; run .ci/services.sh to start it"
+        );
+    }
+    up
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    l.local_addr().unwrap().port()
+}
