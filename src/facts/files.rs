@@ -217,7 +217,8 @@ struct XmlPath {
     attribute: Option<String>,
 }
 
-fn xml_fact(text: &str, file: &str, path: &str) -> Fact {
+/// The value at an XML path (see the catalogue entry of `xml.*`) in one file's text.
+pub fn xml_fact(text: &str, file: &str, path: &str) -> Fact {
     let parsed = match parse_xml_path(path) {
         Ok(p) => p,
         Err(e) => return Fact::unavailable(format!("`{path}` is not a valid XML path: {e}")),

@@ -2,7 +2,7 @@
 //! names — format by magic bytes, whether the configured password opens them, aliases, and the
 //! configured alias's certificate. Passwords are read here and never leave this module.
 
-mod der;
+pub mod der;
 mod jks;
 mod pkcs12;
 

@@ -1,8 +1,8 @@
 //! Network probe: database endpoints from `[database.*]`, the LDAP user store from
 //! `[user_store]`, and whether each answers a TCP connection under one deadline.
 
-mod jdbc;
-mod reach;
+pub mod jdbc;
+pub mod reach;
 
 use super::config::Deployment;
 use super::{Context, Fact, Location};
