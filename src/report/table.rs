@@ -128,9 +128,12 @@ fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
         detail.push_str(&format!("\n  fix: {fix}"));
     }
     if let Some(w) = &r.waiver {
+        detail.push_str(&format!("\n  waived: {}", w.reason));
+    }
+    if let Some(a) = &r.attestation {
         detail.push_str(&format!(
-            "\n  waived: {}",
-            w.get("reason").and_then(|v| v.as_str()).unwrap_or("")
+            "\n  confirmed by {} on {}",
+            a.confirmed_by, a.confirmed_at
         ));
     }
     vec![
