@@ -40,6 +40,7 @@ impl Status {
     }
 }
 
+/// A preflight report (`--format json`), `schema_version: 1`: one result per loaded rule.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
@@ -206,6 +207,26 @@ impl Report {
     /// The JSON Schema of the JSON report, generated from these types.
     pub fn json_schema() -> String {
         let schema = schemars::schema_for!(Report);
+        let mut schema = schema.to_value();
+        // Every field is always written, `null` when empty: say so, so consumers can rely on the
+        // keys (DESIGN §3). `attestation` is the exception: reports written before it existed
+        // lack it.
+        fn require_all(v: &mut serde_json::Value) {
+            if let Some(props) = v.get("properties").and_then(|p| p.as_object()) {
+                let keys: Vec<serde_json::Value> = props
+                    .keys()
+                    .filter(|k| *k != "attestation")
+                    .map(|k| serde_json::Value::String(k.clone()))
+                    .collect();
+                v["required"] = serde_json::Value::Array(keys);
+            }
+            if let Some(defs) = v.get_mut("$defs").and_then(|d| d.as_object_mut()) {
+                defs.values_mut().for_each(require_all);
+            }
+        }
+        require_all(&mut schema);
+        schema["$id"] =
+            "https://github.com/preflight-wso2/preflight/schema/report.v1.schema.json".into();
         let mut s = serde_json::to_string_pretty(&schema).expect("a schema is plain data");
         s.push('\n');
         s

@@ -130,12 +130,6 @@ fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
     if let Some(w) = &r.waiver {
         detail.push_str(&format!("\n  waived: {}", w.reason));
     }
-    if let Some(a) = &r.attestation {
-        detail.push_str(&format!(
-            "\n  confirmed by {} on {}",
-            a.confirmed_by, a.confirmed_at
-        ));
-    }
     vec![
         status,
         Cell::new(format!("{}\n{}", r.id, r.title)),
