@@ -765,3 +765,46 @@ fn every_format_through_the_cli_in_one_run() {
         assert!(text.contains("config.hostname"), "{ext}");
     }
 }
+
+// ---- contrib/ ----------------------------------------------------------------------------
+
+/// The CI examples only use flags and formats `preflight check` has.
+#[test]
+fn contrib_ci_examples_use_real_flags() {
+    let help = preflight().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    for file in [
+        "contrib/github-actions/preflight.yml",
+        "contrib/gitlab-ci/preflight.gitlab-ci.yml",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(
+            text.contains("--offline") && text.contains("--facts"),
+            "{file}"
+        );
+        assert!(text.contains("junit="), "{file}");
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for flag in code
+            .split(|c: char| c.is_whitespace() || c == '(' || c == '"')
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+        {
+            let flag = flag.trim_end_matches(['\\', ')']);
+            if ["--locked", "--git", "--format"].contains(&flag) || flag.contains('=') {
+                continue;
+            }
+            assert!(help.contains(flag), "{file}: `{flag}` is not a check flag");
+        }
+        for fmt in code.split("--format ").skip(1) {
+            let name = fmt.split(['=', ' ', '\n']).next().unwrap();
+            let out = preflight()
+                .args(["check", "--only", "none", "--format", name])
+                .output()
+                .unwrap();
+            assert_ne!(out.status.code(), Some(2), "{file}: format {name}");
+        }
+    }
+}
