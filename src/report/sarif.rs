@@ -265,7 +265,12 @@ fn result(report: &Report, index: usize, r: &RuleResult) -> Option<SarifResult> 
     };
     let mut text = r.message.clone();
     if let Some(fix) = &r.fix {
-        text.push_str(&format!(" Fix: {fix}"));
+        let stop = if text.ends_with(['.', '!', '?']) {
+            " "
+        } else {
+            ". "
+        };
+        text.push_str(&format!("{stop}Fix: {fix}"));
     }
     let locations = r
         .location
