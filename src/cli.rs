@@ -7,6 +7,9 @@ const EXAMPLES: &str = "\
 Examples:
   preflight check --product-home /opt/wso2am-4.2.0
   preflight check --offline --format table --format json=report.json
+  preflight check --format sarif=preflight.sarif --format junit=preflight.xml --format markdown=ticket.md
+  preflight check --waivers waivers.toml --baseline last-week.json
+  preflight diff last-week.json today.json
   preflight check --only host --skip host.swap --fail-on warn
   preflight facts --product-home /opt/wso2am-4.2.0 --output node1-facts.json
   preflight check --facts node1-facts.json --format json
@@ -15,7 +18,15 @@ Examples:
   preflight rules validate ./my-rules
 
 Exit codes: 0 no fail and no error; 1 at least one fail or error (or warn with --fail-on warn);
-2 preflight could not run (bad arguments, invalid rule file, unreadable input).";
+2 preflight could not run (bad arguments, invalid rule or waiver file, unreadable input).";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  preflight diff before.json after.json
+  preflight diff before.json after.json --format markdown
+
+Exit codes: 0 no regression; 1 at least one regression (a rule newly fail or error, or pass to
+warn); 2 a report could not be read.";
 
 /// Go-live checks for WSO2 API Manager and other Carbon products: host, JDK, JVM, deployment.toml,
 /// keystores, databases, ports, operations.
@@ -36,6 +47,36 @@ pub enum Command {
     /// List, explain or validate rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Compare two JSON reports: fixed, regressed, new and removed rules, and value drift.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (`check --format json=FILE`)
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later JSON report
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// table, json or markdown
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -61,7 +102,7 @@ pub struct Common {
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Output format, optionally to a file (repeatable): table, json
+    /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown
     #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
     pub formats: Vec<(Format, Option<PathBuf>)>,
     /// Evaluate a facts file from `preflight facts` instead of probing
@@ -76,6 +117,12 @@ pub struct CheckArgs {
     /// Skip these rules: an id, an id prefix or a category (repeatable)
     #[arg(long, value_name = "SEL")]
     pub skip: Vec<String>,
+    /// Waivers and attestations (TOML): accepted findings and confirmed manual items
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// An earlier JSON report: exit 1 only for fail/error results that were not fail/error there
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +163,9 @@ pub enum RulesCommand {
 pub enum Format {
     Table,
     Json,
+    Junit,
+    Sarif,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,8 +186,9 @@ fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), String> {
         Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
         None => (s, None),
     };
-    let format = Format::from_str(name, true)
-        .map_err(|_| format!("unknown format `{name}`; use table or json"))?;
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!("unknown format `{name}`; use table, json, junit, sarif or markdown")
+    })?;
     Ok((format, file))
 }
 

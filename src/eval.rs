@@ -61,6 +61,7 @@ fn evaluate_rule(rule: &Rule, facts: &Facts, selection: &Selection) -> RuleResul
         docs: rule.docs.clone(),
         location: None,
         waiver: None,
+        attestation: None,
         duration_ms: read.iter().map(|f| f.duration_ms).max().unwrap_or(0),
     };
     if let Some(reason) = selection

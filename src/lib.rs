@@ -1,6 +1,7 @@
 //! preflight: a go-live checker for WSO2 Carbon products. Facts → evaluation → report.
 
 pub mod cli;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod facts;
@@ -8,3 +9,4 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod value;
+pub mod waivers;

@@ -7,7 +7,9 @@ fn main() -> ExitCode {
     let cli = preflight::cli::Cli::parse();
     match preflight::run::run(cli.command) {
         Ok(code) => ExitCode::from(code),
-        Err(e) if e.is::<preflight::rules::Diagnostics>() => {
+        Err(e)
+            if e.is::<preflight::rules::Diagnostics>() || e.is::<preflight::waivers::Invalid>() =>
+        {
             eprintln!("{e}");
             ExitCode::from(preflight::run::EXIT_CANNOT_RUN)
         }

@@ -1,10 +1,14 @@
 //! One run of a command: settings → rules → facts → evaluation → report → exit code.
 
-use crate::cli::{CheckArgs, Command, Common, FactsArgs, FailOn, Format, ListFormat, RulesCommand};
+use crate::cli::{
+    CheckArgs, Command, Common, DiffArgs, DiffFormat, FactsArgs, FailOn, Format, ListFormat,
+    RulesCommand,
+};
 use crate::eval::{self, Selection};
 use crate::facts::{self, Context, Facts, catalogue};
 use crate::report::{self, Report, Summary};
 use crate::rules::{self, PackSource, RuleSet};
+use crate::waivers;
 use anyhow::{Context as _, Result, bail};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -22,6 +26,23 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Check(args) => check(&args),
         Command::Facts(args) => dump_facts(&args),
         Command::Rules(cmd) => rules_command(cmd),
+        Command::Diff(args) => diff(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "preflight", &mut out);
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .context("cannot render the man page")?;
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -50,17 +71,93 @@ fn check(args: &CheckArgs) -> Result<u8> {
         skip: args.skip.clone(),
     };
     let outputs = outputs(args, args.common.product_home().as_deref())?;
+    let waivers = match &args.waivers {
+        Some(file) => {
+            let w = waivers::load(file).map_err(waivers::Invalid)?;
+            w.check(&rules).map_err(waivers::Invalid)?;
+            Some(w)
+        }
+        None => None,
+    };
+    let baseline = args.baseline.as_deref().map(read_report).transpose()?;
     let facts = match &args.facts {
         Some(file) => read_facts(file)?,
         None => probe(&args.common, wanted(&rules, false), false)?,
     };
     let results = eval::evaluate(&rules, &facts, &selection);
-    let report = assemble(&rules, &facts, results, started_at, started.elapsed());
+    let mut report = assemble(&rules, &facts, results, started_at, started.elapsed());
+    if let Some(w) = &waivers {
+        waivers::apply_to_report(&mut report, w, chrono::Utc::now().date_naive());
+    }
     for (format, file) in &outputs {
         write_report(&report, *format, file.as_deref())?;
     }
-    let failed = report.failed(args.fail_on == FailOn::Warn);
+    let fail_on_warn = args.fail_on == FailOn::Warn;
+    let failed = match (&baseline, &args.baseline) {
+        (Some(old), Some(path)) => {
+            let new = crate::diff::new_failures(old, &report, fail_on_warn);
+            let all = report
+                .results
+                .iter()
+                .filter(|r| r.counts(fail_on_warn))
+                .count();
+            let ids: Vec<&str> = new.iter().map(|r| r.id.as_str()).collect();
+            eprintln!(
+                "baseline {}: {} new failing result{}{}; {} already failing there",
+                path.display(),
+                new.len(),
+                if new.len() == 1 { "" } else { "s" },
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ids.join(", "))
+                },
+                all - new.len()
+            );
+            !new.is_empty()
+        }
+        _ => report.failed(fail_on_warn),
+    };
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Reads a JSON report written by `check --format json`; bad JSON is reported as file:line:col.
+pub fn read_report(file: &Path) -> Result<Report> {
+    let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
+            file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if report.schema_version != report::SCHEMA_VERSION {
+        bail!(
+            "{}: report schema_version {} is not supported (this preflight reads {})",
+            file.display(),
+            report.schema_version,
+            report::SCHEMA_VERSION
+        );
+    }
+    Ok(report)
+}
+
+fn diff(args: &DiffArgs) -> Result<u8> {
+    let old = read_report(&args.old)?;
+    let new = read_report(&args.new)?;
+    let d = crate::diff::diff(&old, &new);
+    let text = match args.format {
+        DiffFormat::Table => d.render_text(),
+        DiffFormat::Json => d.render_json(),
+        DiffFormat::Markdown => d.render_markdown(),
+    };
+    emit(&text, None)?;
+    Ok(if d.regressed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 /// The formats to write; refuses any report file under PRODUCT_HOME (preflight never writes there).
@@ -139,7 +236,7 @@ fn probe(common: &Common, wanted: BTreeSet<String>, all_config: bool) -> Result<
     })
 }
 
-fn read_facts(file: &Path) -> Result<Facts> {
+pub fn read_facts(file: &Path) -> Result<Facts> {
     let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
     let facts: Facts = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
@@ -159,7 +256,8 @@ fn read_facts(file: &Path) -> Result<Facts> {
     Ok(facts)
 }
 
-fn assemble(
+/// The Report of evaluated results: tool, rule pack, run, product and summary around them.
+pub fn assemble(
     rules: &RuleSet,
     facts: &Facts,
     results: Vec<report::RuleResult>,
@@ -207,6 +305,9 @@ fn write_report(report: &Report, format: Format, file: Option<&Path>) -> Result<
     let to_terminal = file.is_none() && std::io::stdout().is_terminal();
     let text = match format {
         Format::Json => report::json::render(report),
+        Format::Junit => report::junit::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Markdown => report::markdown::render(report),
         Format::Table => {
             let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             report::table::render(report, colour, (!to_terminal).then_some(110))

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 pub use catalogue::{FactSpec, FactType, Family, lookup};
 
 /// Where in a file a fact came from. `line` and `column` are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Location {
     pub file: String,
     pub line: u32,

@@ -1,16 +1,22 @@
 //! The Report model — one for every output format — and the renderers that draw it.
 
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use crate::facts::Location;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// The JSON report's schema version (DESIGN §3). Field names and status strings never change
 /// within one version.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -34,7 +40,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A preflight report (`--format json`), `schema_version: 1`: one result per loaded rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -45,22 +52,23 @@ pub struct Report {
     pub results: Vec<RuleResult>,
     /// Category ids and the titles reports group them under, in the pack's order.
     #[serde(skip)]
+    #[schemars(skip)]
     pub categories: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RulePack {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Run {
     /// UTC, RFC 3339.
     pub started_at: String,
@@ -69,14 +77,14 @@ pub struct Run {
     pub product_home: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Product {
     pub name: Option<String>,
     pub version: Option<String>,
     pub profile: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Summary {
     pub total: usize,
     pub pass: usize,
@@ -130,7 +138,7 @@ impl Summary {
 }
 
 /// The result of one rule (DESIGN §3).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RuleResult {
     pub id: String,
     pub title: String,
@@ -144,13 +152,93 @@ pub struct RuleResult {
     pub fix: Option<String>,
     pub docs: Vec<String>,
     pub location: Option<Location>,
-    pub waiver: Option<serde_json::Value>,
+    /// The waiver that accepts this result (DESIGN §3); the status stays the real one.
+    pub waiver: Option<Waiver>,
+    /// Who confirmed a manual item, when, and until when (attestations turn `manual` into `pass`).
+    #[serde(default)]
+    pub attestation: Option<Attestation>,
     pub duration_ms: u64,
+}
+
+/// A waiver applied to a result: the result keeps its status, and fail/error no longer make the
+/// run exit 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Waiver {
+    pub reason: String,
+    pub owner: Option<String>,
+    pub ticket: Option<String>,
+    /// The last day (UTC, `YYYY-MM-DD`) the waiver applies.
+    pub expires: Option<String>,
+    pub approved_by: Option<String>,
+}
+
+/// A person's confirmation of a manual go-live item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Attestation {
+    pub confirmed_by: String,
+    /// `YYYY-MM-DD` (UTC).
+    pub confirmed_at: String,
+    /// The last day (UTC, `YYYY-MM-DD`) the confirmation holds.
+    pub expires: Option<String>,
+    pub note: Option<String>,
 }
 
 impl Report {
     /// Whether the run should exit 1: any `fail` or `error`, or any `warn` when `fail_on_warn`.
+    /// Waived results never count.
     pub fn failed(&self, fail_on_warn: bool) -> bool {
-        self.summary.fail > 0 || self.summary.error > 0 || (fail_on_warn && self.summary.warn > 0)
+        self.results.iter().any(|r| r.counts(fail_on_warn))
+    }
+
+    /// The title a category is grouped under (`Databases` for `db`); the id, capitalised, when
+    /// the pack names none.
+    pub fn category_title(&self, id: &str) -> String {
+        self.categories.iter().find(|(c, _)| c == id).map_or_else(
+            || {
+                let mut c = id.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            },
+            |(_, t)| t.clone(),
+        )
+    }
+
+    /// The JSON Schema of the JSON report, generated from these types.
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Report);
+        let mut schema = schema.to_value();
+        // Every field is always written, `null` when empty: say so, so consumers can rely on the
+        // keys (DESIGN §3). `attestation` is the exception: reports written before it existed
+        // lack it.
+        fn require_all(v: &mut serde_json::Value) {
+            if let Some(props) = v.get("properties").and_then(|p| p.as_object()) {
+                let keys: Vec<serde_json::Value> = props
+                    .keys()
+                    .filter(|k| *k != "attestation")
+                    .map(|k| serde_json::Value::String(k.clone()))
+                    .collect();
+                v["required"] = serde_json::Value::Array(keys);
+            }
+            if let Some(defs) = v.get_mut("$defs").and_then(|d| d.as_object_mut()) {
+                defs.values_mut().for_each(require_all);
+            }
+        }
+        require_all(&mut schema);
+        schema["$id"] =
+            "https://github.com/preflight-wso2/preflight/schema/report.v1.schema.json".into();
+        let mut s = serde_json::to_string_pretty(&schema).expect("a schema is plain data");
+        s.push('\n');
+        s
+    }
+}
+
+impl RuleResult {
+    /// Whether this result makes the run exit 1: an unwaived fail or error, or an unwaived warn
+    /// when `fail_on_warn`.
+    pub fn counts(&self, fail_on_warn: bool) -> bool {
+        self.waiver.is_none()
+            && (matches!(self.status, Status::Fail | Status::Error)
+                || (fail_on_warn && self.status == Status::Warn))
     }
 }

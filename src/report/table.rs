@@ -128,10 +128,7 @@ fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
         detail.push_str(&format!("\n  fix: {fix}"));
     }
     if let Some(w) = &r.waiver {
-        detail.push_str(&format!(
-            "\n  waived: {}",
-            w.get("reason").and_then(|v| v.as_str()).unwrap_or("")
-        ));
+        detail.push_str(&format!("\n  waived: {}", w.reason));
     }
     vec![
         status,

@@ -1,0 +1,156 @@
+//! The Markdown report: a ticket body. Product, host, profile and the summary line first, then
+//! each failure, error and warning with its message, observed/expected values, location and fix,
+//! then the manual go-live items as a checklist (`- [ ]`, or `- [x]` once attested).
+
+use super::{Report, RuleResult, Status};
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let product = report.product.as_ref();
+    let field = |f: fn(&super::Product) -> &Option<String>| {
+        product
+            .and_then(|p| f(p).clone())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let name = match product {
+        Some(_) => format!("{} {}", field(|p| &p.name), field(|p| &p.version)),
+        None => "no PRODUCT_HOME".into(),
+    };
+    out.push_str(&format!(
+        "## preflight: {} on {}\n\n",
+        text(&name),
+        text(&report.run.hostname)
+    ));
+    out.push_str("| | |\n|---|---|\n");
+    let mut row = |k: &str, v: String| out.push_str(&format!("| {k} | {} |\n", cell(&v)));
+    row("Product", name.clone());
+    row("Host", report.run.hostname.clone());
+    row(
+        "Profile",
+        product.map_or("unknown".into(), |_| field(|p| &p.profile)),
+    );
+    if let Some(home) = &report.run.product_home {
+        row("PRODUCT_HOME", home.clone());
+    }
+    row(
+        "Rule pack",
+        format!("{} {}", report.rulepack.name, report.rulepack.version),
+    );
+    row(
+        "Run",
+        format!(
+            "{} {} at {}",
+            report.tool.name, report.tool.version, report.run.started_at
+        ),
+    );
+    out.push_str(&format!("\n**{}**\n", report.summary.line()));
+
+    for (status, heading) in [
+        (Status::Fail, "Failures"),
+        (Status::Error, "Could not be checked"),
+        (Status::Warn, "Warnings"),
+    ] {
+        let items: Vec<&RuleResult> = report
+            .results
+            .iter()
+            .filter(|r| r.status == status)
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n### {heading} ({})\n", items.len()));
+        for r in items {
+            finding(r, &mut out);
+        }
+    }
+
+    let manual: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Manual || r.attestation.is_some())
+        .collect();
+    if !manual.is_empty() {
+        out.push_str("\n### Manual checks\n\n");
+        for r in manual {
+            let mark = if r.attestation.is_some() { "x" } else { " " };
+            out.push_str(&format!(
+                "- [{mark}] **{}** (`{}`): {}\n",
+                text(&r.title),
+                r.id,
+                text(&r.message)
+            ));
+        }
+    }
+    out
+}
+
+fn finding(r: &RuleResult, out: &mut String) {
+    out.push_str(&format!(
+        "\n#### `{}` — {}\n\n{}\n\n",
+        r.id,
+        text(&r.title),
+        text(&r.message)
+    ));
+    if let Some(v) = &r.observed {
+        out.push_str(&format!("- Observed: {}\n", code(v)));
+    }
+    if let Some(v) = &r.expected {
+        out.push_str(&format!("- Expected: {}\n", code(v)));
+    }
+    if let Some(l) = &r.location {
+        out.push_str(&format!(
+            "- Location: {}\n",
+            code(&format!("{}:{}:{}", l.file, l.line, l.column))
+        ));
+    }
+    if let Some(v) = &r.fix {
+        out.push_str(&format!("- Fix: {}\n", text(v)));
+    }
+    for d in &r.docs {
+        out.push_str(&format!("- Docs: <{d}>\n"));
+    }
+    if let Some(w) = &r.waiver {
+        let mut s = format!("- Waived: {}", text(&w.reason));
+        for (label, v) in [
+            ("owner", &w.owner),
+            ("ticket", &w.ticket),
+            ("approved by", &w.approved_by),
+            ("expires", &w.expires),
+        ] {
+            if let Some(v) = v {
+                s.push_str(&format!("; {label} {}", text(v)));
+            }
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+}
+
+/// Text on one line with the characters that would start HTML escaped. Backticks, `*` and `_`
+/// are kept: rule texts use them as Markdown on purpose (`` `hostname` ``).
+fn text(s: &str) -> String {
+    s.replace('\r', "")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A table cell: one line, `|` escaped.
+fn cell(s: &str) -> String {
+    text(s).replace('|', "\\|")
+}
+
+/// An inline code span that holds any text, backticks included.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let mut fence = String::from("`");
+    while s.contains(fence.as_str()) {
+        fence.push('`');
+    }
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
