@@ -52,7 +52,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let outputs = outputs(args, args.common.product_home().as_deref())?;
     let facts = match &args.facts {
         Some(file) => read_facts(file)?,
-        None => probe(&args.common, wanted(&rules, false))?,
+        None => probe(&args.common, wanted(&rules, false), false)?,
     };
     let results = eval::evaluate(&rules, &facts, &selection);
     let report = assemble(&rules, &facts, results, started_at, started.elapsed());
@@ -115,20 +115,19 @@ fn wanted(rules: &RuleSet, all: bool) -> BTreeSet<String> {
     names
 }
 
-fn probe(common: &Common, wanted: BTreeSet<String>) -> Result<Facts> {
+/// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
+/// file answers rules written after it was collected.
+fn probe(common: &Common, wanted: BTreeSet<String>, all_config: bool) -> Result<Facts> {
     let home = common.product_home();
     let mut ctx = Context::new(home.clone(), common.offline, common.profile.clone());
     ctx.deadline = Duration::from_secs(common.timeout.max(1));
     let ctx = Arc::new(ctx);
     let mut facts = facts::collect(Arc::clone(&ctx), &wanted);
-    if let Some(home) = &home {
-        // Keep every deployment.toml key, so a facts file answers rules added later.
-        let d = ctx.deployment();
-        for (path, (v, loc)) in &d.keys {
+    if all_config && home.is_some() {
+        for (path, (v, loc)) in &ctx.deployment().keys {
             let f = facts::Fact::value(v.clone()).at(Some(loc.clone()));
             facts.entry(format!("deployment.{path}")).or_insert(f);
         }
-        let _ = home;
     }
     Ok(Facts {
         schema_version: 1,
@@ -241,7 +240,7 @@ fn dump_facts(args: &FactsArgs) -> Result<u8> {
             home.display()
         );
     }
-    let facts = probe(&args.common, wanted(&rules, true))?;
+    let facts = probe(&args.common, wanted(&rules, true), true)?;
     let mut text = serde_json::to_string_pretty(&facts)?;
     text.push('\n');
     emit(&text, args.output.as_deref())?;

@@ -1,0 +1,164 @@
+//! Probes against the real machine: the facts must agree with the tools operators trust
+//! (nproc, /proc/meminfo, ulimit, java -version), deadlines must hold, ports must be seen.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn facts(args: &[&str]) -> serde_json::Value {
+    let out = preflight().arg("facts").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn value<'a>(facts: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    &facts["facts"][name]["value"]["value"]
+}
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn host_facts_agree_with_nproc_meminfo_and_ulimit() {
+    let f = facts(&[]);
+    assert_eq!(
+        value(&f, "host.cpu.cores").as_i64().unwrap().to_string(),
+        sh("nproc")
+    );
+    let meminfo_kib: u64 = sh("awk '/^MemTotal:/ {print $2}' /proc/meminfo")
+        .parse()
+        .unwrap();
+    let probed = value(&f, "host.memory.total").as_u64().unwrap() as f64;
+    let expected = (meminfo_kib * 1024) as f64;
+    assert!(
+        (probed - expected).abs() / expected < 0.01,
+        "{probed} vs {expected}"
+    );
+    for (fact, flag) in [
+        ("host.limits.nofile.soft", "-Sn"),
+        ("host.limits.nofile.hard", "-Hn"),
+    ] {
+        let shell = sh(&format!("ulimit {flag}"));
+        let got = value(&f, fact).as_i64().unwrap();
+        let want = if shell == "unlimited" {
+            i64::MAX
+        } else {
+            shell.parse().unwrap()
+        };
+        assert_eq!(got, want, "{fact} vs ulimit {flag}");
+    }
+}
+
+#[test]
+fn jdk_version_matches_java_dash_version() {
+    let Ok(which) = which::which("java") else {
+        eprintln!("SKIPPED: no java on PATH");
+        return;
+    };
+    let out = Command::new(&which).arg("-version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    // `openjdk version "17.0.15" 2025-04-15`
+    let quoted = text
+        .split('"')
+        .nth(1)
+        .expect("a quoted version in java -version");
+    let f = facts(&[]);
+    let probed = value(&f, "jdk.version").as_str().unwrap().to_string();
+    assert!(
+        probed.starts_with(quoted),
+        "jdk.version {probed} vs java -version {quoted}"
+    );
+    assert!(f["facts"]["jdk.home"]["value"]["value"].is_string());
+}
+
+/// A JDK whose `java` never returns and which has no release file: the run still ends within
+/// the deadline and the rules that read the JDK are `error` with "timed out".
+#[test]
+fn a_java_that_never_returns_costs_one_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let jdk = dir.path().join("jdk");
+    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let java = jdk.join("bin/java");
+    std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir(&pack).unwrap();
+    std::fs::write(
+        pack.join("jdk.toml"),
+        "[[rule]]\nid = \"test.jdk\"\ntitle = \"JDK version\"\ncategory = \"jdk\"\nfact = \"jdk.version\"\nfail = \"< 11\"\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = preflight()
+        .env("JAVA_HOME", &jdk)
+        .args([
+            "check",
+            "--timeout",
+            "1",
+            "--only",
+            "test.jdk",
+            "--format",
+            "json",
+            "--rules",
+        ])
+        .arg(&pack)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert_eq!(out.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let res = result(&r, "test.jdk");
+    assert_eq!(res["status"], "error");
+    assert!(
+        res["reason"].as_str().unwrap().contains("timed out"),
+        "{res:#}"
+    );
+}
+
+#[test]
+fn a_port_held_by_a_listener_is_busy_with_its_holder_and_free_once_released() {
+    let offset = 20000 + (std::process::id() % 5000) as u16;
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(
+        dir.path(),
+        "4.2.0",
+        &format!("[server]\nhostname = \"apim.example.com\"\noffset = {offset}\n"),
+    );
+    let h = home.to_str().unwrap();
+    let port = 9443 + offset;
+    let listener = std::net::TcpListener::bind(("0.0.0.0", port)).unwrap();
+    let f = facts(&["--product-home", h]);
+    let busy = f["facts"]["ports.busy"]["value"]["value"]
+        .as_array()
+        .unwrap();
+    let line = busy
+        .iter()
+        .filter_map(|b| b["value"].as_str())
+        .find(|b| b.starts_with(&format!("{port} ")))
+        .unwrap_or_else(|| panic!("{port} not reported busy: {busy:?}"));
+    assert!(
+        line.contains(&format!("pid {}", std::process::id())),
+        "{line}"
+    );
+    drop(listener);
+    let f = facts(&["--product-home", h]);
+    let busy = f["facts"]["ports.busy"]["value"]["value"]
+        .as_array()
+        .unwrap();
+    assert!(
+        !busy.iter().any(|b| b["value"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&format!("{port} "))),
+        "{busy:?}"
+    );
+}
