@@ -2,6 +2,8 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod config_derived;
+pub mod generated;
 pub mod host;
 pub mod jdk;
 pub mod jvm;
