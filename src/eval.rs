@@ -139,10 +139,10 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<String> {
     }
     if !w.profiles.is_empty() {
         let p = facts.get("product.profile");
-        let p = p
-            .get()
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| "unknown".into());
+        let p = match p.get() {
+            Ok(v) => v.to_string(),
+            Err(reason) => return Some(format!("{CANNOT_TELL}: product.profile: {reason}")),
+        };
         if !w.profiles.contains(&p) {
             return Some(format!(
                 "applies to the {} profile(s); this node is {p}",
