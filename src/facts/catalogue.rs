@@ -12,6 +12,10 @@ pub enum Family {
     Jdk,
     Jvm,
     Ports,
+    Keystore,
+    Files,
+    Jars,
+    Network,
 }
 
 impl Family {
@@ -23,6 +27,10 @@ impl Family {
             Family::Jdk => "jdk",
             Family::Jvm => "jvm",
             Family::Ports => "ports",
+            Family::Keystore => "keystore",
+            Family::Files => "files",
+            Family::Jars => "jars",
+            Family::Network => "network",
         }
     }
 }
@@ -495,12 +503,128 @@ pub const CATALOGUE: &[FactSpec] = &[
         F::Config,
         "A key of repository/conf/deployment.toml by path: `deployment.server.hostname`, `deployment.database.apim_db.type`, `deployment.synapse_properties.'a.b'`; array elements by index; secrets (passwords, keys) are redacted",
     ),
+    spec(
+        "xml.*",
+        T::Any,
+        None,
+        F::Files,
+        "A value of a WSO2 XML file: `xml.<file>.<path>`, file one of catalina-server (repository/conf/tomcat/catalina-server.xml), carbon (repository/conf/carbon.xml), qpid-config (repository/conf/advanced/qpid-config.xml). The path is `/`-separated element local names from the root, each optionally with `[@attr='value']` predicates or a 1-based `[n]` index, ending in `/@attr` for an attribute or else giving the element's text: `xml.catalina-server./Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols`. The first match in document order; integers and true/false are typed; nothing when absent",
+    ),
+    spec(
+        "properties.*",
+        T::Any,
+        None,
+        F::Files,
+        "A key of a WSO2 .properties file: `properties.<file>.<key>`, file one of csrfguard (repository/conf/security/Owasp.CsrfGuard.Carbon.properties), log4j2 (repository/conf/log4j2.properties), e.g. `properties.csrfguard.org.owasp.csrfguard.PRNG.Provider`. Read as java.util.Properties reads it; integers and true/false are typed; nothing when absent",
+    ),
+    spec(
+        "file.*",
+        T::Any,
+        None,
+        F::Files,
+        "A file under PRODUCT_HOME by relative path (no `..`): `file.<path>.exists` (bool), `file.<path>.owner-uid` (integer), `file.<path>.mode` (integer permission bits, 0o600 is 384; nothing when the file is absent)",
+    ),
+    spec(
+        "jars.drivers",
+        T::List,
+        None,
+        F::Jars,
+        "JDBC driver classes found in the jars of repository/components/lib and dropins, each with its jar: `org.postgresql.Driver (lib/postgresql-42.7.3.jar)`",
+    ),
+    spec(
+        "jars.driver-classes",
+        T::List,
+        None,
+        F::Jars,
+        "The distinct JDBC driver class names found there, e.g. `com.mysql.cj.jdbc.Driver`",
+    ),
+    spec(
+        "jars.count",
+        T::Int,
+        None,
+        F::Jars,
+        "How many jars in repository/components/lib and dropins were read",
+    ),
+    spec(
+        "jars.unreadable",
+        T::List,
+        None,
+        F::Jars,
+        "Jars there that could not be read (not a zip, too large, unreadable), each with the reason",
+    ),
+    spec(
+        "db.*",
+        T::Any,
+        None,
+        F::Network,
+        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username-privileged` (bool: root, sa, postgres, system or sys)",
+    ),
+    spec(
+        "db.endpoints",
+        T::List,
+        None,
+        F::Network,
+        "Every database endpoint as `id=host:port`, from JDBC URLs or hostname/port (default port per type)",
+    ),
+    spec(
+        "db.unreachable",
+        T::List,
+        None,
+        F::Network,
+        "Database endpoints that did not accept a TCP connection within 3s, as `apim_db db.example:5432: connection refused (2ms)`; empty when all answer; skipped with --offline",
+    ),
+    spec(
+        "userstore.ldap.url",
+        T::Str,
+        None,
+        F::Network,
+        "The LDAP user store URL (`[user_store] connection_url` or `[user_store.properties] ConnectionURL`), credentials redacted; nothing for a JDBC user store",
+    ),
+    spec(
+        "userstore.ldap.tls",
+        T::Bool,
+        None,
+        F::Network,
+        "Whether every LDAP URL uses ldaps://; nothing for a JDBC user store",
+    ),
+    spec(
+        "userstore.ldap.unreachable",
+        T::List,
+        None,
+        F::Network,
+        "LDAP endpoints (ldap:// 389, ldaps:// 636 by default) that did not accept a TCP connection within 3s, with the reason; empty when all answer or there is no LDAP; skipped with --offline",
+    ),
+    spec(
+        "truststore.has-default-cert",
+        T::Bool,
+        None,
+        F::Keystore,
+        "Whether the truststore holds WSO2's default certificate: an alias `wso2carbon` or a certificate with subject `CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US`",
+    ),
 ];
+
+/// Every catalogue entry: [`CATALOGUE`] plus the facts each keystore has
+/// (`keystore.primary.opens`, `truststore.cert.days-left`, …), built once.
+pub fn all() -> &'static [FactSpec] {
+    static ALL: std::sync::OnceLock<Vec<FactSpec>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all = CATALOGUE.to_vec();
+        for store in crate::facts::keystore::STORES {
+            for (what, ty, description) in crate::facts::keystore::STORE_FACTS {
+                // Built once per process: a few dozen short names.
+                let name: &'static str = Box::leak(format!("{store}.{what}").into_boxed_str());
+                let unit = (*what == "cert.days-left").then_some("days");
+                all.push(spec(name, *ty, unit, F::Keystore, description));
+            }
+        }
+        all
+    })
+}
 
 /// The catalogue entry for a fact name, including family members such as `deployment.server.hostname`.
 pub fn lookup(name: &str) -> Option<&'static FactSpec> {
-    CATALOGUE.iter().find(|s| s.name == name).or_else(|| {
-        CATALOGUE.iter().find(|s| {
+    all().iter().find(|s| s.name == name).or_else(|| {
+        all().iter().find(|s| {
             s.name
                 .strip_suffix('*')
                 .is_some_and(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
@@ -524,7 +648,7 @@ pub fn fact_type(name: &str) -> Option<FactType> {
 
 /// Catalogue names close to `name`, for "did you mean" hints.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    CATALOGUE
+    all()
         .iter()
         .map(|s| (strsim::jaro_winkler(name, s.name), s.name))
         .filter(|(score, _)| *score > 0.8)

@@ -2,7 +2,7 @@
 //! their file, line and column; secrets redacted as the file is read.
 
 use super::config_derived::{Derived, located_list};
-use super::{Context, Fact, Location, line_col, read_capped};
+use super::{Context, Fact, LineIndex, Location, line_col, read_capped};
 use crate::value::{Secret, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,7 +54,7 @@ impl Deployment {
         match DeTable::parse(text) {
             Ok(root) => {
                 let mut keys = BTreeMap::new();
-                flatten_table(text, root.get_ref(), "", &mut keys);
+                flatten_table(&LineIndex::new(text), root.get_ref(), "", &mut keys);
                 let derived = Derived::compute(text, root.get_ref());
                 Deployment {
                     error: None,
@@ -86,6 +86,46 @@ impl Deployment {
     pub fn lookup(&self, path: &str) -> Option<&(Value, Location)> {
         self.keys.get(path)
     }
+}
+
+/// The clear-text strings at `paths`, re-read from deployment.toml. Only for probes that must
+/// use a secret themselves (a keystore password to open the keystore); the result must never be
+/// put into a fact. Paths the file does not set as strings are absent from the map.
+pub fn raw_strings(home: &Path, paths: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let text = read_capped(&home.join(DEPLOYMENT_TOML), MAX_CONFIG_BYTES)
+        .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))?;
+    let root = DeTable::parse(&text)
+        .map_err(|e| format!("deployment.toml is invalid TOML: {}", e.message().trim()))?;
+    let mut out = BTreeMap::new();
+    for p in paths {
+        if let Some(s) = raw_at(root.get_ref(), p) {
+            out.insert(p.clone(), s);
+        }
+    }
+    Ok(out)
+}
+
+fn raw_at(table: &DeTable<'_>, path: &str) -> Option<String> {
+    let segs = split_path(path)?;
+    let (last, parents) = segs.split_last()?;
+    let mut current = table;
+    for seg in parents {
+        match child(current, seg)? {
+            DeValue::Table(t) => current = t,
+            _ => return None,
+        }
+    }
+    match child(current, last)? {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn child<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t DeValue<'i>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v.get_ref())
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -183,7 +223,7 @@ fn derived_fact(d: &Derived, name: &str) -> Fact {
 }
 
 fn flatten_table(
-    text: &str,
+    text: &LineIndex<'_>,
     table: &DeTable<'_>,
     prefix: &str,
     out: &mut BTreeMap<String, (Value, Location)>,
@@ -195,13 +235,13 @@ fn flatten_table(
 }
 
 fn flatten_value(
-    text: &str,
+    text: &LineIndex<'_>,
     value: &DeValue<'_>,
     span: std::ops::Range<usize>,
     path: &str,
     out: &mut BTreeMap<String, (Value, Location)>,
 ) {
-    let (line, column) = line_col(text, span.start);
+    let (line, column) = text.line_col(span.start);
     let loc = Location {
         file: DEPLOYMENT_TOML.into(),
         line,

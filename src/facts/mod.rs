@@ -3,10 +3,14 @@
 pub mod catalogue;
 pub mod config;
 pub mod config_derived;
+pub mod files;
 pub mod generated;
 pub mod host;
+pub mod jars;
 pub mod jdk;
 pub mod jvm;
+pub mod keystore;
+pub mod network;
 pub mod ports;
 pub mod product;
 pub mod systemd;
@@ -200,6 +204,10 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
         Family::Jdk => jdk::probe(ctx, names),
         Family::Jvm => jvm::probe(ctx, names),
         Family::Ports => ports::probe(ctx, names),
+        Family::Keystore => keystore::probe(ctx, names),
+        Family::Files => files::probe(ctx, names),
+        Family::Jars => jars::probe(ctx, names),
+        Family::Network => network::probe(ctx, names),
     }
 }
 
@@ -235,7 +243,38 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
     })
 }
 
-/// 1-based line and column of a byte offset in `text`.
+/// Line starts of a text, for turning many byte offsets into line and column cheaply.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = self.text[start..offset].chars().count() as u32 + 1;
+        (line as u32, column)
+    }
+}
+
+/// 1-based line and column of a byte offset in `text` (one lookup; use [`LineIndex`] for many).
 pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {

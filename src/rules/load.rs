@@ -4,7 +4,7 @@
 use super::cond::{self, Cond};
 use super::diag::{Diagnostic, Diagnostics};
 use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
-use crate::facts::{self, line_col};
+use crate::facts::{self, LineIndex};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -155,12 +155,13 @@ fn is_pack_file(path: &str) -> bool {
 /// Positions and error collection for one file.
 struct FileCx<'a> {
     file: &'a Source,
+    lines: LineIndex<'a>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
 impl FileCx<'_> {
     fn at(&self, offset: usize) -> Diagnostic {
-        let (line, column) = line_col(&self.file.text, offset);
+        let (line, column) = self.lines.line_col(offset);
         Diagnostic {
             file: self.file.path.clone(),
             line,
@@ -230,7 +231,11 @@ fn pack_info(pack: &PackSource, diags: &mut Vec<Diagnostic>) -> PackInfo {
     let Some(file) = pack.files.iter().find(|f| is_pack_file(&f.path)) else {
         return info;
     };
-    let mut cx = FileCx { file, diags };
+    let mut cx = FileCx {
+        file,
+        lines: LineIndex::new(&file.text),
+        diags,
+    };
     let Some(root) = parse(&mut cx, &file.text) else {
         return info;
     };
@@ -291,7 +296,11 @@ fn compile_file(
     pack: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<((Rule, Diagnostic), bool)> {
-    let mut cx = FileCx { file, diags };
+    let mut cx = FileCx {
+        file,
+        lines: LineIndex::new(&file.text),
+        diags,
+    };
     let Some(root) = parse(&mut cx, &file.text) else {
         return Vec::new();
     };

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Whole-run benchmarks for docs/PERFORMANCE.md, all measured in one run on this machine:
+#  (a) the full pack, --offline, on a staged APIM 4.2.0 home, table and json
+#  (b) ../shared/bench/baseline.sh (a shell go-live script) on the same home, as the baseline
+#  (c) 1,000 / 5,000 / 10,000 synthetic rules (compile + evaluate from a facts file)
+#  (d) a PRODUCT_HOME with 50,000 files and 300 jars
+# Prints a Markdown report on stdout. Needs hyperfine and GNU time (Debian: hyperfine, time).
+# Usage: benches/run.sh [RUNS]
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-30}
+root=$PWD
+shared=$root/../shared
+command -v hyperfine >/dev/null || { echo "benches/run.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+cargo build --release -q
+bin=$root/target/release/preflight
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# ---- a staged APIM 4.2.0 home: real WSO2 files when ../shared is here, else the example home
+stage_42() {
+  local home=$1
+  mkdir -p "$home"/{bin,updates,repository/conf/tomcat,repository/conf/security,repository/resources/security,repository/components/lib,repository/components/dropins}
+  echo "WSO2 API Manager v4.2.0" > "$home/bin/version.txt"
+  echo "wso2am-4.2.0" > "$home/updates/product.txt"
+  local fx=$shared/fixtures/wso2
+  if [ -d "$fx" ]; then
+    local p=$fx/wso2-product-apim/v4.2.0/modules/distribution/product/src/main
+    cp "$p/conf/deployment.toml" "$home/repository/conf/"
+    cp "$p/startup-scripts/api-manager.sh" "$home/bin/"
+    cp "$p/conf/catalina-server.xml" "$home/repository/conf/tomcat/"
+    cp "$p/conf/log4j2.properties" "$home/repository/conf/"
+    cp "$p/conf/security/Owasp.CsrfGuard.Carbon.properties" "$home/repository/conf/security/"
+    cp "$fx/wso2-carbon-kernel/v4.8.1/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks" "$home/repository/resources/security/"
+    cp "$p/resources/client-truststore.jks" "$home/repository/resources/security/"
+  else
+    cp -r "$root/examples/wso2am-4.2.0/." "$home/"
+  fi
+}
+home=$work/wso2am-4.2.0
+stage_42 "$home"
+
+median() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.2f' % (x['median']*1000) for x in r))" "$1"; }
+peak_rss_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+
+hyperfine -N -i --warmup 3 --runs "$runs" --export-json "$work/a.json" \
+  "$bin check --offline --product-home $home --format table" \
+  "$bin check --offline --product-home $home --format json" >&2
+hyperfine -i --warmup 3 --runs "$runs" --export-json "$work/b.json" "bash $shared/bench/baseline.sh $home" >&2 || true
+read -r a_table a_json <<<"$(median "$work/a.json")"
+b_shell=$(median "$work/b.json" 2>/dev/null || echo "n/a")
+rss_a=$(peak_rss_kib "$bin" check --offline --product-home "$home" --format json)
+rules_total=$("$bin" rules list --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['rules']))")
+baseline_checks=$(bash "$shared/bench/baseline.sh" "$home" 2>/dev/null | grep -cE '^(PASS|WARN|FAIL)' || true)
+jvm_started=$(strace -f -e trace=execve -o "$work/exec.log" "$bin" check --offline --product-home "$home" --format json >/dev/null 2>&1; grep -c 'bin/java"' "$work/exec.log" 2>/dev/null || echo "n/a")
+
+# ---- (c) synthetic rule packs
+"$bin" facts --product-home "$home" --offline --output "$work/facts.json"
+synth() {
+  local n=$1 dir=$work/synth-$1
+  mkdir -p "$dir"
+  python3 - "$n" "$dir/rules.toml" <<'PY'
+import sys
+n, out = int(sys.argv[1]), sys.argv[2]
+kinds = [
+    ('host.memory.total', '< {i}MiB'),
+    ('deployment.server.hostname', "in ['localhost', 'host{i}']"),
+    ('host.cpu.cores', '< {m}'),
+    ('deployment.database.apim_db.type', "missing or == 't{i}'"),
+]
+with open(out, 'w') as f:
+    for i in range(n):
+        fact, cond = kinds[i % len(kinds)]
+        f.write(f'[[rule]]\nid = "synthetic.r{i}"\ntitle = "Synthetic rule {i}"\ncategory = "synthetic"\n'
+                f'fact = "{fact}"\nfail = "{cond.format(i=i, m=i % 64 + 1)}"\nmessage = "observed {{observed}}"\n\n')
+PY
+}
+for n in 1000 5000 10000; do synth $n; done
+hyperfine -N -i --warmup 2 --runs 10 --export-json "$work/c.json" \
+  "$bin check --facts $work/facts.json --rules $work/synth-1000 --format json" \
+  "$bin check --facts $work/facts.json --rules $work/synth-5000 --format json" \
+  "$bin check --facts $work/facts.json --rules $work/synth-10000 --format json" >&2
+read -r c1 c5 c10 <<<"$(median "$work/c.json")"
+rss_c=$(peak_rss_kib "$bin" check --facts "$work/facts.json" --rules "$work/synth-10000" --format json)
+
+# ---- (d) a large home: 50,000 files and 300 jars
+big=$work/big
+stage_42 "$big"
+python3 - "$big" <<'PY'
+import os, sys, zipfile
+home = sys.argv[1]
+for d in range(500):
+    p = os.path.join(home, 'repository/deployment/server/webapps', f'app{d}')
+    os.makedirs(p, exist_ok=True)
+    for f in range(100):
+        with open(os.path.join(p, f'f{f}.txt'), 'w') as fh:
+            fh.write('x')
+lib = os.path.join(home, 'repository/components/dropins')
+for j in range(300):
+    with zipfile.ZipFile(os.path.join(lib, f'bundle{j}.jar'), 'w') as z:
+        for c in range(50):
+            z.writestr(f'org/example/b{j}/C{c}.class', b'\xca\xfe\xba\xbe')
+        if j == 299:
+            z.writestr('org/postgresql/Driver.class', b'\xca\xfe\xba\xbe')
+PY
+hyperfine -N -i --warmup 2 --runs 10 --export-json "$work/d.json" "$bin check --offline --product-home $big --format json" >&2
+d_big=$(median "$work/d.json")
+rss_d=$(peak_rss_kib "$bin" check --offline --product-home "$big" --format json)
+
+ratio=$(python3 -c "print('%.1f' % (float('$b_shell') / float('$a_json')))" 2>/dev/null || echo "n/a")
+cat <<MD
+| case | median | peak RSS |
+|---|---|---|
+| (a) full pack ($rules_total rules), --offline, APIM 4.2.0 home, table | ${a_table} ms | |
+| (a) same, json | ${a_json} ms | $((rss_a / 1024)) MiB |
+| (b) baseline.sh ($baseline_checks checks) on the same home | ${b_shell} ms | |
+| (b) ratio baseline / preflight json | ${ratio}× | |
+| (c) 1,000 synthetic rules + pack, from a facts file | ${c1} ms | |
+| (c) 5,000 synthetic rules | ${c5} ms | |
+| (c) 10,000 synthetic rules | ${c10} ms | $((rss_c / 1024)) MiB |
+| (d) home with 50,000 files and 300 jars, --offline | ${d_big} ms | $((rss_d / 1024)) MiB |
+
+JVM processes started by (a) when \$JAVA_HOME/release exists: ${jvm_started}
+Machine: $(nproc) cores, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME"); $(date -u +%Y-%m-%d)
+MD

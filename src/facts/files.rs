@@ -1,0 +1,407 @@
+//! Files probe: keys of WSO2's XML and `.properties` files with their lines, and the existence,
+//! owner and mode of any file under PRODUCT_HOME.
+
+use super::{Context, Fact, Location, line_col, read_capped};
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+
+/// The files addressable as `xml.<id>.…` and `properties.<id>.…`.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "catalina-server",
+        "repository/conf/tomcat/catalina-server.xml",
+    ),
+    ("carbon", "repository/conf/carbon.xml"),
+    ("qpid-config", "repository/conf/advanced/qpid-config.xml"),
+    (
+        "csrfguard",
+        "repository/conf/security/Owasp.CsrfGuard.Carbon.properties",
+    ),
+    ("log4j2", "repository/conf/log4j2.properties"),
+];
+/// None of these files comes close; a larger one is refused, not read.
+const MAX_FILE_BYTES: u64 = 4 << 20;
+
+pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let Some(home) = ctx.home() else {
+        return names
+            .iter()
+            .map(|n| (n.clone(), Fact::unavailable("no PRODUCT_HOME given")))
+            .collect();
+    };
+    let mut texts: BTreeMap<&str, Result<String, String>> = BTreeMap::new();
+    names
+        .iter()
+        .map(|name| (name.clone(), fact(home, name, &mut texts)))
+        .collect()
+}
+
+fn fact<'a>(
+    home: &Path,
+    name: &'a str,
+    texts: &mut BTreeMap<&'a str, Result<String, String>>,
+) -> Fact {
+    if let Some(rest) = name.strip_prefix("file.") {
+        return file_fact(home, rest);
+    }
+    let (kind, rest) = match name.split_once('.') {
+        Some((k @ ("xml" | "properties"), rest)) => (k, rest),
+        _ => return Fact::unavailable(format!("the files probe does not know `{name}`")),
+    };
+    let Some((id, key)) = rest.split_once('.') else {
+        return Fact::unavailable(format!("`{name}` names no key: use {kind}.<file>.<key>"));
+    };
+    let Some((_, rel)) = FILES.iter().find(|(i, _)| *i == id) else {
+        let known: Vec<&str> = FILES.iter().map(|(i, _)| *i).collect();
+        return Fact::unavailable(format!("unknown file `{id}`; known: {}", known.join(", ")));
+    };
+    let text = texts.entry(id).or_insert_with(|| {
+        read_capped(&home.join(rel), MAX_FILE_BYTES)
+            .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))
+    });
+    let text = match text {
+        Ok(t) => t.as_str(),
+        Err(e) => return Fact::unavailable(e.clone()),
+    };
+    match kind {
+        "xml" => xml_fact(text, rel, key),
+        _ => properties_fact(text, rel, key),
+    }
+}
+
+/// A string as a typed value: integers and `true`/`false` become numbers and booleans.
+fn typed(s: &str) -> Value {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::Int(i);
+    }
+    match t {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::Str(t.to_string()),
+    }
+}
+
+fn located(text: &str, file: &str, offset: usize) -> Option<Location> {
+    let (line, column) = line_col(text, offset);
+    Some(Location {
+        file: file.to_string(),
+        line,
+        column,
+    })
+}
+
+// ---- .properties -------------------------------------------------------------------------
+
+/// One key of a `.properties` file: its value and the byte offset where the key starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub value: String,
+    pub offset: usize,
+}
+
+fn properties_fact(text: &str, file: &str, key: &str) -> Fact {
+    match parse_properties(text).get(key) {
+        Some(p) => Fact::value(typed(&p.value)).at(located(text, file, p.offset)),
+        None => Fact::value(Value::Null),
+    }
+}
+
+/// Parses `.properties` text as `java.util.Properties` does: `key = value`, `key: value`,
+/// `key value`, `#`/`!` comments, backslash continuations and escapes. A later key wins.
+pub fn parse_properties(text: &str) -> BTreeMap<String, Property> {
+    let mut out = BTreeMap::new();
+    for (offset, line) in logical_lines(text) {
+        let (key, value) = split_property(&line);
+        if !key.is_empty() {
+            out.insert(key, Property { value, offset });
+        }
+    }
+    out
+}
+
+/// Joins continuation lines; skips blank and comment lines. Yields (offset of the first
+/// non-blank byte, logical line with escapes still in place).
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim_start_matches([' ', '\t', '\x0c']);
+        let start = line_start + (line.len() - trimmed.len());
+        let (acc_start, mut acc) = match pending.take() {
+            Some(p) => p,
+            None if trimmed.is_empty() || trimmed.starts_with(['#', '!']) => continue,
+            None => (start, String::new()),
+        };
+        let continues = trimmed.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1;
+        if continues {
+            acc.push_str(&trimmed[..trimmed.len() - 1]);
+            pending = Some((acc_start, acc));
+        } else {
+            acc.push_str(trimmed);
+            out.push((acc_start, acc));
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+fn split_property(line: &str) -> (String, String) {
+    let mut chars = line.char_indices().peekable();
+    let mut key_end = line.len();
+    let mut escaped = false;
+    for (i, c) in chars.by_ref() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if matches!(c, '=' | ':' | ' ' | '\t' | '\x0c') {
+            key_end = i;
+            break;
+        }
+    }
+    let key = &line[..key_end];
+    let mut rest = line[key_end..].trim_start_matches([' ', '\t', '\x0c']);
+    if let Some(r) = rest.strip_prefix(['=', ':']) {
+        rest = r.trim_start_matches([' ', '\t', '\x0c']);
+    }
+    (unescape(key), unescape(rest))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&format!("\\u{hex}")),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+// ---- XML ----------------------------------------------------------------------------------
+
+/// One step of an XML path: an element's local name and its predicates.
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    name: String,
+    attrs: Vec<(String, String)>,
+    index: Option<usize>,
+}
+
+/// A parsed XML path: element steps, then an attribute or the element's text.
+#[derive(Debug, Clone, PartialEq)]
+struct XmlPath {
+    steps: Vec<Step>,
+    attribute: Option<String>,
+}
+
+fn xml_fact(text: &str, file: &str, path: &str) -> Fact {
+    let parsed = match parse_xml_path(path) {
+        Ok(p) => p,
+        Err(e) => return Fact::unavailable(format!("`{path}` is not a valid XML path: {e}")),
+    };
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = match roxmltree::Document::parse_with_options(text, opts) {
+        Ok(d) => d,
+        Err(e) => return Fact::unavailable(format!("{file} is not well-formed XML: {e}")),
+    };
+    let Some(node) = find(doc.root(), &parsed.steps) else {
+        return Fact::value(Value::Null);
+    };
+    match &parsed.attribute {
+        Some(a) => match node.attributes().find(|x| x.name() == a) {
+            Some(attr) => {
+                Fact::value(typed(attr.value())).at(located(text, file, attr.range().start))
+            }
+            None => Fact::value(Value::Null),
+        },
+        None => {
+            let content: String = node
+                .children()
+                .filter(|c| c.is_text())
+                .filter_map(|c| c.text())
+                .collect();
+            Fact::value(typed(&content)).at(located(text, file, node.range().start))
+        }
+    }
+}
+
+/// The first element, in document order, reached by `steps` from `from`.
+fn find<'a, 'i>(from: roxmltree::Node<'a, 'i>, steps: &[Step]) -> Option<roxmltree::Node<'a, 'i>> {
+    let Some((step, rest)) = steps.split_first() else {
+        return Some(from);
+    };
+    let matching = from.children().filter(|c| {
+        c.is_element()
+            && c.tag_name().name() == step.name
+            && step
+                .attrs
+                .iter()
+                .all(|(k, v)| c.attribute(k.as_str()) == Some(v.as_str()))
+    });
+    match step.index {
+        Some(i) => matching
+            .into_iter()
+            .nth(i.checked_sub(1)?)
+            .and_then(|c| find(c, rest)),
+        None => matching.into_iter().find_map(|c| find(c, rest)),
+    }
+}
+
+/// Parses `/Server/Service/Connector[@port='9443']/@SSLEnabledProtocols`.
+fn parse_xml_path(path: &str) -> Result<XmlPath, String> {
+    let body = path.strip_prefix('/').ok_or("it must start with `/`")?;
+    let mut parts = split_steps(body)?;
+    let attribute = match parts.last() {
+        Some(last) if last.starts_with('@') => {
+            Some(parts.pop().unwrap_or_default()[1..].to_string())
+        }
+        _ => None,
+    };
+    let steps = parts
+        .iter()
+        .map(|p| parse_step(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if steps.is_empty() {
+        return Err("it names no element".into());
+    }
+    Ok(XmlPath { steps, attribute })
+}
+
+/// Splits at `/` outside brackets and quotes.
+fn split_steps(body: &str) -> Result<Vec<String>, String> {
+    let (mut out, mut cur, mut depth, mut quote) = (Vec::new(), String::new(), 0, None);
+    for c in body.chars() {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            ('[', None) => depth += 1,
+            (']', None) => depth -= 1,
+            ('/', None) if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if quote.is_some() || depth != 0 {
+        return Err("unbalanced quotes or brackets".into());
+    }
+    out.push(cur);
+    if out.iter().any(String::is_empty) {
+        return Err("empty step".into());
+    }
+    Ok(out)
+}
+
+fn parse_step(s: &str) -> Result<Step, String> {
+    let (name, mut preds) = s.split_once('[').map_or((s, ""), |(n, p)| (n, p));
+    if name.is_empty() || name.contains(['@', ']', '\'', '"']) {
+        return Err(format!("bad element name in `{s}`"));
+    }
+    let mut step = Step {
+        name: name.to_string(),
+        attrs: Vec::new(),
+        index: None,
+    };
+    while !preds.is_empty() {
+        let (pred, rest) = split_predicate(preds)?;
+        if let Some(a) = pred.strip_prefix('@') {
+            let (k, v) = a
+                .split_once('=')
+                .ok_or(format!("predicate `{pred}` has no `=`"))?;
+            let v = v
+                .strip_prefix(['\'', '"'])
+                .and_then(|v| v.strip_suffix(['\'', '"']))
+                .ok_or(format!("predicate value in `{pred}` must be quoted"))?;
+            step.attrs.push((k.to_string(), v.to_string()));
+        } else {
+            let n = pred
+                .parse::<usize>()
+                .map_err(|_| format!("bad predicate `{pred}`"))?;
+            step.index = Some(n);
+        }
+        preds = rest.strip_prefix('[').unwrap_or(rest);
+        if !rest.is_empty() && !rest.starts_with('[') {
+            return Err(format!("unexpected `{rest}` after a predicate"));
+        }
+    }
+    Ok(step)
+}
+
+/// `@a='x']…` → (`@a='x'`, rest after `]`), honouring quotes.
+fn split_predicate(s: &str) -> Result<(&str, &str), String> {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (']', None) => return Ok((&s[..i], &s[i + 1..])),
+            _ => {}
+        }
+    }
+    Err("unclosed predicate".into())
+}
+
+// ---- file.* -------------------------------------------------------------------------------
+
+fn file_fact(home: &Path, rest: &str) -> Fact {
+    let Some((rel, what)) = rest.rsplit_once('.') else {
+        return Fact::unavailable("use file.<relative/path>.exists, .owner-uid or .mode");
+    };
+    if !matches!(what, "exists" | "owner-uid" | "mode") {
+        return Fact::unavailable(format!(
+            "file facts are exists, owner-uid and mode, not `{what}`"
+        ));
+    }
+    let relpath = Path::new(rel);
+    if rel.is_empty()
+        || !relpath
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Fact::unavailable(format!(
+            "`{rel}` must be a relative path inside PRODUCT_HOME, without `..`"
+        ));
+    }
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(home.join(relpath)), what) {
+        (Ok(_), "exists") => Fact::value(Value::Bool(true)),
+        (Ok(m), "owner-uid") => Fact::value(Value::Int(m.uid() as i64)),
+        (Ok(m), _) => Fact::value(Value::Int((m.mode() & 0o7777) as i64)),
+        (Err(e), "exists") if e.kind() == std::io::ErrorKind::NotFound => {
+            Fact::value(Value::Bool(false))
+        }
+        (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => Fact::value(Value::Null),
+        (Err(e), _) => Fact::unavailable(format!("cannot stat PRODUCT_HOME/{rel}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,218 @@
+use super::*;
+use std::path::PathBuf;
+
+const PROPS: &str = "# comment\n! also a comment\n\n  a.b = 1\nc: two words  \nd  spaced\nlong = first \\\n    second\\\n    third\nesc\\=key = tab\\there \\u0041\nempty =\nodd = ends in backslash \\\\\nnext = 3\nflag=true\n";
+
+#[test]
+fn properties_forms() {
+    let p = parse_properties(PROPS);
+    let v = |k: &str| p.get(k).map(|x| x.value.as_str());
+    assert_eq!(v("a.b"), Some("1"));
+    assert_eq!(v("c"), Some("two words  "));
+    assert_eq!(v("d"), Some("spaced"));
+    assert_eq!(v("long"), Some("first secondthird"));
+    assert_eq!(v("esc=key"), Some("tab\there A"));
+    assert_eq!(v("empty"), Some(""));
+    assert_eq!(v("odd"), Some("ends in backslash \\"));
+    assert_eq!(v("next"), Some("3"));
+    assert_eq!(line_col(PROPS, p["a.b"].offset), (4, 3));
+    assert_eq!(line_col(PROPS, p["next"].offset).0, 13);
+    let f = properties_fact(PROPS, "x.properties", "flag");
+    assert_eq!(f.get(), Ok(&Value::Bool(true)));
+    assert_eq!(f.location.unwrap().line, 14);
+    assert_eq!(properties_fact(PROPS, "x", "nope").get(), Ok(&Value::Null));
+}
+
+const XML: &str = r#"<?xml version="1.0"?>
+<Server port="8005" xmlns:x="urn:x">
+  <Service name="Catalina">
+    <Connector port="9763" scheme="http"/>
+    <Connector port="9443" scheme="https" maxHttpHeaderSize="8192">
+      <SSLHostConfig protocols="+TLSv1.2,+TLSv1.3"/>
+    </Connector>
+  </Service>
+  <Name> WSO2 </Name>
+</Server>
+"#;
+
+#[test]
+fn xml_paths() {
+    let get = |p: &str| xml_fact(XML, "c.xml", p);
+    let f = get("/Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols");
+    assert_eq!(f.get(), Ok(&Value::Str("+TLSv1.2,+TLSv1.3".into())));
+    assert_eq!(f.location.as_ref().map(|l| l.line), Some(6));
+    assert_eq!(get("/Server/@port").get(), Ok(&Value::Int(8005)));
+    assert_eq!(
+        get("/Server/Service/Connector[2]/@scheme").get(),
+        Ok(&Value::Str("https".into()))
+    );
+    assert_eq!(
+        get("/Server/Service/Connector[@scheme=\"https\"][@port='9443']/@maxHttpHeaderSize").get(),
+        Ok(&Value::Int(8192))
+    );
+    // The first Connector has no SSLHostConfig; the search goes on to the next.
+    assert!(
+        get("/Server/Service/Connector/SSLHostConfig/@protocols")
+            .get()
+            .is_ok()
+    );
+    assert_eq!(get("/Server/Name").get(), Ok(&Value::Str("WSO2".into())));
+    assert_eq!(get("/Server/Missing/@x").get(), Ok(&Value::Null));
+    assert!(get("Server").get().is_err());
+    assert!(get("/Server/Service/Connector[@port=9443]").get().is_err());
+    assert!(get("/Server/Service/Connector[@port='9443'").get().is_err());
+    assert!(
+        xml_fact("<a>", "bad.xml", "/a")
+            .get()
+            .unwrap_err()
+            .contains("not well-formed")
+    );
+}
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/wso2")
+        .join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent (no shared/ fixtures)", p.display());
+        None
+    }
+}
+
+fn home_with(files: &[(&str, &Path)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, src) in files {
+        let dst = dir.path().join(rel);
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(src, dst).unwrap();
+    }
+    dir
+}
+
+fn probe_one(home: &Path, name: &str) -> Fact {
+    let ctx = Context::new(Some(home.to_path_buf()), false, None);
+    probe(&ctx, &[name.to_string()]).remove(0).1
+}
+
+#[test]
+fn real_wso2_files() {
+    let conf =
+        "wso2-product-apim/v4.7.0/all-in-one-apim/modules/distribution/product/src/main/conf";
+    let kernel = "wso2-carbon-kernel/v4.8.1/distribution/kernel/carbon-home/repository/conf";
+    let (Some(catalina), Some(csrf), Some(carbon), Some(qpid), Some(log4j2)) = (
+        shared(&format!("{conf}/catalina-server.xml")),
+        shared(&format!(
+            "{conf}/security/Owasp.CsrfGuard.Carbon.properties"
+        )),
+        shared(&format!("{kernel}/carbon.xml")),
+        shared(
+            "wso2-carbon-business-messaging/master/features/andes/org.wso2.carbon.andes.server.feature/resources/conf/qpid-config.xml",
+        ),
+        shared(
+            "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/log4j2.properties",
+        ),
+    ) else {
+        return;
+    };
+    let dir = home_with(&[
+        ("repository/conf/tomcat/catalina-server.xml", &catalina),
+        (
+            "repository/conf/security/Owasp.CsrfGuard.Carbon.properties",
+            &csrf,
+        ),
+        ("repository/conf/carbon.xml", &carbon),
+        ("repository/conf/advanced/qpid-config.xml", &qpid),
+        ("repository/conf/log4j2.properties", &log4j2),
+    ]);
+    let home = dir.path();
+    let f = probe_one(
+        home,
+        "properties.csrfguard.org.owasp.csrfguard.PRNG.Provider",
+    );
+    assert_eq!(f.get(), Ok(&Value::Str("SUN".into())));
+    assert_eq!(f.location.unwrap().line, 339);
+    let f = probe_one(
+        home,
+        "xml.catalina-server./Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols",
+    );
+    assert_eq!(f.get(), Ok(&Value::Str("+TLSv1,+TLSv1.1,+TLSv1.2".into())));
+    assert_eq!(f.location.unwrap().line, 77);
+    let f = probe_one(
+        home,
+        "xml.catalina-server./Server/Service/Connector[@port='9443']/@maxHttpHeaderSize",
+    );
+    assert_eq!(f.get(), Ok(&Value::Int(8192)));
+    let f = probe_one(home, "xml.carbon./Server/Ports/Offset");
+    assert_eq!(f.get(), Ok(&Value::Int(0)));
+    let f = probe_one(home, "xml.qpid-config./broker/management/enabled");
+    assert_eq!(f.get(), Ok(&Value::Bool(true)));
+    let f = probe_one(home, "properties.log4j2.rootLogger.level");
+    assert_eq!(f.get(), Ok(&Value::Str("ERROR".into())));
+}
+
+#[test]
+fn file_facts_and_bounds() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    std::fs::create_dir_all(home.join("repository/conf")).unwrap();
+    let toml = home.join("repository/conf/deployment.toml");
+    std::fs::write(&toml, "x = 1\n").unwrap();
+    std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let one = |n: &str| probe_one(home, n);
+    assert_eq!(
+        one("file.repository/conf/deployment.toml.exists").get(),
+        Ok(&Value::Bool(true))
+    );
+    assert_eq!(
+        one("file.repository/conf/deployment.toml.mode").get(),
+        Ok(&Value::Int(0o640))
+    );
+    assert!(matches!(
+        one("file.repository/conf/deployment.toml.owner-uid").get(),
+        Ok(Value::Int(_))
+    ));
+    assert_eq!(
+        one("file.nothing/here.exists").get(),
+        Ok(&Value::Bool(false))
+    );
+    assert_eq!(one("file.nothing/here.mode").get(), Ok(&Value::Null));
+    assert!(one("file.../etc/passwd.exists").get().is_err());
+    assert!(one("file./etc/passwd.exists").get().is_err());
+    assert!(one("file.repository.size").get().is_err());
+    // A symlink loop is reported, not followed forever.
+    std::os::unix::fs::symlink(home.join("loop"), home.join("loop")).unwrap();
+    assert!(
+        one("file.loop.exists")
+            .get()
+            .unwrap_err()
+            .contains("cannot stat")
+    );
+    // Missing, non-UTF-8 and unknown files are unavailable with the reason.
+    assert!(
+        one("xml.carbon./Server/@x")
+            .get()
+            .unwrap_err()
+            .contains("cannot read")
+    );
+    std::fs::create_dir_all(home.join("repository/conf/security")).unwrap();
+    std::fs::write(
+        home.join("repository/conf/security/Owasp.CsrfGuard.Carbon.properties"),
+        b"a=\xff\xfe\n",
+    )
+    .unwrap();
+    assert!(
+        one("properties.csrfguard.a")
+            .get()
+            .unwrap_err()
+            .contains("not UTF-8")
+    );
+    assert!(
+        one("properties.nofile.a")
+            .get()
+            .unwrap_err()
+            .contains("unknown file")
+    );
+}

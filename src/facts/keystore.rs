@@ -1,0 +1,433 @@
+//! Keystore probe: the primary, TLS and internal keystores and the truststore that deployment.toml
+//! names — format by magic bytes, whether the configured password opens them, aliases, and the
+//! configured alias's certificate. Passwords are read here and never leave this module.
+
+mod der;
+mod jks;
+mod pkcs12;
+
+use super::{Context, Fact, Location, config};
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The stores this probe knows, as fact prefixes. The deployment.toml table has the same name.
+pub const STORES: &[&str] = &[
+    "keystore.primary",
+    "keystore.tls",
+    "keystore.internal",
+    "truststore",
+];
+/// Where WSO2 keeps keystores inside PRODUCT_HOME.
+pub const SECURITY_DIR: &str = "repository/resources/security";
+/// The subject (and issuer) of WSO2's shipped self-signed certificate.
+pub const DEFAULT_SUBJECT: &str = "CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US";
+const DEFAULT_PASSWORD: &str = "wso2carbon";
+const DEFAULT_ALIAS: &str = "wso2carbon";
+/// Real keystores with every public CA are well under 1 MiB.
+const MAX_KEYSTORE_BYTES: u64 = 16 << 20;
+
+/// The per-store facts, without the store prefix, with their types and meanings.
+pub const STORE_FACTS: &[(&str, super::FactType, &str)] = {
+    use super::FactType as T;
+    &[
+        (
+            "file",
+            T::Str,
+            "Keystore path relative to PRODUCT_HOME (from `file_name`, default wso2carbon.jks / client-truststore.jks)",
+        ),
+        (
+            "format",
+            T::Str,
+            "Keystore format by magic bytes: jks, jceks or pkcs12",
+        ),
+        (
+            "opens",
+            T::Bool,
+            "Whether the configured password (default wso2carbon) verifies the keystore",
+        ),
+        (
+            "verified-by",
+            T::Str,
+            "How `opens` was decided: jks-digest, pkcs12-mac-sha1, pkcs12-mac-sha256, pkcs12-decryption (no MAC) or none (no MAC, nothing encrypted)",
+        ),
+        ("aliases", T::List, "Entry aliases in the keystore"),
+        (
+            "alias-present",
+            T::Bool,
+            "Whether the configured alias (default wso2carbon) is in the keystore",
+        ),
+        (
+            "cert.subject",
+            T::Str,
+            "Subject of the configured alias's certificate, keytool order (`CN=…, OU=…, C=…`)",
+        ),
+        (
+            "cert.issuer",
+            T::Str,
+            "Issuer of the configured alias's certificate",
+        ),
+        (
+            "cert.not-after",
+            T::Str,
+            "Expiry of the configured alias's certificate, RFC 3339 UTC",
+        ),
+        (
+            "cert.days-left",
+            T::Int,
+            "Whole days until the configured alias's certificate expires (negative once expired)",
+        ),
+        (
+            "cert.key-type",
+            T::Str,
+            "Public key type of the configured alias's certificate: RSA, EC, DSA, Ed25519, …",
+        ),
+        (
+            "cert.key-bits",
+            T::Int,
+            "Public key size in bits of the configured alias's certificate",
+        ),
+        (
+            "cert.signature",
+            T::Str,
+            "Signature algorithm of the configured alias's certificate, e.g. sha256WithRSAEncryption",
+        ),
+        (
+            "cert.sha256",
+            T::Str,
+            "SHA-256 fingerprint of the configured alias's certificate, colon-separated upper-case hex",
+        ),
+        (
+            "is-default",
+            T::Bool,
+            "Whether this is WSO2's shipped keystore: the certificate has the default subject, or file name, password and alias are all defaults",
+        ),
+        (
+            "mode",
+            T::Int,
+            "Permission bits of the keystore file (0o644 is 420)",
+        ),
+    ]
+};
+
+/// How one store is configured in deployment.toml (the password stays in this module).
+struct Configured {
+    file: String,
+    file_at: Option<Location>,
+    password: Result<String, String>,
+    alias: String,
+    defaults: bool,
+}
+
+pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let Some(home) = ctx.home() else {
+        return names
+            .iter()
+            .map(|n| (n.clone(), Fact::unavailable("no PRODUCT_HOME given")))
+            .collect();
+    };
+    let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
+    names
+        .iter()
+        .map(|name| {
+            let fact = match split_name(name) {
+                Some((store, what)) => by_store
+                    .entry(store)
+                    .or_insert_with(|| store_facts(ctx, home, store))
+                    .get(what)
+                    .cloned()
+                    .unwrap_or_else(|| unknown(name)),
+                None => unknown(name),
+            };
+            (name.clone(), fact)
+        })
+        .collect()
+}
+
+fn unknown(name: &str) -> Fact {
+    Fact::unavailable(format!("the keystore probe does not know `{name}`"))
+}
+
+fn split_name(name: &str) -> Option<(&'static str, &str)> {
+    STORES.iter().find_map(|s| {
+        name.strip_prefix(s)
+            .and_then(|r| r.strip_prefix('.'))
+            .map(|what| (*s, what))
+    })
+}
+
+/// Every fact of one store, keyed by the name without the store prefix.
+fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact> {
+    let cfg = match configured(ctx, home, store) {
+        Ok(c) => c,
+        Err(e) => return all_unavailable(&e),
+    };
+    let path = home.join(&cfg.file);
+    let mut out = BTreeMap::new();
+    let file_fact = Fact::value(Value::Str(cfg.file.clone())).at(cfg.file_at.clone());
+    out.insert("file".to_string(), file_fact);
+    out.insert("mode".to_string(), file_mode(&path));
+    let loaded =
+        read_bytes(&path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, cfg.password.as_deref().ok()));
+    let store_data = match loaded {
+        Ok(s) => s,
+        Err(e) => {
+            let e = e.replace(&home.display().to_string(), "PRODUCT_HOME");
+            for (what, _, _) in STORE_FACTS
+                .iter()
+                .filter(|(w, _, _)| *w != "file" && *w != "mode")
+            {
+                out.insert(what.to_string(), Fact::unavailable(e.clone()));
+            }
+            out.insert("has-default-cert".into(), Fact::unavailable(e));
+            return out;
+        }
+    };
+    describe(&store_data, &cfg, &mut out);
+    out
+}
+
+fn all_unavailable(reason: &str) -> BTreeMap<String, Fact> {
+    STORE_FACTS
+        .iter()
+        .map(|(w, _, _)| w.to_string())
+        .chain(["has-default-cert".to_string()])
+        .map(|w| (w, Fact::unavailable(reason)))
+        .collect()
+}
+
+/// Reads file name, password and alias for `store`; tls and internal fall back to primary.
+fn configured(ctx: &Context, home: &Path, store: &str) -> Result<Configured, String> {
+    let fallback = |key: &str| {
+        let own = format!("{store}.{key}");
+        let primary = format!("keystore.primary.{key}");
+        let uses_primary = store.starts_with("keystore.") && store != "keystore.primary";
+        (own, uses_primary.then_some(primary))
+    };
+    let d = ctx.deployment();
+    let lookup = |key: &str| -> Option<(Value, Location)> {
+        let (own, primary) = fallback(key);
+        d.lookup(&own)
+            .or_else(|| primary.and_then(|p| d.lookup(&p)))
+            .cloned()
+    };
+    let default_file = if store == "truststore" {
+        "client-truststore.jks"
+    } else {
+        "wso2carbon.jks"
+    };
+    let (file_name, file_at) = match lookup("file_name") {
+        Some((Value::Str(s), loc)) => (s, Some(loc)),
+        _ => (default_file.to_string(), None),
+    };
+    let alias = match lookup("alias") {
+        Some((Value::Str(s), _)) => s,
+        _ => DEFAULT_ALIAS.to_string(),
+    };
+    let password = password(home, &fallback("password"));
+    let defaults = file_name == default_file
+        && alias == DEFAULT_ALIAS
+        && password.as_deref() == Ok(DEFAULT_PASSWORD);
+    Ok(Configured {
+        file: format!("{SECURITY_DIR}/{file_name}"),
+        file_at,
+        password,
+        alias,
+        defaults,
+    })
+}
+
+/// The clear password, read from deployment.toml inside this probe only.
+fn password(home: &Path, keys: &(String, Option<String>)) -> Result<String, String> {
+    let mut wanted = vec![keys.0.clone()];
+    wanted.extend(keys.1.clone());
+    let raw = config::raw_strings(home, &wanted).unwrap_or_default();
+    let value = raw
+        .get(&keys.0)
+        .or_else(|| keys.1.as_ref().and_then(|p| raw.get(p)));
+    match value {
+        None => Ok(DEFAULT_PASSWORD.to_string()),
+        Some(v) => resolve_placeholder(v),
+    }
+}
+
+/// Resolves `$env{NAME}`; `$secret{}`, `$sys{}` and `$ref{}` cannot be resolved here.
+pub fn resolve_placeholder(v: &str) -> Result<String, String> {
+    let t = v.trim();
+    let inner = |prefix: &str| t.strip_prefix(prefix).and_then(|r| r.strip_suffix('}'));
+    if let Some(name) = inner("$env{") {
+        return std::env::var(name).map_err(|_| {
+            format!("password is $env{{{name}}}, which is not set in preflight's environment")
+        });
+    }
+    if inner("$secret{").is_some() {
+        return Err("password is a $secret{} alias; encrypted secrets are not decrypted".into());
+    }
+    if inner("$sys{").is_some() {
+        return Err("password is a $sys{} system property, which preflight cannot see".into());
+    }
+    if inner("$ref{").is_some() {
+        return Err("password is a $ref{} reference, which preflight does not follow".into());
+    }
+    Ok(v.to_string())
+}
+
+/// A file of at most `cap` bytes, as bytes.
+pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "{} is larger than {} and was not read",
+            path.display(),
+            crate::value::format_bytes(cap)
+        ));
+    }
+    Ok(bytes)
+}
+
+fn file_mode(path: &Path) -> Fact {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(m) => Fact::value(Value::Int((m.permissions().mode() & 0o7777) as i64)),
+        Err(e) => Fact::unavailable(format!("cannot stat the keystore: {e}")),
+    }
+}
+
+/// A keystore as read: format, password check, entries.
+#[derive(Debug)]
+pub struct Store {
+    pub format: Format,
+    /// Whether the password verified, or why that could not be told.
+    pub opens: Result<bool, String>,
+    pub verified_by: String,
+    pub entries: Vec<Entry>,
+    /// Why certificates may be missing (encrypted and not decrypted).
+    pub certs_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jks,
+    Jceks,
+    Pkcs12,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Jks => "jks",
+            Format::Jceks => "jceks",
+            Format::Pkcs12 => "pkcs12",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    PrivateKey,
+    TrustedCert,
+    SecretKey,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub alias: String,
+    pub kind: EntryKind,
+    /// DER of the entry's certificate (the first of a key's chain).
+    pub cert: Option<Vec<u8>>,
+}
+
+/// Opens a keystore by its magic bytes, never by its file extension.
+pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
+    match bytes.get(..4) {
+        Some(m) if m == jks::JKS_MAGIC || m == jks::JCEKS_MAGIC => jks::parse(bytes, password),
+        Some([0x30, ..]) => pkcs12::parse(bytes, password),
+        _ => Err("not a keystore: neither JKS nor PKCS#12 magic bytes".into()),
+    }
+}
+
+fn describe(s: &Store, cfg: &Configured, out: &mut BTreeMap<String, Fact>) {
+    let mut put = |k: &str, f: Fact| {
+        out.insert(k.to_string(), f);
+    };
+    put("format", Fact::value(Value::Str(s.format.name().into())));
+    put(
+        "opens",
+        match (&cfg.password, &s.opens) {
+            (Err(e), _) => Fact::unavailable(e.clone()),
+            (_, Ok(b)) => Fact::value(Value::Bool(*b)),
+            (_, Err(e)) => Fact::unavailable(e.clone()),
+        },
+    );
+    put(
+        "verified-by",
+        Fact::value(Value::Str(s.verified_by.clone())),
+    );
+    let aliases = s
+        .entries
+        .iter()
+        .map(|e| Value::Str(e.alias.clone()))
+        .collect();
+    put("aliases", Fact::value(Value::List(aliases)));
+    let entry = s
+        .entries
+        .iter()
+        .find(|e| e.alias.eq_ignore_ascii_case(&cfg.alias));
+    put("alias-present", Fact::value(Value::Bool(entry.is_some())));
+    let cert = match entry {
+        None => Err(format!("alias `{}` is not in the keystore", cfg.alias)),
+        Some(e) => match &e.cert {
+            Some(der) => cert::info(der),
+            None => Err(s
+                .certs_note
+                .clone()
+                .unwrap_or_else(|| format!("alias `{}` has no certificate", cfg.alias))),
+        },
+    };
+    let subject_default = cert.as_ref().is_ok_and(|c| c.subject == DEFAULT_SUBJECT);
+    for (k, f) in cert::facts(&cert) {
+        put(k, f);
+    }
+    put(
+        "is-default",
+        Fact::value(Value::Bool(subject_default || cfg.defaults)),
+    );
+    put("has-default-cert", has_default_cert(s));
+}
+
+fn has_default_cert(s: &Store) -> Fact {
+    let by_alias = s
+        .entries
+        .iter()
+        .any(|e| e.alias.eq_ignore_ascii_case(DEFAULT_ALIAS));
+    let by_subject = s.entries.iter().any(|e| {
+        e.cert
+            .as_ref()
+            .and_then(|d| cert::info(d).ok())
+            .is_some_and(|c| c.subject == DEFAULT_SUBJECT)
+    });
+    if !by_alias
+        && !by_subject
+        && let Some(note) = &s.certs_note
+    {
+        return Fact::unavailable(note.clone());
+    }
+    Fact::value(Value::Bool(by_alias || by_subject))
+}
+
+mod cert;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! Java KeyStore (JKS, and JCEKS for its key and certificate entries): entries and the keyed
+//! SHA-1 integrity digest.
+
+use super::{Entry, EntryKind, Format, Store};
+use sha1::{Digest, Sha1};
+
+pub const JKS_MAGIC: [u8; 4] = [0xfe, 0xed, 0xfe, 0xed];
+pub const JCEKS_MAGIC: [u8; 4] = [0xce, 0xce, 0xce, 0xce];
+/// More entries than any real keystore holds; a count above this is a corrupt file.
+const MAX_ENTRIES: u32 = 100_000;
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.buf.len())
+            .ok_or("truncated keystore")?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u16(&mut self) -> Result<u16, String> {
+        Ok(u16::from_be_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_be_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn utf(&mut self) -> Result<String, String> {
+        let n = self.u16()? as usize;
+        Ok(String::from_utf8_lossy(self.take(n)?).into_owned())
+    }
+    fn blob(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    /// A certificate: its type name (version 2 only) and DER bytes.
+    fn cert(&mut self, version: u32) -> Result<Vec<u8>, String> {
+        if version == 2 {
+            let ty = self.utf()?;
+            if ty != "X.509" {
+                return Err(format!("certificate type {ty} is not X.509"));
+            }
+        }
+        Ok(self.blob()?.to_vec())
+    }
+}
+
+/// Parses a JKS/JCEKS keystore and checks its digest against `password` when one is given.
+pub fn parse(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let format = match r.take(4)? {
+        m if m == JKS_MAGIC => Format::Jks,
+        m if m == JCEKS_MAGIC => Format::Jceks,
+        _ => return Err("not a JKS keystore".into()),
+    };
+    let version = r.u32()?;
+    if version != 1 && version != 2 {
+        return Err(format!("unsupported JKS version {version}"));
+    }
+    let count = r.u32()?;
+    if count > MAX_ENTRIES {
+        return Err(format!("implausible entry count {count}"));
+    }
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        entries.push(entry(&mut r, version)?);
+    }
+    let body_end = r.pos;
+    let stored = r.take(20)?;
+    let opens = password.map(|p| digest(p, &bytes[..body_end]).as_slice() == stored);
+    Ok(Store {
+        format,
+        opens: opens.ok_or_else(|| "no password to check".to_string()),
+        verified_by: "jks-digest".into(),
+        entries,
+        certs_note: None,
+    })
+}
+
+fn entry(r: &mut Reader<'_>, version: u32) -> Result<Entry, String> {
+    let tag = r.u32()?;
+    let alias = r.utf()?;
+    r.take(8)?; // creation time
+    match tag {
+        1 => {
+            r.blob()?; // the protected private key: never decrypted
+            let chain = r.u32()?;
+            let mut certs = Vec::new();
+            for _ in 0..chain.min(MAX_ENTRIES) {
+                certs.push(r.cert(version)?);
+            }
+            Ok(Entry {
+                alias,
+                kind: EntryKind::PrivateKey,
+                cert: certs.into_iter().next(),
+            })
+        }
+        2 => Ok(Entry {
+            alias,
+            kind: EntryKind::TrustedCert,
+            cert: Some(r.cert(version)?),
+        }),
+        3 => Err(format!(
+            "entry `{alias}` is a JCEKS secret key entry, which preflight does not read"
+        )),
+        t => Err(format!("unknown entry tag {t} for `{alias}`")),
+    }
+}
+
+/// SHA-1 over the password as UTF-16BE, "Mighty Aphrodite", and the keystore body.
+pub fn digest(password: &str, body: &[u8]) -> [u8; 20] {
+    let mut h = Sha1::new();
+    for unit in password.encode_utf16() {
+        h.update(unit.to_be_bytes());
+    }
+    h.update(b"Mighty Aphrodite");
+    h.update(body);
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a version-2 JKS with one trusted certificate entry (the "cert" is arbitrary bytes).
+    pub fn tiny_jks(password: &str) -> Vec<u8> {
+        let mut b = JKS_MAGIC.to_vec();
+        b.extend(2u32.to_be_bytes());
+        b.extend(1u32.to_be_bytes());
+        b.extend(2u32.to_be_bytes());
+        b.extend(5u16.to_be_bytes());
+        b.extend(b"alias");
+        b.extend(0u64.to_be_bytes());
+        b.extend(5u16.to_be_bytes());
+        b.extend(b"X.509");
+        b.extend(3u32.to_be_bytes());
+        b.extend([1, 2, 3]);
+        let d = digest(password, &b);
+        b.extend(d);
+        b
+    }
+
+    #[test]
+    fn digest_checks_the_password() {
+        let b = tiny_jks("s3cret");
+        let s = parse(&b, Some("s3cret")).unwrap();
+        assert_eq!(s.opens, Ok(true));
+        assert_eq!(s.entries[0].alias, "alias");
+        assert_eq!(s.entries[0].cert.as_deref(), Some(&[1u8, 2, 3][..]));
+        assert_eq!(parse(&b, Some("wrong")).unwrap().opens, Ok(false));
+        assert!(parse(&b[..b.len() - 25], Some("s3cret")).is_err());
+    }
+}

@@ -1,0 +1,266 @@
+use super::*;
+use std::path::PathBuf;
+
+fn generated(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keystores")
+        .join(name);
+    std::fs::read(p).unwrap()
+}
+
+/// A file from WSO2's kernel in /work/shared, or None (with a note) when shared/ is absent.
+fn kernel(tag: &str, file: &str) -> Option<Vec<u8>> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/wso2/wso2-carbon-kernel")
+        .join(tag)
+        .join("distribution/kernel/carbon-home/repository/resources/security")
+        .join(file);
+    match std::fs::read(&p) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            eprintln!("skipped: {} is absent (no shared/ fixtures)", p.display());
+            None
+        }
+    }
+}
+
+fn cert_of(s: &Store, alias: &str) -> cert::CertInfo {
+    let e = s.entries.iter().find(|e| e.alias == alias).unwrap();
+    cert::info(e.cert.as_ref().unwrap()).unwrap()
+}
+
+#[test]
+fn default_jks_keystore_of_kernel_4_8_1() {
+    let Some(bytes) = kernel("v4.8.1", "wso2carbon.jks") else {
+        return;
+    };
+    let s = open(&bytes, Some("wso2carbon")).unwrap();
+    assert_eq!(s.format, Format::Jks);
+    assert_eq!(s.opens, Ok(true));
+    assert_eq!(s.entries.len(), 125);
+    let c = cert_of(&s, "wso2carbon");
+    assert_eq!(c.subject, DEFAULT_SUBJECT);
+    assert_eq!(c.issuer, DEFAULT_SUBJECT);
+    assert!(cert::rfc3339(c.not_after).starts_with("2025-05-27T"));
+    assert!(c.sha256.starts_with("1B:24:29:B1"), "{}", c.sha256);
+    assert_eq!((c.key_type.as_str(), c.key_bits), ("RSA", Some(2048)));
+    assert_eq!(c.signature, "sha256WithRSAEncryption");
+    assert_eq!(open(&bytes, Some("not-it")).unwrap().opens, Ok(false));
+}
+
+#[test]
+fn default_pkcs12_keystore_of_kernel_4_9_28_has_no_mac() {
+    let Some(bytes) = kernel("v4.9.28", "wso2carbon.jks") else {
+        return;
+    };
+    let s = open(&bytes, Some("wso2carbon")).unwrap();
+    assert_eq!(s.format, Format::Pkcs12);
+    assert_eq!(s.opens, Ok(true));
+    assert_eq!(s.verified_by, "pkcs12-decryption (no MAC)");
+    assert_eq!(s.entries.len(), 149);
+    let c = cert_of(&s, "wso2carbon");
+    assert_eq!(c.subject, DEFAULT_SUBJECT);
+    assert!(cert::rfc3339(c.not_after).starts_with("2027-05-19T"));
+    assert!(c.sha256.starts_with("1E:1B:CD:EB"), "{}", c.sha256);
+    let wrong = open(&bytes, Some("wso2carbon2")).unwrap();
+    assert_eq!(wrong.opens, Ok(false));
+    // The certificates are not encrypted in this file, so they stay readable.
+    assert_eq!(cert_of(&wrong, "wso2carbon").subject, DEFAULT_SUBJECT);
+}
+
+#[test]
+fn default_truststore_holds_the_default_cert() {
+    let Some(bytes) = kernel("v4.8.1", "client-truststore.jks") else {
+        return;
+    };
+    let s = open(&bytes, Some("wso2carbon")).unwrap();
+    assert_eq!(s.opens, Ok(true));
+    assert_eq!(has_default_cert(&s).get(), Ok(&Value::Bool(true)));
+}
+
+#[test]
+fn generated_jks() {
+    let b = generated("gateway.jks");
+    let s = open(&b, Some("Sup3r-Store")).unwrap();
+    assert_eq!(s.opens, Ok(true));
+    let c = cert_of(&s, "gateway");
+    assert_eq!(c.subject, "CN=gw.example.com, O=Example, C=DE");
+    assert!(cert::rfc3339(c.not_after).starts_with("2034-12-30T"));
+    assert!(c.sha256.starts_with("58:8B:7D:BC"));
+    assert_eq!(open(&b, Some("wso2carbon")).unwrap().opens, Ok(false));
+    assert_eq!(has_default_cert(&s).get(), Ok(&Value::Bool(false)));
+    let t = open(&generated("truststore.jks"), Some("trust-me")).unwrap();
+    assert_eq!(t.entries[0].kind, EntryKind::TrustedCert);
+    assert_eq!(has_default_cert(&t).get(), Ok(&Value::Bool(true)));
+}
+
+#[test]
+fn generated_pkcs12_with_sha256_mac_and_encrypted_certs() {
+    let b = generated("tls.p12");
+    let s = open(&b, Some("changeit-2")).unwrap();
+    assert_eq!(
+        (s.opens.clone(), s.verified_by.as_str()),
+        (Ok(true), "pkcs12-mac-sha256")
+    );
+    let c = cert_of(&s, "tls");
+    assert_eq!(c.subject, "CN=api.example.com");
+    assert_eq!((c.key_type.as_str(), c.key_bits), ("EC", Some(384)));
+    assert_eq!(c.signature, "ecdsa-with-SHA384");
+    let wrong = open(&b, Some("changeit")).unwrap();
+    assert_eq!(wrong.opens, Ok(false));
+    assert!(wrong.entries.iter().all(|e| e.cert.is_none()));
+    assert!(wrong.certs_note.unwrap().contains("could not be decrypted"));
+}
+
+#[test]
+fn generated_pkcs12_legacy_and_without_mac() {
+    let legacy = open(&generated("legacy-sha1.p12"), Some("legacy-pass")).unwrap();
+    assert_eq!(
+        (legacy.opens.clone(), legacy.verified_by.as_str()),
+        (Ok(true), "pkcs12-mac-sha1")
+    );
+    assert!(
+        legacy
+            .certs_note
+            .unwrap()
+            .contains("pbeWithSHAAnd40BitRC2-CBC")
+    );
+    let b = generated("nomac.p12");
+    let s = open(&b, Some("nomac-pass")).unwrap();
+    assert_eq!(s.opens, Ok(true));
+    assert_eq!(
+        cert_of(&s, "gateway").subject,
+        "CN=gw.example.com, O=Example, C=DE"
+    );
+    assert_eq!(open(&b, Some("nomac")).unwrap().opens, Ok(false));
+}
+
+#[test]
+fn garbage_is_not_a_keystore() {
+    assert!(open(b"hello world", Some("x")).is_err());
+    assert!(open(&[0x30, 0x82, 0xff, 0xff, 0x02], Some("x")).is_err());
+    let b = generated("tls.p12");
+    assert!(open(&b[..b.len() / 2], Some("changeit-2")).is_err());
+}
+
+fn home_with(toml: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    let sec = home.join(SECURITY_DIR);
+    std::fs::create_dir_all(&sec).unwrap();
+    std::fs::create_dir_all(home.join("repository/conf")).unwrap();
+    std::fs::write(home.join(config::DEPLOYMENT_TOML), toml).unwrap();
+    for (src, dst) in files {
+        std::fs::write(sec.join(dst), generated(src)).unwrap();
+    }
+    (dir, home)
+}
+
+fn facts(home: &Path, names: &[&str]) -> BTreeMap<String, Fact> {
+    let ctx = Context::new(Some(home.to_path_buf()), false, None);
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    probe(&ctx, &names).into_iter().collect()
+}
+
+#[test]
+fn probe_reads_deployment_toml_and_falls_back_to_primary() {
+    let toml = r#"
+[keystore.primary]
+file_name = "gateway.jks"
+password = "Sup3r-Store"
+alias = "gateway"
+
+[keystore.tls]
+file_name = "tls.p12"
+password = "$env{PREFLIGHT_TEST_TLS_PW}"
+alias = "tls"
+
+[truststore]
+password = "$secret{truststore_pw}"
+"#;
+    let (_d, home) = home_with(
+        toml,
+        &[
+            ("gateway.jks", "gateway.jks"),
+            ("tls.p12", "tls.p12"),
+            ("truststore.jks", "client-truststore.jks"),
+        ],
+    );
+    // SAFETY: only this test reads this variable.
+    unsafe { std::env::set_var("PREFLIGHT_TEST_TLS_PW", "changeit-2") };
+    let f = facts(
+        &home,
+        &[
+            "keystore.primary.opens",
+            "keystore.primary.is-default",
+            "keystore.internal.file",
+            "keystore.internal.alias-present",
+            "keystore.tls.format",
+            "keystore.tls.opens",
+            "keystore.tls.cert.key-bits",
+            "keystore.tls.cert.days-left",
+            "keystore.tls.mode",
+            "truststore.opens",
+            "truststore.has-default-cert",
+            "truststore.aliases",
+        ],
+    );
+    let v = |n: &str| f[n].get().cloned();
+    assert_eq!(v("keystore.primary.opens"), Ok(Value::Bool(true)));
+    assert_eq!(v("keystore.primary.is-default"), Ok(Value::Bool(false)));
+    assert_eq!(
+        v("keystore.internal.file"),
+        Ok(Value::Str(
+            "repository/resources/security/gateway.jks".into()
+        ))
+    );
+    assert_eq!(
+        f["keystore.internal.file"].location.as_ref().unwrap().line,
+        3
+    );
+    assert_eq!(v("keystore.internal.alias-present"), Ok(Value::Bool(true)));
+    assert_eq!(v("keystore.tls.format"), Ok(Value::Str("pkcs12".into())));
+    assert_eq!(v("keystore.tls.opens"), Ok(Value::Bool(true)));
+    assert_eq!(v("keystore.tls.cert.key-bits"), Ok(Value::Int(384)));
+    assert!(matches!(
+        v("keystore.tls.cert.days-left"),
+        Ok(Value::Int(_))
+    ));
+    assert!(matches!(v("keystore.tls.mode"), Ok(Value::Int(_))));
+    assert_eq!(
+        v("truststore.opens"),
+        Err("password is a $secret{} alias; encrypted secrets are not decrypted")
+    );
+    assert_eq!(v("truststore.has-default-cert"), Ok(Value::Bool(true)));
+    assert_eq!(
+        v("truststore.aliases"),
+        Ok(Value::List(vec![Value::Str("wso2carbon".into())]))
+    );
+}
+
+#[test]
+fn probe_reports_missing_files_and_defaults() {
+    let (_d, home) = home_with("[server]\nhostname = \"a\"\n", &[]);
+    let f = facts(
+        &home,
+        &[
+            "keystore.primary.opens",
+            "keystore.primary.file",
+            "truststore.bogus",
+        ],
+    );
+    let reason = f["keystore.primary.opens"].get().unwrap_err();
+    assert!(
+        reason.contains("PRODUCT_HOME/repository/resources/security/wso2carbon.jks"),
+        "{reason}"
+    );
+    assert_eq!(
+        f["keystore.primary.file"].get(),
+        Ok(&Value::Str(
+            "repository/resources/security/wso2carbon.jks".into()
+        ))
+    );
+    assert!(f["truststore.bogus"].get().is_err());
+    assert!(crate::facts::lookup("keystore.tls.cert.sha256").is_some());
+    assert!(crate::facts::lookup("truststore.has-default-cert").is_some());
+}

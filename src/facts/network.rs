@@ -1,0 +1,245 @@
+//! Network probe: database endpoints from `[database.*]`, the LDAP user store from
+//! `[user_store]`, and whether each answers a TCP connection under one deadline.
+
+mod jdbc;
+mod reach;
+
+use super::config::Deployment;
+use super::{Context, Fact, Location};
+use crate::value::Value;
+use jdbc::Endpoint;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Databases every API Manager has; when deployment.toml has no section for one, it is H2.
+pub const REQUIRED_DBS: &[&str] = &["apim_db", "shared_db"];
+/// Per-database facts, as `db.<id>.<what>`.
+pub const DB_FACTS: &[&str] = &[
+    "type",
+    "endpoint",
+    "url-tls-disabled",
+    "username-privileged",
+];
+/// Database user names with administrative rights.
+const PRIVILEGED_USERS: &[&str] = &["root", "sa", "postgres", "system", "sys"];
+/// How long reachability checks may take, at most.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
+/// The reason the engine turns into a skip.
+pub const OFFLINE: &str = "skipped: --offline";
+
+/// One `[database.<id>]` as this probe reads it.
+#[derive(Debug, Clone)]
+struct Db {
+    kind: String,
+    endpoint: Result<Option<Endpoint>, String>,
+    at: Option<Location>,
+    tls_disabled: bool,
+    username_privileged: bool,
+}
+
+pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let d = ctx.deployment();
+    if let Some((msg, _)) = &d.error {
+        let reason = format!("deployment.toml cannot be used: {msg}");
+        return names
+            .iter()
+            .map(|n| (n.clone(), Fact::unavailable(reason.clone())))
+            .collect();
+    }
+    let dbs = databases(d);
+    let ldap = ldap(d);
+    let wants_reach = names
+        .iter()
+        .any(|n| n == "db.unreachable" || n == "userstore.ldap.unreachable");
+    let deadline = ctx.deadline.min(CONNECT_DEADLINE);
+    let down = (wants_reach && !ctx.offline).then(|| check(&dbs, &ldap, deadline));
+    names
+        .iter()
+        .map(|n| (n.clone(), fact(ctx, n, &dbs, &ldap, down.as_ref())))
+        .collect()
+}
+
+/// Connects to every distinct endpoint at once; returns why each one that failed did.
+fn check(dbs: &BTreeMap<String, Db>, ldap: &Ldap, deadline: Duration) -> BTreeMap<String, String> {
+    let mut all: Vec<Endpoint> = dbs
+        .values()
+        .filter_map(|db| db.endpoint.clone().ok().flatten())
+        .collect();
+    if let Some((Ok((eps, _)), _)) = ldap {
+        all.extend(eps.iter().cloned());
+    }
+    let mut unique: Vec<Endpoint> = Vec::new();
+    for e in all {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    reach::unreachable(&unique, deadline)
+        .into_iter()
+        .map(|(e, why)| (e.to_string(), why))
+        .collect()
+}
+
+type Ldap = Option<(Result<(Vec<Endpoint>, bool), String>, (String, Location))>;
+
+fn fact(
+    ctx: &Context,
+    name: &str,
+    dbs: &BTreeMap<String, Db>,
+    ldap: &Ldap,
+    down: Option<&BTreeMap<String, String>>,
+) -> Fact {
+    let str_list =
+        |v: Vec<String>| Fact::value(Value::List(v.into_iter().map(Value::Str).collect()));
+    match name {
+        "db.endpoints" => str_list(
+            dbs.iter()
+                .filter_map(|(id, db)| Some(format!("{id}={}", db.endpoint.clone().ok()??)))
+                .collect(),
+        ),
+        "db.unreachable" => match down {
+            None if ctx.offline => Fact::unavailable(OFFLINE),
+            None => Fact::unavailable("reachability was not checked"),
+            Some(down) => str_list(
+                dbs.iter()
+                    .filter_map(|(id, db)| {
+                        let ep = db.endpoint.clone().ok()??.to_string();
+                        down.get(&ep).map(|why| format!("{id} {ep}: {why}"))
+                    })
+                    .collect(),
+            ),
+        },
+        "userstore.ldap.url" => match ldap {
+            Some((_, (url, at))) => Fact::value(Value::Str(url.clone())).at(Some(at.clone())),
+            None => Fact::value(Value::Null),
+        },
+        "userstore.ldap.tls" => match ldap {
+            Some((Ok((_, tls)), (_, at))) => Fact::value(Value::Bool(*tls)).at(Some(at.clone())),
+            Some((Err(e), _)) => Fact::unavailable(e.clone()),
+            None => Fact::value(Value::Null),
+        },
+        "userstore.ldap.unreachable" => match (ldap, down) {
+            (_, None) if ctx.offline => Fact::unavailable(OFFLINE),
+            (None, _) => str_list(Vec::new()),
+            (Some((Err(e), _)), _) => Fact::unavailable(e.clone()),
+            (_, None) => Fact::unavailable("reachability was not checked"),
+            (Some((Ok((eps, _)), _)), Some(down)) => str_list(
+                eps.iter()
+                    .filter_map(|e| {
+                        let ep = e.to_string();
+                        down.get(&ep).map(|why| format!("{ep}: {why}"))
+                    })
+                    .collect(),
+            ),
+        },
+        _ => db_fact(name, dbs),
+    }
+}
+
+fn db_fact(name: &str, dbs: &BTreeMap<String, Db>) -> Fact {
+    let parsed = name.strip_prefix("db.").and_then(|rest| {
+        DB_FACTS
+            .iter()
+            .find_map(|w| rest.strip_suffix(w)?.strip_suffix('.').map(|id| (id, *w)))
+    });
+    let Some((id, what)) = parsed else {
+        return Fact::unavailable(format!("the network probe does not know `{name}`"));
+    };
+    let Some(db) = dbs.get(id) else {
+        return Fact::value(Value::Null);
+    };
+    match what {
+        "type" => Fact::value(Value::Str(db.kind.clone())),
+        "endpoint" => match &db.endpoint {
+            Ok(Some(e)) => Fact::value(Value::Str(e.to_string())).at(db.at.clone()),
+            Ok(None) => Fact::value(Value::Null),
+            Err(e) => Fact::unavailable(e.clone()),
+        },
+        "url-tls-disabled" => Fact::value(Value::Bool(db.tls_disabled)).at(db.at.clone()),
+        _ => Fact::value(Value::Bool(db.username_privileged)),
+    }
+}
+
+/// Every `[database.<id>]` that deployment.toml sets, plus apim_db and shared_db (H2 when absent).
+fn databases(d: &Deployment) -> BTreeMap<String, Db> {
+    let mut ids: BTreeSet<String> = REQUIRED_DBS.iter().map(|s| s.to_string()).collect();
+    for key in d.keys.keys() {
+        let Some(rest) = key.strip_prefix("database.") else {
+            continue;
+        };
+        for leaf in ["url", "type", "hostname"] {
+            if let Some(id) = rest.strip_suffix(leaf).and_then(|r| r.strip_suffix('.')) {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids.into_iter()
+        .map(|id| {
+            let db = database(d, &id);
+            (id, db)
+        })
+        .collect()
+}
+
+fn database(d: &Deployment, id: &str) -> Db {
+    let get = |k: &str| d.lookup(&format!("database.{id}.{k}"));
+    let text = |k: &str| match get(k) {
+        Some((Value::Str(s), loc)) => Some((s.clone(), loc.clone())),
+        Some((Value::Int(i), loc)) => Some((i.to_string(), loc.clone())),
+        _ => None,
+    };
+    let configured_kind = text("type").map(|(t, _)| t.to_ascii_lowercase());
+    let username_privileged = text("username")
+        .is_some_and(|(u, _)| PRIVILEGED_USERS.contains(&u.to_ascii_lowercase().as_str()));
+    if let Some((url, at)) = text("url") {
+        let parsed = jdbc::parse(&url);
+        let kind = configured_kind
+            .or_else(|| parsed.as_ref().ok().map(|j| j.kind.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        return Db {
+            kind,
+            tls_disabled: parsed.as_ref().is_ok_and(|j| j.tls_disabled),
+            endpoint: parsed.map(|j| j.endpoint),
+            at: Some(at),
+            username_privileged,
+        };
+    }
+    let kind = configured_kind.unwrap_or_else(|| "h2".into());
+    let endpoint = match (text("hostname"), kind.as_str()) {
+        (None, "h2") => Ok(None),
+        (None, _) => Err(format!("[database.{id}] sets neither url nor hostname")),
+        (Some((host, _)), k) => {
+            let port = text("port")
+                .and_then(|(p, _)| p.parse::<u16>().ok())
+                .or_else(|| jdbc::default_port(k));
+            match port {
+                Some(port) => Ok(Some(Endpoint { host, port })),
+                None => Err(format!("no port for [database.{id}] of type `{k}`")),
+            }
+        }
+    };
+    Db {
+        kind,
+        endpoint,
+        at: text("hostname").map(|(_, at)| at),
+        tls_disabled: false,
+        username_privileged,
+    }
+}
+
+/// The LDAP connection URL, from `[user_store] connection_url` or `[user_store.properties] ConnectionURL`.
+fn ldap(d: &Deployment) -> Ldap {
+    let found = [
+        "user_store.connection_url",
+        "user_store.properties.ConnectionURL",
+    ]
+    .iter()
+    .find_map(|k| match d.lookup(k) {
+        Some((Value::Str(s), loc)) => Some((s.clone(), loc.clone())),
+        _ => None,
+    })?;
+    Some((jdbc::ldap(&found.0), found))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,363 @@
+//! Endpoints of JDBC and LDAP URLs in every form WSO2 deployments use.
+
+/// A database or directory server address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// What a JDBC URL says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jdbc {
+    /// The type in deployment.toml's vocabulary: mysql, mariadb, postgre, oracle, mssql, db2, h2.
+    pub kind: &'static str,
+    /// None for embedded H2.
+    pub endpoint: Option<Endpoint>,
+    /// `useSSL=false`, `sslMode=DISABLED`, `sslmode=disable`, `encrypt=false`, `sslConnection=false`.
+    pub tls_disabled: bool,
+}
+
+/// The default port of a database type (deployment.toml vocabulary).
+pub fn default_port(kind: &str) -> Option<u16> {
+    Some(match kind {
+        "mysql" | "mariadb" => 3306,
+        "postgre" | "postgres" | "postgresql" => 5432,
+        "oracle" => 1521,
+        "mssql" => 1433,
+        "db2" => 50000,
+        "h2" => 9092,
+        _ => return None,
+    })
+}
+
+/// Parses a JDBC URL; `&amp;` (as written for WSO2's XML templates) counts as `&`.
+pub fn parse(url: &str) -> Result<Jdbc, String> {
+    let url = url.trim().replace("&amp;", "&");
+    let rest = url
+        .strip_prefix("jdbc:")
+        .ok_or("not a JDBC URL (no `jdbc:` prefix)")?;
+    let (sub, tail) = rest
+        .split_once(':')
+        .ok_or("JDBC URL without a subprotocol")?;
+    let kind = match sub.to_ascii_lowercase().as_str() {
+        "mysql" => "mysql",
+        "mariadb" => "mariadb",
+        "postgresql" => "postgre",
+        "oracle" => "oracle",
+        "sqlserver" => "mssql",
+        "db2" => "db2",
+        "h2" => "h2",
+        other => return Err(format!("unknown JDBC subprotocol `{other}`")),
+    };
+    let endpoint = match kind {
+        "oracle" => oracle(tail)?,
+        "mssql" => sqlserver(tail)?,
+        "h2" => h2(tail)?,
+        _ => Some(authority(after_slashes(tail)?, kind)?),
+    };
+    Ok(Jdbc {
+        kind,
+        endpoint,
+        tls_disabled: tls_disabled(&url),
+    })
+}
+
+/// `//host:port/...` after an optional sub-subprotocol (`mysql:loadbalance://`).
+fn after_slashes(tail: &str) -> Result<&str, String> {
+    tail.find("//")
+        .map(|i| &tail[i + 2..])
+        .ok_or_else(|| "no `//host` in the URL".to_string())
+}
+
+/// The first host of an authority (`user:pw@h1:3306,h2:3306/db?...`), port defaulted.
+fn authority(s: &str, kind: &str) -> Result<Endpoint, String> {
+    let end = s.find(['/', '?', ';']).unwrap_or(s.len());
+    let auth = &s[..end];
+    let auth = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    let first = auth.split(',').next().unwrap_or("");
+    host_port(first, default_port(kind).unwrap_or(0))
+}
+
+/// `host`, `host:port`, `[v6]:port`.
+pub fn host_port(s: &str, default: u16) -> Result<Endpoint, String> {
+    let (host, port) = if let Some(v6) = s.strip_prefix('[') {
+        let (h, rest) = v6.split_once(']').ok_or("unclosed `[` in host")?;
+        (h, rest.strip_prefix(':'))
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("no host in the URL".into());
+    }
+    let port = match port {
+        None | Some("") => default,
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| format!("port `{p}` is not a number"))?,
+    };
+    if port == 0 {
+        return Err("no port in the URL and no default for its type".into());
+    }
+    Ok(Endpoint {
+        host: host.to_string(),
+        port,
+    })
+}
+
+/// `thin:@host:port:sid`, `thin:@host:port/service`, `thin:@//host:port/service`,
+/// `thin:user/pw@host:port:sid`, and `(DESCRIPTION=(ADDRESS=(HOST=…)(PORT=…)))`.
+fn oracle(tail: &str) -> Result<Option<Endpoint>, String> {
+    let (_, target) = tail.rsplit_once('@').ok_or("Oracle URL without `@host`")?;
+    let target = target.trim();
+    if target.starts_with('(') {
+        return descriptor(target).map(Some);
+    }
+    let target = target.strip_prefix("//").unwrap_or(target);
+    let end = target.find(['/', '?']).unwrap_or(target.len());
+    let hp = &target[..end];
+    // host:port:sid — drop the SID.
+    let hp = match hp.matches(':').count() {
+        2 if !hp.starts_with('[') => hp.rsplit_once(':').map_or(hp, |(a, _)| a),
+        _ => hp,
+    };
+    host_port(hp, 1521).map(Some)
+}
+
+fn descriptor(d: &str) -> Result<Endpoint, String> {
+    let find = |key: &str| {
+        let upper = d.to_ascii_uppercase();
+        let at = upper.find(&format!("({key}="))?;
+        let v = &d[at + key.len() + 2..];
+        v.split(')').next().map(|s| s.trim().to_string())
+    };
+    let host = find("HOST").ok_or("Oracle descriptor without HOST")?;
+    let port = find("PORT").map_or(Ok(1521), |p| {
+        p.parse::<u16>()
+            .map_err(|_| format!("port `{p}` is not a number"))
+    })?;
+    Ok(Endpoint { host, port })
+}
+
+/// `//host[\instance][:port];databaseName=x` or `//;serverName=h;portNumber=p`.
+fn sqlserver(tail: &str) -> Result<Option<Endpoint>, String> {
+    let s = after_slashes(tail)?;
+    let (hp, props) = s.split_once(';').unwrap_or((s, ""));
+    let prop = |name: &str| {
+        props.split(';').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    let hp = if hp.is_empty() {
+        prop("serverName").ok_or("SQL Server URL without a host")?
+    } else {
+        hp.to_string()
+    };
+    let mut ep = host_port(&hp.replace('\\', "\u{0}"), 1433)?;
+    ep.host = ep.host.split('\u{0}').next().unwrap_or("").to_string();
+    if let Some(p) = prop("portNumber").or_else(|| prop("port")) {
+        ep.port = p
+            .parse()
+            .map_err(|_| format!("port `{p}` is not a number"))?;
+    }
+    Ok(Some(ep))
+}
+
+/// Embedded H2 has no endpoint; `h2:tcp://host:port/…` and `h2:ssl://…` do.
+fn h2(tail: &str) -> Result<Option<Endpoint>, String> {
+    let lower = tail.to_ascii_lowercase();
+    if lower.starts_with("tcp:") || lower.starts_with("ssl:") {
+        return authority(after_slashes(tail)?, "h2").map(Some);
+    }
+    Ok(None)
+}
+
+fn tls_disabled(url: &str) -> bool {
+    let params: Vec<(String, String)> = url
+        .split(['?', '&', ';'])
+        // DB2 puts its first property after a `:` (`/AM:sslConnection=false;`).
+        .filter_map(|seg| seg.rsplit(':').next())
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase()))
+        .collect();
+    params.iter().any(|(k, v)| {
+        matches!(
+            (k.as_str(), v.as_str()),
+            (
+                "usessl" | "encrypt" | "sslconnection" | "requiressl",
+                "false"
+            ) | ("sslmode", "disable" | "disabled")
+        )
+    })
+}
+
+/// The endpoints of an LDAP URL list (`ldap://h:389 ldaps://h2`), and whether all use TLS.
+pub fn ldap(urls: &str) -> Result<(Vec<Endpoint>, bool), String> {
+    let mut eps = Vec::new();
+    let mut tls = true;
+    for url in urls.split_whitespace() {
+        let lower = url.to_ascii_lowercase();
+        let (rest, port, secure) = if let Some(r) = lower.strip_prefix("ldaps://") {
+            (&url[url.len() - r.len()..], 636, true)
+        } else if let Some(r) = lower.strip_prefix("ldap://") {
+            (&url[url.len() - r.len()..], 389, false)
+        } else {
+            return Err(format!("`{url}` is not an ldap:// or ldaps:// URL"));
+        };
+        tls &= secure;
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let hp = rest[..end]
+            .rsplit_once('@')
+            .map_or(&rest[..end], |(_, h)| h);
+        // WSO2's embedded LDAP port placeholder.
+        let hp = hp.replace("${Ports.EmbeddedLDAP.LDAPServerPort}", "10389");
+        eps.push(host_port(&hp, port)?);
+    }
+    if eps.is_empty() {
+        return Err("empty LDAP URL".into());
+    }
+    Ok((eps, tls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(url: &str) -> (String, Option<String>, bool) {
+        let j = parse(url).unwrap();
+        (
+            j.kind.to_string(),
+            j.endpoint.map(|e| e.to_string()),
+            j.tls_disabled,
+        )
+    }
+
+    #[test]
+    fn every_jdbc_form() {
+        let s = |k: &str, e: &str, t: bool| (k.to_string(), Some(e.to_string()), t);
+        let table = [
+            (
+                "jdbc:mysql://mysql:3306/WSO2AM_DB?autoReconnect=true&amp;allowPublicKeyRetrieval=true&amp;useSSL=false",
+                s("mysql", "mysql:3306", true),
+            ),
+            (
+                "jdbc:mysql://db.example/am",
+                s("mysql", "db.example:3306", false),
+            ),
+            (
+                "jdbc:mysql://u:<redacted>@h1:3307,h2:3308/am?sslMode=DISABLED",
+                s("mysql", "h1:3307", true),
+            ),
+            (
+                "jdbc:mysql:loadbalance://lb1:3306,lb2:3306/am",
+                s("mysql", "lb1:3306", false),
+            ),
+            (
+                "jdbc:mariadb://maria:3310/am?useSSL=true",
+                s("mariadb", "maria:3310", false),
+            ),
+            (
+                "jdbc:postgresql://pg.example:5433/am?sslmode=disable",
+                s("postgre", "pg.example:5433", true),
+            ),
+            (
+                "jdbc:postgresql://[::1]/am",
+                s("postgre", "[::1]:5432", false),
+            ),
+            (
+                "jdbc:postgresql://pg/am?sslmode=require",
+                s("postgre", "pg:5432", false),
+            ),
+            (
+                "jdbc:oracle:thin:@ora.example:1522:ORCL",
+                s("oracle", "ora.example:1522", false),
+            ),
+            (
+                "jdbc:oracle:thin:@ora.example:1521/orclpdb",
+                s("oracle", "ora.example:1521", false),
+            ),
+            (
+                "jdbc:oracle:thin:@//ora.example:1523/svc",
+                s("oracle", "ora.example:1523", false),
+            ),
+            (
+                "jdbc:oracle:thin:@ora.example",
+                s("oracle", "ora.example:1521", false),
+            ),
+            (
+                "jdbc:oracle:thin:scott/<redacted>@ora:1521:XE",
+                s("oracle", "ora:1521", false),
+            ),
+            (
+                "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=rac1)(PORT=1530))(CONNECT_DATA=(SERVICE_NAME=s)))",
+                s("oracle", "rac1:1530", false),
+            ),
+            (
+                "jdbc:sqlserver://mssql:1434;databaseName=am;SendStringParametersAsUnicode=false;encrypt=false",
+                s("mssql", "mssql:1434", true),
+            ),
+            (
+                "jdbc:sqlserver://mssql\\SQLEXPRESS;databaseName=am",
+                s("mssql", "mssql:1433", false),
+            ),
+            (
+                "jdbc:sqlserver://;serverName=ms2;portNumber=1500;databaseName=am",
+                s("mssql", "ms2:1500", false),
+            ),
+            (
+                "jdbc:db2://db2.example:50001/AM",
+                s("db2", "db2.example:50001", false),
+            ),
+            (
+                "jdbc:db2://db2.example/AM:sslConnection=false;",
+                s("db2", "db2.example:50000", true),
+            ),
+            (
+                "jdbc:h2:tcp://h2srv:9093/~/test",
+                s("h2", "h2srv:9093", false),
+            ),
+        ];
+        for (url, want) in table {
+            assert_eq!(ep(url), want, "{url}");
+        }
+        assert_eq!(
+            ep("jdbc:h2:./repository/database/WSO2AM_DB;DB_CLOSE_ON_EXIT=FALSE"),
+            ("h2".to_string(), None, false)
+        );
+        assert!(parse("mysql://x").is_err());
+        assert!(parse("jdbc:sybase://x").is_err());
+        assert!(parse("jdbc:mysql://h:99999/db").is_err());
+        assert!(parse("jdbc:mysql:///db").is_err());
+    }
+
+    #[test]
+    fn ldap_urls() {
+        let (e, tls) = ldap("ldap://ldap.example").unwrap();
+        assert_eq!((e[0].to_string(), tls), ("ldap.example:389".into(), false));
+        let (e, tls) = ldap("ldaps://ad.example").unwrap();
+        assert_eq!((e[0].to_string(), tls), ("ad.example:636".into(), true));
+        let (e, tls) = ldap("ldaps://a:1636 ldap://b:1389/dc=x").unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].to_string(), "b:1389");
+        assert!(!tls);
+        let (e, _) = ldap("ldap://localhost:${Ports.EmbeddedLDAP.LDAPServerPort}").unwrap();
+        assert_eq!(e[0].port, 10389);
+        assert!(ldap("http://x").is_err());
+    }
+}
