@@ -3,7 +3,8 @@
 use crate::facts::{Fact, Facts, Observation};
 use crate::report::{RuleResult, Status};
 use crate::rules::cond::{self, Cond};
-use crate::rules::{Rule, RuleSet, Scope};
+use crate::rules::model::When;
+use crate::rules::{Rule, RuleCase, RuleSet, Scope};
 use crate::value::Value;
 
 /// Which rules the user asked for (`--only`, `--skip`: rule ids, id prefixes or categories).
@@ -75,8 +76,18 @@ fn evaluate_rule(rule: &Rule, facts: &Facts, selection: &Selection) -> RuleResul
         result.message = manual.clone();
         return result;
     }
-    match judge(rule, &get) {
-        Ok(verdict) => finish(result, rule, verdict, &get),
+    let case = match select_case(rule, facts) {
+        Ok(c) => c,
+        Err(Undecided::Skip(reason)) => return skip(result, reason),
+        Err(Undecided::Error(reason)) => {
+            result.status = Status::Error;
+            result.message = format!("could not be checked: {reason}");
+            result.reason = Some(reason);
+            return result;
+        }
+    };
+    match judge(rule, case, &get) {
+        Ok(verdict) => finish(result, rule, case, verdict, &get),
         Err(reason) if reason.ends_with(OFFLINE_REASON) => skip(
             result,
             OFFLINE_REASON.replace("skipped: ", "not run under "),
@@ -107,7 +118,11 @@ fn not_applicable(rule: &Rule, facts: &Facts) -> Option<String> {
     if rule.scope == Scope::Network && facts.offline {
         return Some("not run under --offline".into());
     }
-    let w = &rule.when;
+    when_unmet(&rule.when, facts)
+}
+
+/// Why a `when` does not hold here (OS, version, profile, condition), if it does not.
+fn when_unmet(w: &When, facts: &Facts) -> Option<String> {
     if !w.os.is_empty() {
         let os = facts.get("host.os.name");
         let os = os.get().map(|v| v.to_string()).unwrap_or_default();
@@ -125,10 +140,10 @@ fn not_applicable(rule: &Rule, facts: &Facts) -> Option<String> {
     }
     if !w.profiles.is_empty() {
         let p = facts.get("product.profile");
-        let p = p
-            .get()
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| "unknown".into());
+        let p = match p.get() {
+            Ok(v) => v.to_string(),
+            Err(reason) => return Some(format!("{CANNOT_TELL}: product.profile: {reason}")),
+        };
         if !w.profiles.contains(&p) {
             return Some(format!(
                 "applies to the {} profile(s); this node is {p}",
@@ -153,9 +168,39 @@ fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<String> {
                 .unwrap_or_default();
             Some(format!("applies to {what} {}; this is {seen}", c.text))
         }
-        Err(reason) => Some(format!("cannot tell whether it applies: {reason}")),
+        Err(reason) => Some(format!("{CANNOT_TELL}: {reason}")),
     }
 }
+
+enum Undecided {
+    Skip(String),
+    Error(String),
+}
+
+/// The first `[[rule.case]]` whose `when` holds; `None` when the rule has no cases. Without a
+/// matching case the rule's own `fail`/`warn` judge, and a rule without them is `skip`.
+fn select_case<'r>(rule: &'r Rule, facts: &Facts) -> Result<Option<&'r RuleCase>, Undecided> {
+    if rule.cases.is_empty() {
+        return Ok(None);
+    }
+    let mut unmet = Vec::new();
+    for case in &rule.cases {
+        match when_unmet(&case.when, facts) {
+            None => return Ok(Some(case)),
+            Some(why) if why.starts_with(CANNOT_TELL) => return Err(Undecided::Error(why)),
+            Some(why) => unmet.push(why),
+        }
+    }
+    if rule.fail.is_some() || rule.warn.is_some() {
+        return Ok(None);
+    }
+    let last = unmet.pop().unwrap_or_default();
+    Err(Undecided::Skip(format!(
+        "no case of this rule applies ({last})"
+    )))
+}
+
+const CANNOT_TELL: &str = "cannot tell whether it applies";
 
 /// The verdict of a rule's conditions: status and the facts that decided it.
 struct Verdict {
@@ -164,11 +209,16 @@ struct Verdict {
     witnesses: Vec<String>,
 }
 
-fn judge(rule: &Rule, get: &dyn Fn(&str) -> Fact) -> Result<Verdict, String> {
-    for (status, by, c) in [
-        (Status::Fail, "fail", &rule.fail),
-        (Status::Warn, "warn", &rule.warn),
-    ] {
+fn judge(
+    rule: &Rule,
+    case: Option<&RuleCase>,
+    get: &dyn Fn(&str) -> Fact,
+) -> Result<Verdict, String> {
+    let (fail, warn) = match case {
+        Some(c) => (&c.fail, &c.warn),
+        None => (&rule.fail, &rule.warn),
+    };
+    for (status, by, c) in [(Status::Fail, "fail", fail), (Status::Warn, "warn", warn)] {
         if let Some(c) = c {
             let o = cond::eval(&c.expr, get)?;
             if o.holds {
@@ -190,13 +240,17 @@ fn judge(rule: &Rule, get: &dyn Fn(&str) -> Fact) -> Result<Verdict, String> {
 fn finish(
     mut result: RuleResult,
     rule: &Rule,
+    case: Option<&RuleCase>,
     v: Verdict,
     get: &dyn Fn(&str) -> Fact,
 ) -> RuleResult {
     let primary = rule.fact.clone().or_else(|| v.witnesses.first().cloned());
     result.status = v.status;
     result.observed = observed(rule, &v, get);
-    result.expected = rule.expected.clone().or_else(|| expected(rule, &v));
+    result.expected = case
+        .and_then(|c| c.expected.clone())
+        .or_else(|| rule.expected.clone())
+        .or_else(|| expected(rule, case, &v));
     result.location = v
         .witnesses
         .iter()
@@ -207,6 +261,7 @@ fn finish(
         .clone()
         .filter(|_| v.status == Status::Pass);
     let template = pass_template
+        .or_else(|| case.and_then(|c| c.message.clone()))
         .or_else(|| rule.message.clone())
         .unwrap_or_else(|| default_message(&v));
     result.message = render(&template, &result, get);
@@ -232,11 +287,15 @@ fn show(f: &Fact) -> Option<String> {
     }
 }
 
-fn expected(rule: &Rule, v: &Verdict) -> Option<String> {
+fn expected(rule: &Rule, case: Option<&RuleCase>, v: &Verdict) -> Option<String> {
+    let (fail, warn) = match case {
+        Some(c) => (c.fail.as_ref(), c.warn.as_ref()),
+        None => (rule.fail.as_ref(), rule.warn.as_ref()),
+    };
     let c = match v.by {
-        Some("fail") => rule.fail.as_ref(),
-        Some(_) => rule.warn.as_ref(),
-        None => rule.warn.as_ref().or(rule.fail.as_ref()),
+        Some("fail") => fail,
+        Some(_) => warn,
+        None => warn.or(fail),
     };
     c.map(|c| c.expr.negated_text())
 }

@@ -6,11 +6,36 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
 fn level(rule: &Rule) -> &'static str {
-    match (&rule.fail, &rule.warn, &rule.manual) {
-        (_, _, Some(_)) => "M",
-        (Some(_), Some(_), _) => "F/W",
-        (Some(_), None, _) => "F",
+    if rule.manual.is_some() {
+        return "M";
+    }
+    let fails = rule.fail.is_some() || rule.cases.iter().any(|c| c.fail.is_some());
+    let warns = rule.warn.is_some() || rule.cases.iter().any(|c| c.warn.is_some());
+    match (fails, warns) {
+        (true, true) => "F/W",
+        (true, false) => "F",
         _ => "W",
+    }
+}
+
+fn when_text(w: &crate::rules::model::When) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &w.version {
+        parts.push(format!("version {}", v.text));
+    }
+    if !w.profiles.is_empty() {
+        parts.push(format!("profile {}", w.profiles.join("|")));
+    }
+    if !w.os.is_empty() {
+        parts.push(format!("os {}", w.os.join("|")));
+    }
+    if let Some(c) = &w.condition {
+        parts.push(c.text.clone());
+    }
+    if parts.is_empty() {
+        "always".into()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -98,6 +123,18 @@ pub fn explain(r: &Rule) -> String {
             "applies to profiles: {}\n",
             r.when.profiles.join(", ")
         ));
+    }
+    if !r.cases.is_empty() {
+        out.push_str("\ncases (the first whose `when` holds decides):\n");
+        for c in &r.cases {
+            out.push_str(&format!("  when {}:\n", when_text(&c.when)));
+            if let Some(f) = &c.fail {
+                out.push_str(&format!("    fails when: {}\n", f.text));
+            }
+            if let Some(w) = &c.warn {
+                out.push_str(&format!("    warns when: {}\n", w.text));
+            }
+        }
     }
     if let Some(c) = &r.fail {
         out.push_str(&format!("\nfails when: {}\n", c.text));

@@ -28,9 +28,18 @@ admin_password = "c2VjcmV0IGNpcGhlcnRleHQ"
 fn exit_0_when_nothing_fails() {
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), "4.2.0", HARDENED_42);
+    // db.driver-jar: the PostgreSQL driver must be in repository/components/lib.
+    let lib = home.join("repository/components/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/jars/postgresql-42.7.3.jar"),
+        lib.join("postgresql-42.7.3.jar"),
+    )
+    .unwrap();
     let (code, report) = check_json(&[
         "--product-home",
         home.to_str().unwrap(),
+        "--offline",
         "--only",
         "config",
         "--only",

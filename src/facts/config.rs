@@ -1,6 +1,7 @@
 //! Config probe: repository/conf/deployment.toml as a flat map of key paths to values with
 //! their file, line and column; secrets redacted as the file is read.
 
+use super::config_derived::{Derived, located_list};
 use super::{Context, Fact, LineIndex, Location, line_col, read_capped};
 use crate::value::{Secret, Value};
 use std::collections::BTreeMap;
@@ -19,6 +20,8 @@ pub struct Deployment {
     pub error: Option<(String, Option<Location>)>,
     /// Every key path (`server.hostname`, `apim.gateway.environment.0.name`) and its value.
     pub keys: BTreeMap<String, (Value, Location)>,
+    /// Facts about the file as a whole, computed while it is parsed.
+    pub derived: Derived,
 }
 
 impl Deployment {
@@ -42,6 +45,7 @@ impl Deployment {
         Deployment {
             error: Some((reason.to_string(), location)),
             keys: BTreeMap::new(),
+            derived: Derived::default(),
         }
     }
 
@@ -51,7 +55,12 @@ impl Deployment {
             Ok(root) => {
                 let mut keys = BTreeMap::new();
                 flatten_table(&LineIndex::new(text), root.get_ref(), "", &mut keys);
-                Deployment { error: None, keys }
+                let derived = Derived::compute(text, root.get_ref());
+                Deployment {
+                    error: None,
+                    keys,
+                    derived,
+                }
             }
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
@@ -121,7 +130,31 @@ fn child<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t DeValue<'i>> {
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let d = ctx.deployment();
-    names.iter().map(|n| (n.clone(), fact(d, n))).collect()
+    names
+        .iter()
+        .map(|n| {
+            let f = match n.as_str() {
+                "config.hostname.resolves" => hostname_resolves(ctx, d),
+                "config.generated-files-edited" => super::generated::edited(ctx.home()),
+                _ => fact(d, n),
+            };
+            (n.clone(), f)
+        })
+        .collect()
+}
+
+/// Whether `[server] hostname` resolves on this host; not set when the file sets none.
+fn hostname_resolves(ctx: &Context, d: &Deployment) -> Fact {
+    if let Some((msg, _)) = &d.error {
+        return Fact::unavailable(format!("deployment.toml cannot be used: {msg}"));
+    }
+    match d.lookup("server.hostname") {
+        Some((Value::Str(h), loc)) if !h.contains("${") && !h.contains("$env{") => {
+            super::host::resolves(h, ctx.deadline).at(Some(loc.clone()))
+        }
+        Some((_, loc)) => Fact::value(Value::Null).at(Some(loc.clone())),
+        None => Fact::value(Value::Null),
+    }
 }
 
 fn fact(d: &Deployment, name: &str) -> Fact {
@@ -130,6 +163,16 @@ fn fact(d: &Deployment, name: &str) -> Fact {
             Some((msg, loc)) => Fact::value(Value::Str(msg.clone())).at(loc.clone()),
             None => Fact::value(Value::Null),
         };
+    }
+    if name.starts_with("config.") {
+        if let Some((msg, loc)) = &d.error {
+            let at = loc
+                .as_ref()
+                .map(|l| format!(" (line {})", l.line))
+                .unwrap_or_default();
+            return Fact::unavailable(format!("deployment.toml cannot be used: {msg}{at}"));
+        }
+        return derived_fact(&d.derived, name);
     }
     let Some(path) = name.strip_prefix("deployment.") else {
         return Fact::unavailable(format!("the config probe does not know `{name}`"));
@@ -147,6 +190,35 @@ fn fact(d: &Deployment, name: &str) -> Fact {
     match d.lookup(&canonical) {
         Some((v, loc)) => Fact::value(v.clone()).at(Some(loc.clone())),
         None => Fact::value(Value::Null),
+    }
+}
+
+/// The facts derived from the whole file (see `config_derived`).
+fn derived_fact(d: &Derived, name: &str) -> Fact {
+    let list = |items: &[(String, Location)]| {
+        let (v, loc) = located_list(items);
+        Fact::value(v).at(loc)
+    };
+    match name {
+        "config.secrets.last" => match &d.secrets_last {
+            Some((last, loc)) => Fact::value(Value::Bool(*last)).at(Some(loc.clone())),
+            None => Fact::value(Value::Null),
+        },
+        "config.secrets.plain" => list(&d.secrets_plain),
+        "config.placeholders.unresolved" => {
+            list(&d.unresolved(&|v| std::env::var_os(v).is_some_and(|x| !x.is_empty())))
+        }
+        "config.passwords.plaintext" => list(&d.plaintext_passwords),
+        "config.localhost-urls" => list(&d.localhost_urls),
+        "config.encryption-key" => match &d.encryption_key {
+            Some((form, loc)) => Fact::value(Value::Str(form.clone())).at(Some(loc.clone())),
+            None => Fact::value(Value::Null),
+        },
+        "config.hsts" => match &d.hsts {
+            Some((on, loc)) => Fact::value(Value::Bool(*on)).at(loc.clone()),
+            None => Fact::value(Value::Bool(false)),
+        },
+        other => Fact::unavailable(format!("the config probe does not know `{other}`")),
     }
 }
 
@@ -280,7 +352,7 @@ fn needs_quotes(segment: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn join(prefix: &str, key: &str) -> String {
+pub(crate) fn join(prefix: &str, key: &str) -> String {
     let seg = if needs_quotes(key) {
         format!("'{key}'")
     } else {

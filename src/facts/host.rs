@@ -46,6 +46,10 @@ fn fact(sh: &Shared, name: &str) -> Fact {
         "host.os.name" => Fact::value(Value::Str(std::env::consts::OS.to_string())),
         "host.swap.total" => swap_total(),
         "host.disk.fs-type" => fs_type(ctx.home().unwrap_or(Path::new("/"))),
+        "host.solr.fs-type" => match ctx.home() {
+            Some(home) => fs_type(&home.join("solr/data")),
+            None => Fact::unavailable("no PRODUCT_HOME given"),
+        },
         "host.os.id" | "host.os.version" | "host.os.pretty" | "host.os.supported" => {
             os_fact(sh, name)
         }
@@ -394,7 +398,7 @@ pub fn cpu_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn memory_total() -> Fact {
+pub fn memory_total() -> Fact {
     let mut sys = sysinfo::System::new();
     sys.refresh_memory();
     match sys.total_memory() {

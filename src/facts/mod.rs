@@ -2,7 +2,9 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod config_derived;
 pub mod files;
+pub mod generated;
 pub mod host;
 pub mod jars;
 pub mod jdk;

@@ -3,7 +3,7 @@
 
 use super::cond::{self, Cond};
 use super::diag::{Diagnostic, Diagnostics};
-use super::model::{PackInfo, Rule, RuleSet, Scope, When};
+use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
 use crate::facts::{self, LineIndex};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -73,8 +73,10 @@ const RULE_KEYS: &[&str] = &[
     "rationale",
     "scope",
     "when",
+    "case",
     "override",
 ];
+const CASE_KEYS: &[&str] = &["when", "fail", "warn", "expected", "message"];
 const WHEN_KEYS: &[&str] = &["version", "profile", "os", "condition"];
 const PACK_KEYS: &[&str] = &["name", "version", "description", "overrides", "categories"];
 const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
@@ -395,6 +397,7 @@ fn compile_rule(
     let warn = condition(cx, &raw, "warn", subject.as_deref(), fact.is_none());
     let manual = raw.string(cx, "manual").map(|(s, _)| s);
     check_judgement(cx, &raw, span.start, (&fail, &warn, &manual));
+    let cases = cases(cx, &raw, subject.as_deref(), fact.is_none());
     let when = when(cx, &raw);
     let docs = docs(cx, &raw);
     let overrides = match raw.fields.get("override").map(|(_, v)| v.get_ref()) {
@@ -416,6 +419,7 @@ fn compile_rule(
         fail,
         warn,
         manual,
+        cases,
         message: raw.string(cx, "message").map(|(s, _)| s),
         pass_message: raw.string(cx, "pass_message").map(|(s, _)| s),
         expected: raw.string(cx, "expected").map(|(s, _)| s),
@@ -431,6 +435,21 @@ fn compile_rule(
     for key in ["message", "pass_message"] {
         let named = template_facts(cx, &raw, key, &rule);
         rule.template_facts.extend(named);
+    }
+    // Case messages: their offsets are not kept, so problems point at the `case` key.
+    let case_at = raw.fields.get("case").map_or(span.start, |(k, _)| k.start);
+    let texts: Vec<String> = rule
+        .cases
+        .iter()
+        .filter_map(|c| c.message.clone())
+        .collect();
+    for text in texts {
+        let named = template_text_facts(cx, &text, case_at, &rule);
+        for n in named {
+            if !rule.template_facts.contains(&n) {
+                rule.template_facts.push(n);
+            }
+        }
     }
     rule.scope = scope(cx, &raw, &rule);
     (cx.diags.len() == errors_before).then_some(((rule, at), overrides))
@@ -483,7 +502,17 @@ fn condition(
     subject_reported: bool,
 ) -> Option<Cond> {
     let (text, offset) = raw.string(cx, key)?;
-    match cond::compile(&text, subject) {
+    compile_cond(cx, &text, offset, subject, subject_reported)
+}
+
+fn compile_cond(
+    cx: &mut FileCx<'_>,
+    text: &str,
+    offset: usize,
+    subject: Option<&str>,
+    subject_reported: bool,
+) -> Option<Cond> {
+    match cond::compile(text, subject) {
         Ok(c) => Some(c),
         Err(e)
             if subject_reported
@@ -511,19 +540,33 @@ fn check_judgement(
             .get(key)
             .map_or(rule_start, |(_, v)| string_start(&cx.file.text, v.span()))
     };
-    let has_cond = raw.fields.contains_key("fail") || raw.fields.contains_key("warn");
+    let has_cond = raw.fields.contains_key("fail")
+        || raw.fields.contains_key("warn")
+        || raw.fields.contains_key("case");
     if manual.is_some() && has_cond {
         cx.error(
             offset("manual"),
-            "a rule is either `manual` or has `fail`/`warn` conditions, not both",
+            "a rule is either `manual` or has `fail`/`warn`/`case` conditions, not both",
         );
     }
     if manual.is_none() && !has_cond && !raw.fields.contains_key("manual") {
         cx.error(
             rule_start,
-            "this rule never judges: give it `fail`, `warn` or `manual`",
+            "this rule never judges: give it `fail`, `warn`, `[[rule.case]]` or `manual`",
         );
     }
+    let offsets = (offset("fail"), offset("warn"));
+    check_reachable(cx, offsets, fail, warn);
+}
+
+/// Conditions that can never hold are errors: an empty interval, or a `warn` inside `fail`.
+fn check_reachable(
+    cx: &mut FileCx<'_>,
+    (fail_at, warn_at): (usize, usize),
+    fail: &Option<Cond>,
+    warn: &Option<Cond>,
+) {
+    let offset = |key: &str| if key == "fail" { fail_at } else { warn_at };
     for (key, c) in [("fail", fail), ("warn", warn)] {
         if let Some((_, iv)) = c.as_ref().and_then(|c| c.expr.interval())
             && iv.is_empty()
@@ -585,10 +628,83 @@ fn docs(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> Vec<String> {
 }
 
 fn when(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> When {
-    let mut w = When::default();
-    let Some((_, v)) = raw.fields.get("when") else {
-        return w;
+    match raw.fields.get("when") {
+        Some((_, v)) => when_value(cx, v),
+        None => When::default(),
+    }
+}
+
+/// `[[rule.case]]` tables: each a `when` and its own `fail`/`warn` (and optionally `expected`,
+/// `message`). The first case whose `when` holds decides.
+fn cases(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    subject: Option<&str>,
+    subject_reported: bool,
+) -> Vec<RuleCase> {
+    let Some((_, v)) = raw.fields.get("case") else {
+        return Vec::new();
     };
+    let DeValue::Array(items) = v.get_ref() else {
+        cx.error(
+            v.span().start,
+            "`case` must be an array of tables: write [[rule.case]]",
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        let DeValue::Table(t) = item.get_ref() else {
+            cx.error(
+                item.span().start,
+                "`case` entries are tables: write [[rule.case]]",
+            );
+            continue;
+        };
+        let mut case = RuleCase::default();
+        let mut offsets = (item.span().start, item.span().start);
+        let mut judges = false;
+        for (key, kspan, value) in entries(t) {
+            let text = match value.get_ref() {
+                DeValue::String(s) => {
+                    Some((s.to_string(), string_start(&cx.file.text, value.span())))
+                }
+                _ => None,
+            };
+            match (key.as_str(), text) {
+                ("when", _) => case.when = when_value(cx, value),
+                ("fail", Some((s, off))) => {
+                    judges = true;
+                    offsets.0 = off;
+                    case.fail = compile_cond(cx, &s, off, subject, subject_reported);
+                }
+                ("warn", Some((s, off))) => {
+                    judges = true;
+                    offsets.1 = off;
+                    case.warn = compile_cond(cx, &s, off, subject, subject_reported);
+                }
+                ("expected", Some((s, _))) => case.expected = Some(s),
+                ("message", Some((s, _))) => case.message = Some(s),
+                (k, None) if CASE_KEYS.contains(&k) => {
+                    cx.error(value.span().start, format!("`case.{k}` must be a string"))
+                }
+                _ => cx.unknown_key(&key, kspan.start, CASE_KEYS, "[[rule.case]]"),
+            }
+        }
+        if !judges {
+            cx.error(
+                item.span().start,
+                "this case never judges: give it `fail` or `warn`",
+            );
+        }
+        check_reachable(cx, offsets, &case.fail, &case.warn);
+        out.push(case);
+    }
+    out
+}
+
+fn when_value(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> When {
+    let mut w = When::default();
     let DeValue::Table(t) = v.get_ref() else {
         cx.error(v.span().start, "`when` must be a table: when = { version = \">= 4.7\", profile = [\"gateway-worker\"] }");
         return w;
@@ -682,11 +798,15 @@ fn template_facts(
     key: &str,
     rule: &Rule,
 ) -> Vec<String> {
-    let mut named = Vec::new();
     let Some((text, offset)) = raw.string(cx, key) else {
-        return named;
+        return Vec::new();
     };
-    let mut rest = text.as_str();
+    template_text_facts(cx, &text, offset, rule)
+}
+
+fn template_text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize, rule: &Rule) -> Vec<String> {
+    let mut named = Vec::new();
+    let mut rest = text;
     let mut base = 0;
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {

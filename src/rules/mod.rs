@@ -7,7 +7,7 @@ pub mod model;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{PackSource, Source, compile};
-pub use model::{PackInfo, Rule, RuleSet, Scope};
+pub use model::{PackInfo, Rule, RuleCase, RuleSet, Scope};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));

@@ -26,6 +26,34 @@ pub struct When {
     pub condition: Option<Cond>,
 }
 
+/// One `[[rule.case]]`: a version/profile/condition-dependent judgement. The first case whose
+/// `when` holds decides the rule; its `fail`/`warn` replace the rule's own.
+#[derive(Debug, Clone, Default)]
+pub struct RuleCase {
+    pub when: When,
+    pub fail: Option<Cond>,
+    pub warn: Option<Cond>,
+    /// Replaces the rule's `expected` when this case decides.
+    pub expected: Option<String>,
+    /// Replaces the rule's `message` when this case decides.
+    pub message: Option<String>,
+}
+
+impl When {
+    /// Every fact this applicability reads.
+    pub fn facts(&self, out: &mut Vec<String>) {
+        for c in [&self.version, &self.condition].into_iter().flatten() {
+            c.expr.facts(out);
+        }
+        if !self.profiles.is_empty() && !out.iter().any(|f| f == "product.profile") {
+            out.push("product.profile".into());
+        }
+        if !self.os.is_empty() && !out.iter().any(|f| f == "host.os.name") {
+            out.push("host.os.name".into());
+        }
+    }
+}
+
 /// One compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -38,6 +66,8 @@ pub struct Rule {
     pub warn: Option<Cond>,
     /// For go-live items a person must confirm: what to confirm.
     pub manual: Option<String>,
+    /// Version-, profile- or condition-dependent judgements, tried in order before `fail`/`warn`.
+    pub cases: Vec<RuleCase>,
     /// Message template for fail/warn (and pass, unless `pass_message` is set).
     pub message: Option<String>,
     pub pass_message: Option<String>,
@@ -62,25 +92,20 @@ impl Rule {
         if let Some(f) = &self.fact {
             out.push(f.clone());
         }
-        let conds = [
-            &self.fail,
-            &self.warn,
-            &self.when.version,
-            &self.when.condition,
-        ];
-        for c in conds.into_iter().flatten() {
+        for c in [&self.fail, &self.warn].into_iter().flatten() {
             c.expr.facts(&mut out);
         }
-        if !self.when.profiles.is_empty() && !out.iter().any(|f| f == "product.profile") {
-            out.push("product.profile".into());
+        self.when.facts(&mut out);
+        for case in &self.cases {
+            case.when.facts(&mut out);
+            for c in [&case.fail, &case.warn].into_iter().flatten() {
+                c.expr.facts(&mut out);
+            }
         }
         for f in &self.template_facts {
             if !out.contains(f) {
                 out.push(f.clone());
             }
-        }
-        if !self.when.os.is_empty() {
-            out.push("host.os.name".into());
         }
         out
     }

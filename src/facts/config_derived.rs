@@ -1,0 +1,409 @@
+//! Facts derived from deployment.toml as a whole: where `[secrets]` sits, secrets still in
+//! plain form, unresolved placeholders, plain-text passwords, localhost URLs, the `[encryption]
+//! key` form, HSTS. Computed from the raw file while it is parsed; only key paths, aliases and
+//! placeholder names are kept — never a value that could be a secret.
+
+use super::Location;
+use super::config::{DEPLOYMENT_TOML, is_secret_path, join};
+use crate::facts::line_col;
+use crate::value::{Value, placeholder_form};
+use std::collections::{BTreeMap, BTreeSet};
+use toml::de::{DeTable, DeValue};
+
+/// One string value of the file, raw, with its key path and location. Held only while the file
+/// is parsed, never stored.
+struct RawString {
+    path: String,
+    value: String,
+    at: Location,
+}
+
+/// One `$env{}`, `$sys{}`, `$secret{}` or `$ref{}` found in a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placeholder {
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    pub at: Location,
+}
+
+/// What the derived facts need, secret-free.
+#[derive(Debug, Default, Clone)]
+pub struct Derived {
+    /// `[secrets]` header: whether it is the last table header, and where it is.
+    pub secrets_last: Option<(bool, Location)>,
+    /// Aliases of `[secrets]` still written as `"[plain text]"`.
+    pub secrets_plain: Vec<(String, Location)>,
+    pub secret_aliases: BTreeSet<String>,
+    pub placeholders: Vec<Placeholder>,
+    /// Key paths whose password-like value is plain text.
+    pub plaintext_passwords: Vec<(String, Location)>,
+    /// Key paths of URL values pointing at localhost.
+    pub localhost_urls: Vec<(String, Location)>,
+    /// How `[encryption] key` is written: secret-ref, env, sys, plain-hex, invalid.
+    pub encryption_key: Option<(String, Location)>,
+    /// A HttpHeaderSecurityFilter with HSTS on, mapped to a URL pattern.
+    pub hsts: Option<(bool, Option<Location>)>,
+    /// Every key path in the file, for `$ref{}` resolution.
+    paths: BTreeSet<String>,
+}
+
+impl Derived {
+    pub fn compute(text: &str, root: &DeTable<'_>) -> Derived {
+        let mut strings = Vec::new();
+        let mut paths = BTreeSet::new();
+        walk(text, root, "", &mut strings, &mut paths);
+        // In file order, so lists and their first location follow the file.
+        strings.sort_by_key(|s| (s.at.line, s.at.column));
+        let mut d = Derived {
+            paths,
+            ..Derived::default()
+        };
+        d.secrets_last = secrets_header(text);
+        for s in &strings {
+            if let Some(alias) = s.path.strip_prefix("secrets.") {
+                d.secret_aliases.insert(alias.to_string());
+                let t = s.value.trim();
+                if t.starts_with('[') && t.ends_with(']') {
+                    d.secrets_plain.push((alias.to_string(), s.at.clone()));
+                }
+                continue;
+            }
+            d.placeholders.extend(placeholders(s));
+            if is_password_key(&s.path)
+                && !s.value.trim().is_empty()
+                && placeholder_form(&s.value).is_none()
+            {
+                d.plaintext_passwords.push((s.path.clone(), s.at.clone()));
+            }
+            if is_localhost_url(&s.path, &s.value)
+                && !d.localhost_urls.iter().any(|(p, _)| *p == s.path)
+            {
+                d.localhost_urls.push((s.path.clone(), s.at.clone()));
+            }
+            if s.path == "encryption.key" {
+                d.encryption_key = Some((key_form(&s.value).to_string(), s.at.clone()));
+            }
+        }
+        for s in strings.iter().filter(|s| s.path.starts_with("secrets.")) {
+            d.placeholders.extend(placeholders(s));
+        }
+        d.hsts = Some(hsts(&strings));
+        d
+    }
+
+    /// `$env{}` not set in `env`, `$secret{}` without alias, `$ref{}` to a key the file lacks.
+    pub fn unresolved(&self, env: &dyn Fn(&str) -> bool) -> Vec<(String, Location)> {
+        let mut out = Vec::new();
+        for p in &self.placeholders {
+            let why = match p.kind.as_str() {
+                "env" if !env(&p.name) => "is not set in this environment",
+                "secret" if !self.secret_aliases.contains(&p.name) => "has no alias in [secrets]",
+                "ref" if !self.has_path(&p.name) => "names a key this file does not set",
+                _ => continue,
+            };
+            out.push((
+                format!("${}{{{}}} at {} {why}", p.kind, p.name, p.path),
+                p.at.clone(),
+            ));
+        }
+        out
+    }
+
+    fn has_path(&self, dotted: &str) -> bool {
+        let canonical = super::config::canonical_path(dotted).unwrap_or_default();
+        self.paths.contains(&canonical)
+    }
+}
+
+fn walk(
+    text: &str,
+    table: &DeTable<'_>,
+    prefix: &str,
+    out: &mut Vec<RawString>,
+    paths: &mut BTreeSet<String>,
+) {
+    for (key, value) in table.iter() {
+        let path = join(prefix, key.get_ref());
+        walk_value(text, value.get_ref(), value.span(), &path, out, paths);
+    }
+}
+
+fn walk_value(
+    text: &str,
+    value: &DeValue<'_>,
+    span: std::ops::Range<usize>,
+    path: &str,
+    out: &mut Vec<RawString>,
+    paths: &mut BTreeSet<String>,
+) {
+    paths.insert(path.to_string());
+    let (line, column) = line_col(text, span.start);
+    let at = Location {
+        file: DEPLOYMENT_TOML.into(),
+        line,
+        column,
+    };
+    match value {
+        DeValue::Table(t) => walk(text, t, path, out, paths),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let p = if matches!(item.get_ref(), DeValue::Table(_)) {
+                    format!("{path}.{i}")
+                } else {
+                    path.to_string()
+                };
+                walk_value(text, item.get_ref(), item.span(), &p, out, paths);
+            }
+        }
+        DeValue::String(s) => out.push(RawString {
+            path: path.to_string(),
+            value: s.to_string(),
+            at,
+        }),
+        // Booleans and numbers matter only as switches (`hstsEnabled = false`); kept as text.
+        DeValue::Boolean(b) => out.push(RawString {
+            path: path.to_string(),
+            value: b.to_string(),
+            at,
+        }),
+        _ => {}
+    }
+}
+
+/// The `[secrets]` header line and whether no table header follows it.
+fn secrets_header(text: &str) -> Option<(bool, Location)> {
+    let mut headers = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix('[') {
+            let name = rest
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let column = (line.len() - t.len()) as u32 + 1;
+            headers.push((name, i as u32 + 1, column));
+        }
+    }
+    let pos = headers.iter().rposition(|(n, _, _)| n == "secrets")?;
+    let (_, line, column) = headers[pos].clone();
+    let last = headers[pos + 1..]
+        .iter()
+        .all(|(n, _, _)| n.starts_with("secrets."));
+    Some((
+        last,
+        Location {
+            file: DEPLOYMENT_TOML.into(),
+            line,
+            column,
+        },
+    ))
+}
+
+fn placeholders(s: &RawString) -> Vec<Placeholder> {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\$(env|sys|secret|ref)\{([^}]*)\}").expect("static regex")
+    });
+    re.captures_iter(&s.value)
+        .map(|c| Placeholder {
+            kind: c[1].to_string(),
+            name: c[2].trim().to_string(),
+            path: s.path.clone(),
+            at: s.at.clone(),
+        })
+        .collect()
+}
+
+/// Password-like keys: `password`, `key_password`, `connection_password`, `app_password`,
+/// `*_secret`, `client_secret` — not `[secrets]` entries and not `[encryption] key`.
+fn is_password_key(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    let last = last.trim_matches('\'');
+    is_secret_path(path)
+        && !path.starts_with("secrets.")
+        && (last.ends_with("password") || last.ends_with("_secret"))
+}
+
+/// URL-valued keys pointing at this machine. JDBC and LDAP URLs have rules of their own.
+fn is_localhost_url(path: &str, value: &str) -> bool {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)^[a-z][a-z0-9+.-]*://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$)",
+        )
+        .expect("static regex")
+    });
+    !path.starts_with("database.") && !path.starts_with("user_store") && re.is_match(value.trim())
+}
+
+fn key_form(raw: &str) -> &'static str {
+    match placeholder_form(raw) {
+        Some("secret-ref") => "secret-ref",
+        Some("env") => "env",
+        Some("sys") => "sys",
+        _ if raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit()) => "plain-hex",
+        _ => "invalid",
+    }
+}
+
+/// Whether a `[[tomcat.filter]]` of class HttpHeaderSecurityFilter has HSTS on (its default)
+/// and a `[[tomcat.filter_mapping]]` maps it.
+fn hsts(strings: &[RawString]) -> (bool, Option<Location>) {
+    let by_path: BTreeMap<&str, &RawString> =
+        strings.iter().map(|s| (s.path.as_str(), s)).collect();
+    for s in strings {
+        let Some(rest) = s.path.strip_prefix("tomcat.filter.") else {
+            continue;
+        };
+        let Some(index) = rest.strip_suffix(".class") else {
+            continue;
+        };
+        if !s.value.trim().ends_with("HttpHeaderSecurityFilter") {
+            continue;
+        }
+        let off = by_path
+            .get(format!("tomcat.filter.{index}.init_params.hstsEnabled").as_str())
+            .is_some_and(|v| v.value.trim().eq_ignore_ascii_case("false"));
+        let name = by_path
+            .get(format!("tomcat.filter.{index}.name").as_str())
+            .map(|v| v.value.as_str());
+        let mapped = strings.iter().any(|m| {
+            m.path.starts_with("tomcat.filter_mapping.")
+                && m.path.ends_with(".name")
+                && Some(m.value.as_str()) == name
+        });
+        if !off && mapped {
+            return (true, Some(s.at.clone()));
+        }
+    }
+    (false, None)
+}
+
+/// Located list facts: the values, and the location of the first.
+pub fn located_list(items: &[(String, Location)]) -> (Value, Option<Location>) {
+    (
+        Value::List(items.iter().map(|(s, _)| Value::Str(s.clone())).collect()),
+        items.first().map(|(_, l)| l.clone()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::config::Deployment;
+
+    const FILE: &str = r#"
+[server]
+hostname = "apim.example.com"
+
+[super_admin]
+username = "ops"
+password = "$secret{admin_password}"
+
+[database.apim_db]
+url = "jdbc:mysql://db:3306/am"
+username = "$env{PREFLIGHT_TEST_SURELY_UNSET}"
+password = "Sup3rUnique"
+
+[keystore.tls]
+password = "$secret{missing_alias}"
+key_password = "${keystore.password}"
+
+[[apim.gateway.environment]]
+name = "Default"
+service_url = "https://localhost:${mgt.transport.https.port}/services/"
+http_endpoint = "http://gw.example.com:8280"
+ws_endpoint = "ws://127.0.0.1:9099"
+username = "$ref{super_admin.username}"
+password = "$ref{super_admin.nope}"
+
+[apim.throttling]
+throttle_decision_endpoints = ["tcp://tm.example.com:5672", "tcp://localhost:5672"]
+
+[encryption]
+key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+[[tomcat.filter]]
+name = "HttpHeaderSecurityFilter"
+class = "org.apache.catalina.filters.HttpHeaderSecurityFilter"
+[tomcat.filter.init_params]
+hstsEnabled = true
+
+[[tomcat.filter_mapping]]
+name = "HttpHeaderSecurityFilter"
+url_pattern = "/*"
+
+[secrets]
+admin_password = "[Sup3rUnique]"
+other = "c2VjcmV0"
+"#;
+
+    fn derived(text: &str) -> Derived {
+        Deployment::parse(text).derived
+    }
+
+    fn names(items: &[(String, Location)]) -> Vec<&str> {
+        items.iter().map(|(s, _)| s.as_str()).collect()
+    }
+
+    #[test]
+    fn secrets_position_and_plain_aliases() {
+        let d = derived(FILE);
+        let (last, at) = d.secrets_last.clone().unwrap();
+        assert!(last);
+        assert_eq!(
+            at.line,
+            crate::facts::line_col(FILE, FILE.find("[secrets]").unwrap()).0
+        );
+        assert_eq!(names(&d.secrets_plain), ["admin_password"]);
+        let moved = FILE.replace("[secrets]", "[secrets]\nx = \"y\"\n[later]");
+        assert!(!derived(&moved).secrets_last.unwrap().0);
+        assert!(
+            derived("[server]\nhostname = \"a\"\n")
+                .secrets_last
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unresolved_placeholders_name_the_key_never_the_value() {
+        let d = derived(FILE);
+        let un = d.unresolved(&|v| v == "SET_VAR");
+        let un = names(&un);
+        assert_eq!(
+            un,
+            [
+                "$env{PREFLIGHT_TEST_SURELY_UNSET} at database.apim_db.username is not set in this environment",
+                "$secret{missing_alias} at keystore.tls.password has no alias in [secrets]",
+                "$ref{super_admin.nope} at apim.gateway.environment.0.password names a key this file does not set",
+            ]
+        );
+        assert!(!format!("{d:?}").contains("Sup3rUnique"));
+    }
+
+    #[test]
+    fn plain_passwords_localhost_urls_key_form_and_hsts() {
+        let d = derived(FILE);
+        assert_eq!(names(&d.plaintext_passwords), ["database.apim_db.password"]);
+        assert_eq!(
+            names(&d.localhost_urls),
+            [
+                "apim.gateway.environment.0.service_url",
+                "apim.gateway.environment.0.ws_endpoint",
+                "apim.throttling.throttle_decision_endpoints",
+            ]
+        );
+        assert_eq!(d.encryption_key.as_ref().unwrap().0, "plain-hex");
+        assert!(d.hsts.as_ref().unwrap().0);
+        let off = FILE.replace("hstsEnabled = true", "hstsEnabled = false");
+        assert!(!derived(&off).hsts.unwrap().0);
+        let short = FILE.replace("0123456789abcdef0123", "zz");
+        assert_eq!(derived(&short).encryption_key.unwrap().0, "invalid");
+    }
+}

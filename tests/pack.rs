@@ -1,0 +1,194 @@
+//! The shipped pack against the checklist contract and WSO2's shipped defaults.
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+
+/// Every `id` of ../shared/CHECKLIST.md tables except the Fleet section.
+fn checklist_ids() -> Option<Vec<String>> {
+    let path = repo().join("../shared/CHECKLIST.md");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: {} is absent", path.display());
+        return None;
+    };
+    let mut ids = Vec::new();
+    let mut fleet = false;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            fleet = h.trim_start().starts_with("Fleet");
+            continue;
+        }
+        let Some(cell) = line.strip_prefix('|').and_then(|l| l.split('|').next()) else {
+            continue;
+        };
+        let id = cell.trim();
+        if fleet || id == "id" || id.starts_with("---") || id.is_empty() {
+            continue;
+        }
+        ids.push(id.to_string());
+    }
+    Some(ids)
+}
+
+#[test]
+fn every_checklist_id_except_fleet_is_a_shipped_rule() {
+    let Some(ids) = checklist_ids() else { return };
+    assert!(ids.len() > 60, "parsed only {} ids", ids.len());
+    let out = preflight()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shipped: BTreeSet<&str> = listed["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|i| !shipped.contains(i.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "checklist ids without a rule: {missing:?}"
+    );
+}
+
+/// A default deployment.toml of WSO2 staged as the PRODUCT_HOME of its version and distribution.
+struct Default {
+    version: &'static str,
+    toml: &'static str,
+    product_txt: &'static str,
+    script: (&'static str, &'static str),
+}
+
+const DEFAULTS: &[Default] = &[
+    Default {
+        version: "3.2.0",
+        toml: "wso2-product-apim/v3.2.0/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-3.2.0",
+        script: (
+            "wso2-product-apim/v3.2.0/modules/distribution/product/src/main/startup-scripts/wso2server.sh",
+            "wso2server.sh",
+        ),
+    },
+    Default {
+        version: "4.0.0",
+        toml: "wso2-product-apim/v4.0.0/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.0.0",
+        script: (
+            "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.2.0",
+        toml: "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.2.0",
+        script: (
+            "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.3.0",
+        toml: "wso2-product-apim/v4.3.0/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.3.0",
+        script: (
+            "wso2-product-apim/v4.4.0/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.4.0",
+        toml: "wso2-product-apim/v4.4.0/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.4.0",
+        script: (
+            "wso2-product-apim/v4.4.0/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.6.0",
+        toml: "wso2-product-apim/v4.6.0/all-in-one-apim/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.6.0",
+        script: (
+            "wso2-product-apim/v4.4.0/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.7.0",
+        toml: "wso2-product-apim/v4.7.0/all-in-one-apim/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-4.7.0",
+        script: (
+            "wso2-product-apim/v4.7.0/all-in-one-apim/modules/distribution/product/src/main/startup-scripts/api-manager.sh",
+            "api-manager.sh",
+        ),
+    },
+    Default {
+        version: "4.7.0",
+        toml: "wso2-product-apim/v4.7.0/api-control-plane/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-acp-4.7.0",
+        script: (
+            "wso2-product-apim/v4.7.0/api-control-plane/modules/distribution/product/src/main/startup-scripts/api-cp.sh",
+            "api-cp.sh",
+        ),
+    },
+    Default {
+        version: "4.7.0",
+        toml: "wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-universal-gw-4.7.0",
+        script: (
+            "wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/startup-scripts/gateway.sh",
+            "gateway.sh",
+        ),
+    },
+];
+
+/// WSO2's shipped insecure defaults are caught for every version and distribution.
+#[test]
+fn shipped_defaults_are_caught_for_every_version() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (i, d) in DEFAULTS.iter().enumerate() {
+        let text = std::fs::read_to_string(fx.join(d.toml)).unwrap();
+        let home = stage_home(&dir.path().join(i.to_string()), d.version, &text);
+        std::fs::write(
+            home.join("updates/product.txt"),
+            format!("{}\n", d.product_txt),
+        )
+        .unwrap();
+        std::fs::copy(fx.join(d.script.0), home.join("bin").join(d.script.1)).unwrap();
+        let (_, r) = check_json(&["--product-home", home.to_str().unwrap(), "--offline"]);
+        let what = format!("{} {}", d.product_txt, d.toml);
+        let expect_bad = |id: &str| {
+            let res = result(&r, id);
+            assert!(
+                res["status"] == "fail" || res["status"] == "warn",
+                "{what}: {id} is {}: {}",
+                res["status"],
+                res["message"]
+            );
+        };
+        for id in [
+            "config.admin.default",
+            "db.not-h2",
+            "keystore.not-default",
+            "config.hostname",
+            "jvm.hostname-verification",
+            "jvm.heap.max",
+            "config.passwords.plaintext",
+            "tls.https.protocols",
+        ] {
+            expect_bad(id);
+        }
+        if d.product_txt != "wso2am-tm-4.7.0" && !d.product_txt.contains("acp") {
+            expect_bad("tls.passthru.protocols");
+        }
+        if d.version == "4.7.0" {
+            expect_bad("config.encryption-key");
+        }
+    }
+}
