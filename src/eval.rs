@@ -15,22 +15,24 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn matches(sel: &str, rule: &Rule) -> bool {
+    /// A selector is a rule id (that rule only), a category, or an id prefix (`config.secrets`).
+    fn matches(sel: &str, rule: &Rule, rules: &RuleSet) -> bool {
         rule.id == sel
             || rule.category == sel
-            || rule
+            || (rule
                 .id
                 .starts_with(&format!("{}.", sel.trim_end_matches('.')))
+                && rules.get(sel).is_none())
     }
 
     /// Why a rule is deselected, if it is.
-    fn excluded(&self, rule: &Rule) -> Option<String> {
-        if !self.only.is_empty() && !self.only.iter().any(|s| Self::matches(s, rule)) {
+    pub fn excluded(&self, rule: &Rule, rules: &RuleSet) -> Option<String> {
+        if !self.only.is_empty() && !self.only.iter().any(|s| Self::matches(s, rule, rules)) {
             return Some(format!("not selected by --only {}", self.only.join(", ")));
         }
         self.skip
             .iter()
-            .find(|s| Self::matches(s, rule))
+            .find(|s| Self::matches(s, rule, rules))
             .map(|s| format!("excluded by --skip {s}"))
     }
 }
@@ -42,11 +44,11 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<Ru
     rules
         .rules
         .iter()
-        .map(|r| evaluate_rule(r, facts, selection))
+        .map(|r| evaluate_rule(r, rules, facts, selection))
         .collect()
 }
 
-fn evaluate_rule(rule: &Rule, facts: &Facts, selection: &Selection) -> RuleResult {
+fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Selection) -> RuleResult {
     let get = |name: &str| facts.get(name);
     let read: Vec<Fact> = rule.facts().iter().map(|f| get(f)).collect();
     let mut result = RuleResult {
@@ -66,7 +68,7 @@ fn evaluate_rule(rule: &Rule, facts: &Facts, selection: &Selection) -> RuleResul
         duration_ms: read.iter().map(|f| f.duration_ms).max().unwrap_or(0),
     };
     if let Some(reason) = selection
-        .excluded(rule)
+        .excluded(rule, rules)
         .or_else(|| not_applicable(rule, facts))
     {
         return skip(result, reason);

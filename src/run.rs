@@ -82,7 +82,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
     let facts = match &args.facts {
         Some(file) => read_facts(file)?,
-        None => probe(&args.common, wanted(&rules, false), false)?,
+        None => probe(&args.common, wanted(&rules, &selection, false), false)?,
     };
     let results = eval::evaluate(&rules, &facts, &selection);
     let mut report = assemble(&rules, &facts, results, started_at, started.elapsed());
@@ -197,17 +197,19 @@ fn inside(file: &Path, home: &Path) -> bool {
     abs(file).starts_with(home)
 }
 
-/// The facts the rules read; with `all`, every fact of the catalogue too (for `preflight facts`).
-fn wanted(rules: &RuleSet, all: bool) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = rules.rules.iter().flat_map(|r| r.facts()).collect();
+/// The facts the selected rules read; with `all`, every fact of the catalogue too (for
+/// `preflight facts`). Deselected rules cost no probing.
+fn wanted(rules: &RuleSet, selection: &Selection, all: bool) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = rules
+        .rules
+        .iter()
+        .filter(|r| selection.excluded(r, rules).is_none())
+        .flat_map(|r| r.facts())
+        .collect();
     names.extend(["product.name", "product.version", "product.profile"].map(String::from));
     if all {
-        names.extend(
-            catalogue::CATALOGUE
-                .iter()
-                .filter(|s| !s.name.ends_with('*'))
-                .map(|s| s.name.to_string()),
-        );
+        let fixed = catalogue::all().iter().filter(|s| !s.name.ends_with('*'));
+        names.extend(fixed.map(|s| s.name.to_string()));
     }
     names
 }
@@ -341,7 +343,11 @@ fn dump_facts(args: &FactsArgs) -> Result<u8> {
             home.display()
         );
     }
-    let facts = probe(&args.common, wanted(&rules, true), true)?;
+    let facts = probe(
+        &args.common,
+        wanted(&rules, &Selection::default(), true),
+        true,
+    )?;
     let mut text = serde_json::to_string_pretty(&facts)?;
     text.push('\n');
     emit(&text, args.output.as_deref())?;
