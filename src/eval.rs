@@ -71,6 +71,10 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
         .excluded(rule, rules)
         .or_else(|| not_applicable(rule, facts))
     {
+        // Not knowing whether a rule applies is not knowing its result: error, never a quiet skip.
+        if reason.starts_with(CANNOT_TELL) && !reason.ends_with(OFFLINE_REASON) {
+            return error(result, reason);
+        }
         return skip(result, reason);
     }
     if let Some(manual) = &rule.manual {
@@ -81,12 +85,7 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
     let case = match select_case(rule, facts) {
         Ok(c) => c,
         Err(Undecided::Skip(reason)) => return skip(result, reason),
-        Err(Undecided::Error(reason)) => {
-            result.status = Status::Error;
-            result.message = format!("could not be checked: {reason}");
-            result.reason = Some(reason);
-            return result;
-        }
+        Err(Undecided::Error(reason)) => return error(result, reason),
     };
     match judge(rule, case, &get) {
         Ok(verdict) => finish(result, rule, case, verdict, &get),
@@ -94,13 +93,15 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
             result,
             OFFLINE_REASON.replace("skipped: ", "not run under "),
         ),
-        Err(reason) => {
-            result.status = Status::Error;
-            result.message = format!("could not be checked: {reason}");
-            result.reason = Some(reason);
-            result
-        }
+        Err(reason) => error(result, reason),
     }
+}
+
+fn error(mut result: RuleResult, reason: String) -> RuleResult {
+    result.status = Status::Error;
+    result.message = format!("could not be checked: {reason}");
+    result.reason = Some(reason);
+    result
 }
 
 fn skip(mut result: RuleResult, reason: String) -> RuleResult {
@@ -112,7 +113,8 @@ fn skip(mut result: RuleResult, reason: String) -> RuleResult {
 
 /// Why the rule does not apply here (scope, offline, OS, version, profile), if it does not.
 fn not_applicable(rule: &Rule, facts: &Facts) -> Option<String> {
-    if rule.scope == Scope::Product && facts.product_home.is_none() {
+    // Network rules reach the endpoints PRODUCT_HOME configures, so they need one too.
+    if matches!(rule.scope, Scope::Product | Scope::Network) && facts.product_home.is_none() {
         return Some(
             "no PRODUCT_HOME given (use --product-home, $PRODUCT_HOME or $CARBON_HOME)".into(),
         );

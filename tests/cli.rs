@@ -202,6 +202,16 @@ fn no_product_home_skips_product_rules_and_runs_host_rules() {
             .contains("no PRODUCT_HOME")
     );
     assert_ne!(result(&r, "host.memory.total")["status"], "skip");
+    for id in [
+        "db.reachable",
+        "userstore.ldap.reachable",
+        "keystore.readable",
+        "jvm.heap.max",
+    ] {
+        assert_eq!(result(&r, id)["status"], "skip", "{id}");
+    }
+    // The user check still runs: without a home only the current user is judged.
+    assert_ne!(result(&r, "host.user.not-root")["status"], "error");
 }
 
 /// Issue 2: the shipped 4.2.0 deployment.toml fails hostname, admin and H2 at their lines.

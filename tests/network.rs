@@ -71,3 +71,66 @@ connection_url = "ldap://127.0.0.1:3389"
         "skipped: --offline"
     );
 }
+
+/// `db.reachable` and `userstore.ldap.reachable`, the shipped rules, against the real servers:
+/// pass when they answer, fail on a closed port within the deadline, skip under --offline.
+#[test]
+fn reachability_rules_pass_against_real_servers_and_fail_against_a_closed_port() {
+    if !service(5432, "PostgreSQL") || !service(3389, "OpenLDAP") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = |port: u16| {
+        format!(
+            "[database.apim_db]\ntype = \"postgre\"\nurl = \"jdbc:postgresql://127.0.0.1:{port}/apim_db\"\n\n[database.shared_db]\ntype = \"postgre\"\nurl = \"jdbc:postgresql://127.0.0.1:{port}/shared_db\"\n\n[user_store]\ntype = \"read_only_ldap_unique_id\"\nconnection_url = \"ldap://127.0.0.1:{}\"\n",
+            if port == 5432 { 3389 } else { port }
+        )
+    };
+    let only = [
+        "--only",
+        "db.reachable",
+        "--only",
+        "userstore.ldap.reachable",
+        "--timeout",
+        "2",
+    ];
+    let up = stage_home(&dir.path().join("up"), "4.2.0", &db(5432));
+    let mut args = vec!["--product-home", up.to_str().unwrap()];
+    args.extend(only);
+    let (code, r) = check_json(&args);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(result(&r, "db.reachable")["status"], "pass");
+    assert_eq!(result(&r, "userstore.ldap.reachable")["status"], "pass");
+
+    let closed = closed_port();
+    let down = stage_home(&dir.path().join("down"), "4.2.0", &db(closed));
+    let mut args = vec!["--product-home", down.to_str().unwrap()];
+    args.extend(only);
+    let started = Instant::now();
+    let (code, r) = check_json(&args);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1);
+    let res = result(&r, "db.reachable");
+    assert_eq!(res["status"], "fail", "{res:#}");
+    assert!(
+        res["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{closed}")),
+        "{res:#}"
+    );
+    assert_eq!(result(&r, "userstore.ldap.reachable")["status"], "fail");
+
+    args.push("--offline");
+    let (code, r) = check_json(&args);
+    assert_eq!(code, 0);
+    assert_eq!(result(&r, "db.reachable")["status"], "skip");
+    assert_eq!(
+        result(&r, "db.reachable")["reason"],
+        "not run under --offline"
+    );
+}

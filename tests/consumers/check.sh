@@ -4,8 +4,7 @@
 #     of the same run;
 #   - SARIF is validated against the SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5.json, shipped in
 #     the npm package @microsoft/jest-sarif) with jsonschema (PyPI).
-# Everything is installed under target/consumers/; reports come from the release binary when it
-# is built, else the debug one (built here if missing).
+# Everything is installed under target/consumers/; reports come from the debug binary.
 # Usage: tests/consumers/check.sh            (from anywhere; exits non-zero on any problem)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,11 +30,9 @@ if [ ! -s "$schema" ]; then
 fi
 
 # --- the reports -----------------------------------------------------------------------------
-bin=$root/target/release/preflight
-if [ ! -x "$bin" ]; then
-  bin=$root/target/debug/preflight
-  [ -x "$bin" ] || cargo build --quiet --bin preflight
-fi
+# The debug binary `cargo test` just built (a release binary could be stale).
+cargo build --quiet --bin preflight
+bin=$root/target/debug/preflight
 out=$work/reports
 rm -rf "$out"
 mkdir -p "$out"
