@@ -430,10 +430,17 @@ fn facts_dump_then_check_gives_the_live_results() {
             .unwrap()
             .iter()
             .map(|x| {
+                // Free disk space moves between two runs while other tests write files.
+                let volatile = x["id"] == "host.disk.free";
+                let observed = if volatile {
+                    String::new()
+                } else {
+                    x["observed"].to_string()
+                };
                 (
                     x["id"].to_string(),
                     x["status"].to_string(),
-                    x["observed"].to_string(),
+                    observed,
                     x["location"].to_string(),
                 )
             })

@@ -89,6 +89,8 @@ fn a_java_that_never_returns_costs_one_deadline() {
     std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A full JDK (javac present), so only what `java -version` would tell is unknown.
+    std::fs::copy(&java, jdk.join("bin/javac")).unwrap();
     let home = stage_home(
         dir.path(),
         "4.2.0",

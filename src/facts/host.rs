@@ -95,7 +95,7 @@ fn meminfo_bytes(text: &str, key: &str) -> Option<u64> {
 
 /// The filesystem type of the mount holding `path` (longest mount point that is a prefix).
 fn fs_type(path: &Path) -> Fact {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = absolute_existing(path);
     match read_capped(Path::new("/proc/self/mountinfo"), MOUNTINFO_CAP) {
         Ok(text) => match mount_fs_type(&text, &path) {
             Some(t) => Fact::value(Value::Str(t)),
@@ -105,6 +105,29 @@ fn fs_type(path: &Path) -> Fact {
             )),
         },
         Err(e) => Fact::unavailable(e),
+    }
+}
+
+/// The absolute, symlink-free form of `path`, resolved through its nearest existing ancestor: a
+/// folder the product creates at first start (solr/data) lives on its parent's filesystem.
+fn absolute_existing(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut cur = path;
+    loop {
+        if let Ok(real) = std::fs::canonicalize(cur) {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cur = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+            }
+            _ => return path.to_path_buf(),
+        }
     }
 }
 
@@ -452,6 +475,14 @@ mod tests {
         assert_eq!(t("/opt/other").as_deref(), Some("xfs"));
         assert_eq!(t("/optical").as_deref(), Some("vfat"));
         assert_eq!(t("/home").as_deref(), Some("ext4"));
+    }
+
+    #[test]
+    fn fs_type_of_a_path_not_created_yet_is_its_parents() {
+        let dir = tempfile::tempdir().unwrap();
+        let later = dir.path().join("solr/data");
+        assert_eq!(fs_type(&later).get().ok(), fs_type(dir.path()).get().ok());
+        assert!(absolute_existing(Path::new("no/such/dir")).is_absolute());
     }
 
     #[test]

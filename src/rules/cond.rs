@@ -607,28 +607,32 @@ pub struct Outcome {
 /// unavailable, with that fact's reason: a rule never passes on facts it could not see.
 pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String> {
     match expr {
-        Expr::And(a, b) => {
-            let l = eval(a, fact)?;
-            let r = eval(b, fact)?;
-            let mut witnesses = l.witnesses;
-            witnesses.extend(r.witnesses);
-            Ok(Outcome {
-                holds: l.holds && r.holds,
-                witnesses,
-            })
-        }
-        Expr::Or(a, b) => {
-            let l = eval(a, fact)?;
-            let r = eval(b, fact)?;
-            Ok(match (l.holds, r.holds) {
+        // Three-valued (Kleene) logic: a side that cannot be observed only matters when the
+        // other side does not decide. `A or B` holds when B holds, whatever A is.
+        Expr::And(a, b) => match (eval(a, fact), eval(b, fact)) {
+            (Ok(l), Ok(r)) => {
+                let mut witnesses = l.witnesses;
+                witnesses.extend(r.witnesses);
+                Ok(Outcome {
+                    holds: l.holds && r.holds,
+                    witnesses,
+                })
+            }
+            (Ok(decided), Err(_)) | (Err(_), Ok(decided)) if !decided.holds => Ok(decided),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        Expr::Or(a, b) => match (eval(a, fact), eval(b, fact)) {
+            (Ok(l), Ok(r)) => Ok(match (l.holds, r.holds) {
                 (true, _) => l,
                 (false, true) => r,
                 _ => Outcome {
                     holds: false,
                     witnesses: [l.witnesses, r.witnesses].concat(),
                 },
-            })
-        }
+            }),
+            (Ok(decided), Err(_)) | (Err(_), Ok(decided)) if decided.holds => Ok(decided),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
         Expr::Not(a) => {
             let inner = eval(a, fact)?;
             Ok(Outcome {
@@ -976,6 +980,29 @@ mod tests {
         let c = compile("< 4", Some("host.cpu.cores")).unwrap();
         let e = eval(&c.expr, &f).unwrap_err();
         assert!(e.contains("not probed"), "{e}");
+    }
+
+    #[test]
+    fn unobservable_sides_matter_only_when_the_other_side_does_not_decide() {
+        let f = facts(&[("host.cpu.cores", Value::Int(1))]);
+        // host.memory.total is not observed.
+        assert!(holds(
+            "host.memory.total < 4GiB or host.cpu.cores < 2",
+            None,
+            &f
+        ));
+        assert!(!holds(
+            "host.memory.total < 4GiB and host.cpu.cores > 2",
+            None,
+            &f
+        ));
+        for undecided in [
+            "host.memory.total < 4GiB or host.cpu.cores > 2",
+            "host.memory.total < 4GiB and host.cpu.cores < 2",
+        ] {
+            let c = compile(undecided, None).unwrap();
+            assert!(eval(&c.expr, &f).is_err(), "{undecided}");
+        }
     }
 
     #[test]
