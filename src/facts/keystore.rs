@@ -37,6 +37,11 @@ pub const STORE_FACTS: &[(&str, super::FactType, &str)] = {
             "Keystore path relative to PRODUCT_HOME (from `file_name`, default wso2carbon.jks / client-truststore.jks)",
         ),
         (
+            "exists",
+            T::Bool,
+            "Whether the keystore file exists under PRODUCT_HOME",
+        ),
+        (
             "format",
             T::Str,
             "Keystore format by magic bytes: jks, jceks or pkcs12",
@@ -167,6 +172,9 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
     let file_fact = Fact::value(Value::Str(cfg.file.clone())).at(cfg.file_at.clone());
     out.insert("file".to_string(), file_fact);
     out.insert("mode".to_string(), file_mode(&path));
+    // A missing file is an observation (the rule fails), not a probe failure.
+    let exists = std::fs::symlink_metadata(&path).is_ok();
+    out.insert("exists".to_string(), Fact::value(Value::Bool(exists)));
     let loaded =
         read_bytes(&path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, cfg.password.as_deref().ok()));
     let store_data = match loaded {
@@ -175,7 +183,7 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
             let e = e.replace(&home.display().to_string(), "PRODUCT_HOME");
             for (what, _, _) in STORE_FACTS
                 .iter()
-                .filter(|(w, _, _)| *w != "file" && *w != "mode")
+                .filter(|(w, _, _)| !matches!(*w, "file" | "mode" | "exists"))
             {
                 out.insert(what.to_string(), Fact::unavailable(e.clone()));
             }
