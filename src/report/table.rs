@@ -25,6 +25,7 @@ pub fn render(report: &Report, colour: bool, width: Option<u16>) -> String {
         for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
             table.add_row(row(r, colour));
         }
+        align(&mut table);
         out.push_str(&table.to_string());
         out.push('\n');
     }
@@ -94,6 +95,17 @@ fn title_case(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+/// Same status and rule column widths in every group, so the groups line up.
+fn align(table: &mut Table) {
+    use comfy_table::{ColumnConstraint, Width};
+    let widths = [9, 46];
+    for (i, w) in widths.into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
+        }
+    }
 }
 
 /// The marker of a status: readable without colour, coloured on a terminal.
