@@ -25,10 +25,7 @@ const MAX_FILE_BYTES: u64 = 4 << 20;
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let Some(home) = ctx.home() else {
-        return names
-            .iter()
-            .map(|n| (n.clone(), Fact::unavailable("no PRODUCT_HOME given")))
-            .collect();
+        return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     let mut texts: BTreeMap<&str, Result<String, String>> = BTreeMap::new();
     names

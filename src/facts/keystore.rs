@@ -126,10 +126,7 @@ struct Configured {
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let Some(home) = ctx.home() else {
-        return names
-            .iter()
-            .map(|n| (n.clone(), Fact::unavailable("no PRODUCT_HOME given")))
-            .collect();
+        return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
     names
@@ -175,8 +172,8 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
     // A missing file is an observation (the rule fails), not a probe failure.
     let exists = std::fs::symlink_metadata(&path).is_ok();
     out.insert("exists".to_string(), Fact::value(Value::Bool(exists)));
-    let loaded =
-        read_bytes(&path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, cfg.password.as_deref().ok()));
+    let loaded = super::read_capped_bytes(&path, MAX_KEYSTORE_BYTES)
+        .and_then(|b| open(&b, cfg.password.as_deref().ok()));
     let store_data = match loaded {
         Ok(s) => s,
         Err(e) => {
@@ -278,31 +275,6 @@ pub fn resolve_placeholder(v: &str) -> Result<String, String> {
         return Err("password is a $ref{} reference, which preflight does not follow".into());
     }
     Ok(v.to_string())
-}
-
-/// A file of at most `cap` bytes, as bytes.
-pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{} is not a regular file", path.display()));
-    }
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{} is larger than {} and was not read",
-            path.display(),
-            crate::value::format_bytes(cap)
-        ));
-    }
-    Ok(bytes)
 }
 
 fn file_mode(path: &Path) -> Fact {

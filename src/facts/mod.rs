@@ -214,26 +214,7 @@ fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String,
 /// Reads a file of at most `cap` bytes; larger files, unreadable files and non-UTF-8 content
 /// become an error message naming the file.
 pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.is_dir() {
-        return Err(format!("{} is a directory, not a file", path.display()));
-    }
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{} is larger than {} and was not read",
-            path.display(),
-            crate::value::format_bytes(cap)
-        ));
-    }
+    let bytes = read_capped_bytes(path, cap)?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "{} is not UTF-8 text (invalid byte at offset {})",
@@ -241,6 +222,35 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// Reads a regular file of at most `cap` bytes, as bytes; a larger one is refused unread.
+pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "{} is larger than {} and was not read",
+            path.display(),
+            crate::value::format_bytes(cap)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The same `unavailable` reason for every requested fact (no PRODUCT_HOME, file missing...).
+pub fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
+    names
+        .iter()
+        .map(|n| (n.clone(), Fact::unavailable(reason)))
+        .collect()
 }
 
 /// Line starts of a text, for turning many byte offsets into line and column cheaply.

@@ -23,23 +23,16 @@ pub struct Detected {
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let Some(home) = ctx.home() else {
-        return unavailable_all(names, "no PRODUCT_HOME given");
+        return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     if !home.is_dir() {
         let reason = format!("PRODUCT_HOME {} is not a directory", home.display());
-        return unavailable_all(names, &reason);
+        return super::unavailable_all(names, &reason);
     }
     let d = detect(home);
     names
         .iter()
         .map(|n| (n.clone(), fact(ctx, &d, n)))
-        .collect()
-}
-
-fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
-    names
-        .iter()
-        .map(|n| (n.clone(), Fact::unavailable(reason)))
         .collect()
 }
 
