@@ -420,6 +420,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Distribution from updates/product.txt: all-in-one, acp, universal-gw or tm",
     ),
     spec(
+        "product.kernel.version",
+        T::Version,
+        None,
+        F::Product,
+        "Carbon kernel version from bin/wso2carbon-version.txt, e.g. `4.8.1` (APIM 4.2.0)",
+    ),
+    spec(
         "product.profile",
         T::Str,
         None,

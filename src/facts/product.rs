@@ -19,6 +19,8 @@ pub struct Detected {
     pub name: Option<(String, Location)>,
     pub version: Option<(Version, Location)>,
     pub distribution: Option<(String, Location)>,
+    /// The Carbon kernel under the product, from bin/wso2carbon-version.txt.
+    pub kernel: Option<(Version, Location)>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -44,6 +46,10 @@ fn fact(ctx: &Context, d: &Detected, name: &str) -> Fact {
     match name {
         "product.name" => located(&d.name),
         "product.distribution" => located(&d.distribution),
+        "product.kernel.version" => match &d.kernel {
+            Some((v, loc)) => Fact::value(Value::Version(v.clone())).at(Some(loc.clone())),
+            None => Fact::value(Value::Null),
+        },
         "product.version" => match &d.version {
             Some((v, loc)) => Fact::value(Value::Version(v.clone())).at(Some(loc.clone())),
             None => Fact::value(Value::Null),
@@ -69,6 +75,20 @@ pub fn detect(home: &Path) -> Detected {
             d.name = Some((name.trim().to_string(), loc.clone()));
             d.version = Version::parse(ver).map(|v| (v, loc));
         }
+    }
+    let kernel_txt = "bin/wso2carbon-version.txt";
+    if let Ok(text) = read_capped(&home.join(kernel_txt), 4096) {
+        // "WSO2 Carbon Framework v4.8.1"
+        let line = text.lines().next().unwrap_or("").trim();
+        let loc = Location {
+            file: kernel_txt.into(),
+            line: 1,
+            column: 1,
+        };
+        d.kernel = line
+            .rsplit_once(" v")
+            .and_then(|(_, v)| Version::parse(v))
+            .map(|v| (v, loc));
     }
     let product_txt = "updates/product.txt";
     if let Ok(text) = read_capped(&home.join(product_txt), 4096) {
@@ -123,5 +143,50 @@ pub fn profile(ctx: &Context, d: &Detected) -> String {
         Some(r) if r.contains("key-manager") || r.contains("km") => "key-manager".into(),
         Some(r) if r.contains("control-plane") => "control-plane".into(),
         _ => "all-in-one".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_records_of_a_47_gateway() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        std::fs::create_dir_all(home.join("updates")).unwrap();
+        std::fs::write(
+            home.join("bin/version.txt"),
+            "WSO2 Universal Gateway v4.7.0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("bin/wso2carbon-version.txt"),
+            "WSO2 Carbon Framework v4.11.18\n",
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("updates/product.txt"),
+            "wso2am-universal-gw-4.7.0\n",
+        )
+        .unwrap();
+        let d = detect(home);
+        assert_eq!(d.name.unwrap().0, "WSO2 Universal Gateway");
+        assert_eq!(d.version.unwrap().0.to_string(), "4.7.0");
+        assert_eq!(d.kernel.unwrap().0.to_string(), "4.11.18");
+        assert_eq!(d.distribution.unwrap().0, "universal-gw");
+    }
+
+    #[test]
+    fn product_txt_alone_is_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("updates")).unwrap();
+        std::fs::write(dir.path().join("updates/product.txt"), "wso2am-tm-4.7.0\n").unwrap();
+        let d = detect(dir.path());
+        assert_eq!(d.name.unwrap().0, "WSO2 API Manager");
+        assert_eq!(d.version.unwrap().0.to_string(), "4.7.0");
+        assert_eq!(d.distribution.unwrap().0, "tm");
+        assert!(d.kernel.is_none());
     }
 }
