@@ -175,3 +175,100 @@ fn a_port_held_by_a_listener_is_busy_with_its_holder_and_free_once_released() {
         "{busy:?}"
     );
 }
+
+/// The shipped default keystores are recognised as default, opened with the default password
+/// and dated right, by reading the files: no JVM (a `java` that would leave a mark) is started.
+#[test]
+fn real_default_keystores_are_recognised_without_a_jvm() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "4.2.0",
+            "wso2-carbon-kernel/v4.8.1/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks",
+            "jks",
+            "2025-05-27",
+        ),
+        (
+            "4.5.0",
+            "wso2-carbon-kernel/v4.9.28/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks",
+            "pkcs12",
+            "2027-05-19",
+        ),
+    ];
+    // A `java` that leaves a mark if anything runs it.
+    let jdk = dir.path().join("jdk");
+    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let mark = dir.path().join("java-was-run");
+    std::fs::write(
+        jdk.join("bin/java"),
+        format!("#!/bin/sh\ntouch {}\n", mark.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(jdk.join("bin/java"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (version, keystore, format, not_after) in cases {
+        let home = stage_home(
+            &dir.path().join(version),
+            version,
+            "[server]\nhostname = \"apim.example.com\"\n",
+        );
+        let security = home.join("repository/resources/security");
+        std::fs::create_dir_all(&security).unwrap();
+        std::fs::copy(fx.join(keystore), security.join("wso2carbon.jks")).unwrap();
+        let out = preflight()
+            .env("JAVA_HOME", &jdk)
+            .env("PATH", "/usr/bin:/bin")
+            .args(["facts", "--offline", "--product-home"])
+            .arg(&home)
+            .output()
+            .unwrap();
+        let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = |name: &str| f["facts"][name]["value"]["value"].clone();
+        assert_eq!(v("keystore.primary.format"), format, "{version}");
+        assert_eq!(v("keystore.primary.opens"), true, "{version}");
+        assert_eq!(v("keystore.primary.is-default"), true, "{version}");
+        assert!(
+            v("keystore.primary.cert.not-after")
+                .as_str()
+                .unwrap()
+                .starts_with(not_after),
+            "{version}: {}",
+            v("keystore.primary.cert.not-after")
+        );
+        assert!(
+            v("keystore.primary.cert.subject")
+                .as_str()
+                .unwrap()
+                .contains("CN=localhost"),
+            "{version}"
+        );
+    }
+    // `facts` asks for every fact, the JDK ones included: those come from a release file or
+    // `java -version`. Only the keystore facts must not need a JVM, so check with jdk facts
+    // out of the way: a check of the keystore rules alone runs nothing.
+    std::fs::remove_file(&mark).ok();
+    let home = dir.path().join("4.2.0").join("wso2am-4.2.0");
+    let out = preflight()
+        .env("JAVA_HOME", &jdk)
+        .args([
+            "check",
+            "--offline",
+            "--only",
+            "keystore",
+            "--format",
+            "json",
+            "--product-home",
+        ])
+        .arg(&home)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result(&r, "keystore.not-default")["status"], "fail");
+    assert_eq!(
+        result(&r, "keystore.cert-expiry")["status"],
+        "fail",
+        "expired 2025-05-27"
+    );
+    assert!(!mark.exists(), "a JVM was started to read a keystore");
+}
