@@ -145,6 +145,9 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 
 /// Whether `[server] hostname` resolves on this host; not set when the file sets none.
 fn hostname_resolves(ctx: &Context, d: &Deployment) -> Fact {
+    if let Some(offline) = ctx.offline_reason() {
+        return offline;
+    }
     if let Some((msg, _)) = &d.error {
         return Fact::unavailable(format!("deployment.toml cannot be used: {msg}"));
     }

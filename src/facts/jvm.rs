@@ -5,7 +5,6 @@
 //! The scripts put `$JAVA_OPTS` before their own `-D` flags, so a `-D` in JAVA_OPTS does not
 //! override one the script sets (e.g. `-Dhttpclient.hostnameVerifier=AllowAll`).
 
-use super::systemd;
 use super::{Context, Fact, Location, read_capped};
 use crate::value::{Secret, Value, parse_bytes};
 use std::collections::BTreeMap;
@@ -83,7 +82,7 @@ fn os_headroom(flags: &Result<(String, Vec<Flag>), String>) -> Fact {
 /// The start script's relative path and its effective flags, or why they cannot be known.
 fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
     let home = ctx.home().ok_or("no PRODUCT_HOME given")?;
-    let rel = find_script(home)?;
+    let rel = find_script(home, ctx.product())?;
     let text = read_capped(&home.join(&rel), MAX_SCRIPT_BYTES)?;
     let script = parse_script(&text, &rel);
     let mut overrides = BTreeMap::new();
@@ -92,8 +91,7 @@ fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
             overrides.insert(var.to_string(), (v.to_string_lossy().into_owned(), None));
         }
     }
-    let dirs: Vec<&Path> = systemd::UNIT_DIRS.iter().map(Path::new).collect();
-    if let Ok(Some(unit)) = systemd::find_unit(&dirs, home) {
+    if let Ok(Some(unit)) = ctx.systemd_unit() {
         for (k, v, loc) in unit.environment() {
             if k == "JAVA_OPTS" || k == "JVM_MEM_OPTS" {
                 overrides.insert(k, (v, Some(loc)));
@@ -104,8 +102,8 @@ fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
 }
 
 /// The start script of this distribution: its own first, then the first of SCRIPTS that exists.
-fn find_script(home: &Path) -> Result<String, String> {
-    let own = match crate::facts::product::detect(home).distribution {
+fn find_script(home: &Path, product: &crate::facts::product::Detected) -> Result<String, String> {
+    let own = match &product.distribution {
         Some((d, _)) if d == "acp" => Some("bin/api-cp.sh"),
         Some((d, _)) if d == "universal-gw" => Some("bin/gateway.sh"),
         Some((d, _)) if d == "tm" => Some("bin/traffic-manager.sh"),

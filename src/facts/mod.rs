@@ -115,6 +115,8 @@ pub struct Context {
     /// Deadline for each probe family and for each process or socket a probe opens.
     pub deadline: Duration,
     deployment: OnceLock<config::Deployment>,
+    product: OnceLock<product::Detected>,
+    systemd_unit: OnceLock<Result<Option<systemd::Unit>, String>>,
 }
 
 impl Context {
@@ -125,6 +127,8 @@ impl Context {
             profile,
             deadline: Duration::from_secs(5),
             deployment: OnceLock::new(),
+            product: OnceLock::new(),
+            systemd_unit: OnceLock::new(),
         }
     }
 
@@ -132,11 +136,38 @@ impl Context {
         self.product_home.as_deref()
     }
 
+    /// The version records of PRODUCT_HOME, read once per run.
+    pub fn product(&self) -> &product::Detected {
+        self.product
+            .get_or_init(|| self.home().map(product::detect).unwrap_or_default())
+    }
+
+    /// The systemd unit that starts PRODUCT_HOME, if any; the unit folders are searched once.
+    pub fn systemd_unit(&self) -> &Result<Option<systemd::Unit>, String> {
+        self.systemd_unit.get_or_init(|| match self.home() {
+            Some(home) => {
+                let dirs: Vec<&Path> = systemd::UNIT_DIRS.iter().map(Path::new).collect();
+                systemd::find_unit(&dirs, home)
+            }
+            None => Err("no PRODUCT_HOME given".to_string()),
+        })
+    }
+
+    /// A name lookup is network traffic: under `--offline` it is not made.
+    pub fn offline_reason(&self) -> Option<Fact> {
+        self.offline
+            .then(|| Fact::unavailable(eval_offline_reason()))
+    }
+
     /// `repository/conf/deployment.toml`, read and parsed once per run.
     pub fn deployment(&self) -> &config::Deployment {
         self.deployment
             .get_or_init(|| config::Deployment::load(self.product_home.as_deref()))
     }
+}
+
+fn eval_offline_reason() -> &'static str {
+    crate::eval::OFFLINE_REASON
 }
 
 /// Probes the named facts: each family once, families in parallel, each under the deadline.

@@ -127,9 +127,7 @@ fn ints(ports: &[u16]) -> Value {
 fn profile(ctx: &Context) -> String {
     match (&ctx.profile, ctx.home()) {
         (Some(p), _) => p.clone(),
-        (None, Some(home)) => {
-            crate::facts::product::profile(ctx, &crate::facts::product::detect(home))
-        }
+        (None, Some(_)) => crate::facts::product::profile(ctx, ctx.product()),
         (None, None) => "all-in-one".to_string(),
     }
 }

@@ -31,10 +31,10 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         let reason = format!("PRODUCT_HOME {} is not a directory", home.display());
         return super::unavailable_all(names, &reason);
     }
-    let d = detect(home);
+    let d = ctx.product();
     names
         .iter()
-        .map(|n| (n.clone(), fact(ctx, &d, n)))
+        .map(|n| (n.clone(), fact(ctx, d, n)))
         .collect()
 }
 
