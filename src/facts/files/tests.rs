@@ -1,3 +1,4 @@
+//! Tests of the files probe: .properties and XML readers, file facts, real WSO2 files.
 use super::*;
 use std::path::PathBuf;
 

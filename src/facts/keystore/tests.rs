@@ -1,3 +1,4 @@
+//! Tests of the keystore probe: real WSO2 keystores, generated ones, broken input.
 use super::*;
 use std::path::PathBuf;
 

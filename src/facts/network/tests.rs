@@ -1,3 +1,4 @@
+//! Tests of the network probe: JDBC/LDAP URL forms, reachability under a deadline, redaction.
 use super::*;
 use std::path::Path;
 
