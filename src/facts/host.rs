@@ -95,7 +95,7 @@ fn meminfo_bytes(text: &str, key: &str) -> Option<u64> {
 
 /// The filesystem type of the mount holding `path` (longest mount point that is a prefix).
 fn fs_type(path: &Path) -> Fact {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = absolute(path);
     match read_capped(Path::new("/proc/self/mountinfo"), MOUNTINFO_CAP) {
         Ok(text) => match mount_fs_type(&text, &path) {
             Some(t) => Fact::value(Value::Str(t)),
@@ -105,6 +105,30 @@ fn fs_type(path: &Path) -> Fact {
             )),
         },
         Err(e) => Fact::unavailable(e),
+    }
+}
+
+/// `path` made absolute and canonical as far as it exists: a relative PRODUCT_HOME and a
+/// directory not created yet (solr/data before the first start) still name their mount.
+fn absolute(path: &Path) -> PathBuf {
+    let abs = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut existing = abs.as_path();
+    let mut missing = Vec::new();
+    loop {
+        if let Ok(mut canonical) = std::fs::canonicalize(existing) {
+            canonical.extend(missing.iter().rev());
+            return canonical;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name);
+                existing = parent;
+            }
+            _ => return abs,
+        }
     }
 }
 
@@ -451,6 +475,18 @@ mod tests {
         assert_eq!(t("/opt/other").as_deref(), Some("xfs"));
         assert_eq!(t("/optical").as_deref(), Some("vfat"));
         assert_eq!(t("/home").as_deref(), Some("ext4"));
+    }
+
+    #[test]
+    fn relative_and_not_yet_created_paths_are_made_absolute() {
+        let cwd = std::fs::canonicalize(".").unwrap();
+        let p = absolute(Path::new("not-created/solr/data"));
+        assert_eq!(p, cwd.join("not-created/solr/data"));
+        assert_eq!(absolute(Path::new("/")), PathBuf::from("/"));
+        match fs_type(Path::new("not-created/solr/data")).get() {
+            Ok(Value::Str(s)) => assert!(!s.is_empty()),
+            other => eprintln!("fs type unavailable here: {other:?}"),
+        }
     }
 
     #[test]
