@@ -127,13 +127,14 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             .collect();
     };
     let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
+    let mut opened = Opened::default();
     names
         .iter()
         .map(|name| {
             let fact = match split_name(name) {
                 Some((store, what)) => by_store
                     .entry(store)
-                    .or_insert_with(|| store_facts(ctx, home, store))
+                    .or_insert_with(|| store_facts(ctx, home, store, &mut opened))
                     .get(what)
                     .cloned()
                     .unwrap_or_else(|| unknown(name)),
@@ -156,8 +157,33 @@ fn split_name(name: &str) -> Option<(&'static str, &str)> {
     })
 }
 
+/// Keystores already read and verified in this probe, by file and password: the TLS, primary and
+/// internal keystores are usually one file, and verifying a PKCS#12 MAC costs a PBKDF2 run.
+#[derive(Default)]
+struct Opened(Vec<(OpenedKey, Result<Store, String>)>);
+
+/// A keystore file and the password it was opened with.
+type OpenedKey = (std::path::PathBuf, Option<String>);
+
+impl Opened {
+    fn open(&mut self, path: &Path, password: Option<&str>) -> Result<Store, String> {
+        let key = (path.to_path_buf(), password.map(str::to_string));
+        if let Some((_, done)) = self.0.iter().find(|(k, _)| *k == key) {
+            return done.clone();
+        }
+        let done = read_bytes(path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, password));
+        self.0.push((key, done.clone()));
+        done
+    }
+}
+
 /// Every fact of one store, keyed by the name without the store prefix.
-fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact> {
+fn store_facts(
+    ctx: &Context,
+    home: &Path,
+    store: &str,
+    opened: &mut Opened,
+) -> BTreeMap<String, Fact> {
     let cfg = match configured(ctx, home, store) {
         Ok(c) => c,
         Err(e) => return all_unavailable(&e),
@@ -167,8 +193,7 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
     let file_fact = Fact::value(Value::Str(cfg.file.clone())).at(cfg.file_at.clone());
     out.insert("file".to_string(), file_fact);
     out.insert("mode".to_string(), file_mode(&path));
-    let loaded =
-        read_bytes(&path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, cfg.password.as_deref().ok()));
+    let loaded = opened.open(&path, cfg.password.as_deref().ok());
     let store_data = match loaded {
         Ok(s) => s,
         Err(e) => {
@@ -306,7 +331,7 @@ fn file_mode(path: &Path) -> Fact {
 }
 
 /// A keystore as read: format, password check, entries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Store {
     pub format: Format,
     /// Whether the password verified, or why that could not be told.
