@@ -603,8 +603,10 @@ pub struct Outcome {
     pub witnesses: Vec<String>,
 }
 
-/// Evaluates a condition. Any fact it reads that is unavailable makes the whole condition
-/// unavailable, with that fact's reason: a rule never passes on facts it could not see.
+/// Evaluates a condition. A fact it reads that is unavailable makes the condition unavailable,
+/// with that fact's reason: a rule never passes on facts it could not see. The one exception is
+/// an `or` with a side that holds: it holds whatever the other side would be (so a keystore that
+/// cannot be opened does not hide `file_name == 'wso2carbon.jks'`).
 pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String> {
     match expr {
         Expr::And(a, b) => {
@@ -617,18 +619,15 @@ pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String>
                 witnesses,
             })
         }
-        Expr::Or(a, b) => {
-            let l = eval(a, fact)?;
-            let r = eval(b, fact)?;
-            Ok(match (l.holds, r.holds) {
-                (true, _) => l,
-                (false, true) => r,
-                _ => Outcome {
-                    holds: false,
-                    witnesses: [l.witnesses, r.witnesses].concat(),
-                },
-            })
-        }
+        Expr::Or(a, b) => match (eval(a, fact), eval(b, fact)) {
+            (Ok(l), _) if l.holds => Ok(l),
+            (_, Ok(r)) if r.holds => Ok(r),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Ok(l), Ok(r)) => Ok(Outcome {
+                holds: false,
+                witnesses: [l.witnesses, r.witnesses].concat(),
+            }),
+        },
         Expr::Not(a) => {
             let inner = eval(a, fact)?;
             Ok(Outcome {
@@ -976,6 +975,32 @@ mod tests {
         let c = compile("< 4", Some("host.cpu.cores")).unwrap();
         let e = eval(&c.expr, &f).unwrap_err();
         assert!(e.contains("not probed"), "{e}");
+    }
+
+    #[test]
+    fn an_or_with_a_side_that_holds_holds_whatever_the_other_side() {
+        let f = facts(&[("host.cpu.cores", Value::Int(1))]);
+        let run = |cond: &str| eval(&compile(cond, None).unwrap().expr, &f);
+        for cond in [
+            "host.cpu.cores < 2 or host.memory.total < 4GiB",
+            "host.memory.total < 4GiB or host.cpu.cores < 2",
+            "not (host.cpu.cores >= 2 and host.memory.total >= 4GiB) or host.cpu.cores == 1",
+        ] {
+            let o = run(cond).unwrap_or_else(|e| panic!("{cond}: {e}"));
+            assert!(o.holds, "{cond}");
+            assert_eq!(o.witnesses, ["host.cpu.cores"], "{cond}");
+        }
+        // Without a side that holds, the unseen fact decides nothing: unavailable.
+        for cond in [
+            "host.cpu.cores > 2 or host.memory.total < 4GiB",
+            "host.cpu.cores < 2 and host.memory.total < 4GiB",
+            "host.cpu.cores > 2 and host.memory.total < 4GiB",
+            "not (host.cpu.cores > 2 or host.memory.total < 4GiB)",
+        ] {
+            assert!(run(cond).is_err(), "{cond}");
+        }
+        let negated = run("not (host.cpu.cores < 2 or host.memory.total < 4GiB)").unwrap();
+        assert!(!negated.holds);
     }
 
     #[test]
