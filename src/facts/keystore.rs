@@ -100,7 +100,7 @@ pub const STORE_FACTS: &[(&str, super::FactType, &str)] = {
         (
             "is-default",
             T::Bool,
-            "Whether this is WSO2's shipped keystore: the certificate has the default subject, or file name, password and alias are all defaults",
+            "Whether this is WSO2's shipped keystore: file name, password and alias are all defaults, or the certificate has the default subject; unavailable when neither can be told (certificate not readable)",
         ),
         (
             "mode",
@@ -421,14 +421,17 @@ fn describe(s: &Store, cfg: &Configured, out: &mut BTreeMap<String, Fact>) {
                 .unwrap_or_else(|| format!("alias `{}` has no certificate", cfg.alias))),
         },
     };
-    let subject_default = cert.as_ref().is_ok_and(|c| c.subject == DEFAULT_SUBJECT);
+    // Default names decide alone; otherwise the certificate must have been read (a PKCS#12
+    // whose certificates are encrypted under a $secret{} password says nothing either way).
+    let is_default = match &cert {
+        _ if cfg.defaults => Fact::value(Value::Bool(true)),
+        Ok(c) => Fact::value(Value::Bool(c.subject == DEFAULT_SUBJECT)),
+        Err(e) => Fact::unavailable(e.clone()),
+    };
     for (k, f) in cert::facts(&cert) {
         put(k, f);
     }
-    put(
-        "is-default",
-        Fact::value(Value::Bool(subject_default || cfg.defaults)),
-    );
+    put("is-default", is_default);
     put("has-default-cert", has_default_cert(s));
 }
 
