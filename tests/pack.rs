@@ -136,6 +136,17 @@ const DEFAULTS: &[Default] = &[
             "api-cp.sh",
         ),
     },
+    // The 4.7.0 traffic manager ships no deployment.toml of its own in the fixtures: the
+    // gateway's stands in (same [server], [super_admin], keystores, no [database.*]).
+    Default {
+        version: "4.7.0",
+        toml: "wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/conf/deployment.toml",
+        product_txt: "wso2am-tm-4.7.0",
+        script: (
+            "wso2-product-apim/v4.7.0/traffic-manager/modules/distribution/product/src/main/startup-scripts/traffic-manager.sh",
+            "traffic-manager.sh",
+        ),
+    },
     Default {
         version: "4.7.0",
         toml: "wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/conf/deployment.toml",
@@ -190,5 +201,46 @@ fn shipped_defaults_are_caught_for_every_version() {
         if d.version == "4.7.0" {
             expect_bad("config.encryption-key");
         }
+        if d.product_txt == "wso2am-tm-4.7.0" {
+            assert_eq!(r["product"]["profile"], "traffic-manager", "{what}");
+            let msg = result(&r, "db.not-h2")["message"].as_str().unwrap();
+            assert!(msg.starts_with("shared_db is"), "{what}: {msg}");
+            expect_bad("tls.binary-receiver.protocols");
+        }
+    }
+}
+
+/// Gateways and traffic managers use shared_db only: with it on a production RDBMS and no
+/// [database.apim_db], db.not-h2 passes; the all-in-one still needs apim_db.
+#[test]
+fn db_not_h2_asks_gateways_and_traffic_managers_for_shared_db_only() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let text = std::fs::read_to_string(
+        fx.join("wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/conf/deployment.toml"),
+    )
+    .unwrap();
+    let shared = "\n[database.shared_db]\ntype = \"mysql\"\nurl = \"jdbc:mysql://mysql.example.com:3306/shared_db\"\nusername = \"apim\"\npassword = \"$secret{shared_db_password}\"\n";
+    // At the top of the file, where a new table cannot land inside another one.
+    let with_shared = format!("{shared}\n{text}");
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (product_txt, want)) in [
+        ("wso2am-tm-4.7.0", "pass"),
+        ("wso2am-universal-gw-4.7.0", "pass"),
+        ("wso2am-4.7.0", "fail"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let home = stage_home(&dir.path().join(i.to_string()), "4.7.0", &with_shared);
+        std::fs::write(home.join("updates/product.txt"), format!("{product_txt}\n")).unwrap();
+        let (_, r) = check_json(&[
+            "--product-home",
+            home.to_str().unwrap(),
+            "--offline",
+            "--only",
+            "db.not-h2",
+        ]);
+        let res = result(&r, "db.not-h2");
+        assert_eq!(res["status"], *want, "{product_txt}: {}", res["message"]);
     }
 }

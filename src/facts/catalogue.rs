@@ -564,7 +564,21 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::Any,
         None,
         F::Network,
-        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username-privileged` (bool: root, sa, postgres, system or sys)",
+        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username-privileged` (bool: root, sa, postgres, system, sys or admin)",
+    ),
+    spec(
+        "db.tls-disabled",
+        T::List,
+        None,
+        F::Network,
+        "Ids of every `[database.<id>]` whose JDBC URL turns TLS off (useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false, requireSSL=false); empty when none does",
+    ),
+    spec(
+        "db.privileged-users",
+        T::List,
+        None,
+        F::Network,
+        "Every `[database.<id>]` whose username is a database administrator (root, sa, postgres, system, sys, admin), as `apim_db (root)`; empty when none is",
     ),
     spec(
         "db.endpoints",

@@ -1,7 +1,7 @@
 //! Host probe: CPU, memory, swap, disks, OS, limits, sysctls, user, proxy and systemd unit of
 //! the machine preflight runs on.
 
-use super::systemd;
+use super::systemd::{self, Unit};
 use super::{Context, Fact, read_capped};
 use crate::value::{Value, Version};
 use std::cell::OnceCell;
@@ -18,12 +18,14 @@ const MOUNTINFO_CAP: u64 = 8 << 20;
 struct Shared<'a> {
     ctx: &'a Context,
     os_release: OnceCell<Result<BTreeMap<String, String>, String>>,
+    unit: OnceCell<Result<Option<Unit>, String>>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let shared = Shared {
         ctx,
         os_release: OnceCell::new(),
+        unit: OnceCell::new(),
     };
     names
         .iter()
@@ -93,7 +95,7 @@ fn meminfo_bytes(text: &str, key: &str) -> Option<u64> {
 
 /// The filesystem type of the mount holding `path` (longest mount point that is a prefix).
 fn fs_type(path: &Path) -> Fact {
-    let path = absolute_existing(path);
+    let path = absolute(path);
     match read_capped(Path::new("/proc/self/mountinfo"), MOUNTINFO_CAP) {
         Ok(text) => match mount_fs_type(&text, &path) {
             Some(t) => Fact::value(Value::Str(t)),
@@ -106,25 +108,26 @@ fn fs_type(path: &Path) -> Fact {
     }
 }
 
-/// The absolute, symlink-free form of `path`, resolved through its nearest existing ancestor: a
-/// folder the product creates at first start (solr/data) lives on its parent's filesystem.
-fn absolute_existing(path: &Path) -> PathBuf {
-    let mut rest = Vec::new();
-    let mut cur = path;
+/// `path` made absolute and canonical as far as it exists: a relative PRODUCT_HOME and a
+/// directory not created yet (solr/data before the first start) still name their mount.
+fn absolute(path: &Path) -> PathBuf {
+    let abs = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut existing = abs.as_path();
+    let mut missing = Vec::new();
     loop {
-        if let Ok(real) = std::fs::canonicalize(cur) {
-            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        if let Ok(mut canonical) = std::fs::canonicalize(existing) {
+            canonical.extend(missing.iter().rev());
+            return canonical;
         }
-        match (cur.parent(), cur.file_name()) {
+        match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                cur = if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                };
+                missing.push(name);
+                existing = parent;
             }
-            _ => return path.to_path_buf(),
+            _ => return abs,
         }
     }
 }
@@ -316,9 +319,8 @@ fn user_name() -> Fact {
 
 fn home_owner(home: Option<&Path>) -> Fact {
     use std::os::unix::fs::MetadataExt;
-    // Without a PRODUCT_HOME there is no owner to judge: not set, so host rules still run.
     let Some(home) = home else {
-        return Fact::value(Value::Null);
+        return Fact::unavailable("no PRODUCT_HOME given");
     };
     match std::fs::metadata(home) {
         Ok(m) => Fact::value(Value::Int(m.uid() as i64)),
@@ -329,9 +331,6 @@ fn home_owner(home: Option<&Path>) -> Fact {
 /// Whether this machine's hostname resolves, resolved in a thread so a slow resolver cannot
 /// hold the probe past the deadline.
 fn hostname_resolves(ctx: &Context) -> Fact {
-    if let Some(offline) = ctx.offline_reason() {
-        return offline;
-    }
     let Some(host) = sysinfo::System::host_name() else {
         return Fact::unavailable("the hostname could not be read");
     };
@@ -379,7 +378,14 @@ fn redact_proxy(url: &str) -> String {
 }
 
 fn systemd_fact(sh: &Shared, name: &str) -> Fact {
-    let unit = match sh.ctx.systemd_unit() {
+    let unit = sh.unit.get_or_init(|| match sh.ctx.home() {
+        Some(home) => {
+            let dirs: Vec<&Path> = systemd::UNIT_DIRS.iter().map(Path::new).collect();
+            systemd::find_unit(&dirs, home)
+        }
+        None => Err("no PRODUCT_HOME given".to_string()),
+    });
+    let unit = match unit {
         Ok(Some(u)) => u,
         Ok(None) => return Fact::value(Value::Null),
         Err(e) => return Fact::unavailable(e.clone()),
@@ -472,11 +478,15 @@ mod tests {
     }
 
     #[test]
-    fn fs_type_of_a_path_not_created_yet_is_its_parents() {
-        let dir = tempfile::tempdir().unwrap();
-        let later = dir.path().join("solr/data");
-        assert_eq!(fs_type(&later).get().ok(), fs_type(dir.path()).get().ok());
-        assert!(absolute_existing(Path::new("no/such/dir")).is_absolute());
+    fn relative_and_not_yet_created_paths_are_made_absolute() {
+        let cwd = std::fs::canonicalize(".").unwrap();
+        let p = absolute(Path::new("not-created/solr/data"));
+        assert_eq!(p, cwd.join("not-created/solr/data"));
+        assert_eq!(absolute(Path::new("/")), PathBuf::from("/"));
+        match fs_type(Path::new("not-created/solr/data")).get() {
+            Ok(Value::Str(s)) => assert!(!s.is_empty()),
+            other => eprintln!("fs type unavailable here: {other:?}"),
+        }
     }
 
     #[test]
@@ -562,7 +572,7 @@ mod tests {
             Ok(&Value::Bool(true))
         );
         assert!(matches!(user_name().get(), Ok(Value::Str(_))));
-        assert_eq!(home_owner(None).get(), Ok(&Value::Null));
+        assert!(home_owner(None).get().is_err());
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub const STORE_FACTS: &[(&str, super::FactType, &str)] = {
         (
             "is-default",
             T::Bool,
-            "Whether this is WSO2's shipped keystore: the certificate has the default subject, or file name, password and alias are all defaults",
+            "Whether this is WSO2's shipped keystore: file name, password and alias are all defaults, or the certificate has the default subject; unavailable when neither can be told (certificate not readable)",
         ),
         (
             "mode",
@@ -129,13 +129,14 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
+    let mut opened = Opened::default();
     names
         .iter()
         .map(|name| {
             let fact = match split_name(name) {
                 Some((store, what)) => by_store
                     .entry(store)
-                    .or_insert_with(|| store_facts(ctx, home, store))
+                    .or_insert_with(|| store_facts(ctx, home, store, &mut opened))
                     .get(what)
                     .cloned()
                     .unwrap_or_else(|| unknown(name)),
@@ -158,8 +159,34 @@ fn split_name(name: &str) -> Option<(&'static str, &str)> {
     })
 }
 
+/// Keystores already read and verified in this probe, by file and password: the TLS, primary and
+/// internal keystores are usually one file, and verifying a PKCS#12 MAC costs a PBKDF2 run.
+#[derive(Default)]
+struct Opened(Vec<(OpenedKey, Result<Store, String>)>);
+
+/// A keystore file and the password it was opened with.
+type OpenedKey = (std::path::PathBuf, Option<String>);
+
+impl Opened {
+    fn open(&mut self, path: &Path, password: Option<&str>) -> Result<Store, String> {
+        let key = (path.to_path_buf(), password.map(str::to_string));
+        if let Some((_, done)) = self.0.iter().find(|(k, _)| *k == key) {
+            return done.clone();
+        }
+        let done =
+            super::read_capped_bytes(path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, password));
+        self.0.push((key, done.clone()));
+        done
+    }
+}
+
 /// Every fact of one store, keyed by the name without the store prefix.
-fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact> {
+fn store_facts(
+    ctx: &Context,
+    home: &Path,
+    store: &str,
+    opened: &mut Opened,
+) -> BTreeMap<String, Fact> {
     let cfg = match configured(ctx, home, store) {
         Ok(c) => c,
         Err(e) => return all_unavailable(&e),
@@ -172,8 +199,7 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
     // A missing file is an observation (the rule fails), not a probe failure.
     let exists = std::fs::symlink_metadata(&path).is_ok();
     out.insert("exists".to_string(), Fact::value(Value::Bool(exists)));
-    let loaded = super::read_capped_bytes(&path, MAX_KEYSTORE_BYTES)
-        .and_then(|b| open(&b, cfg.password.as_deref().ok()));
+    let loaded = opened.open(&path, cfg.password.as_deref().ok());
     let store_data = match loaded {
         Ok(s) => s,
         Err(e) => {
@@ -286,7 +312,7 @@ fn file_mode(path: &Path) -> Fact {
 }
 
 /// A keystore as read: format, password check, entries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Store {
     pub format: Format,
     /// Whether the password verified, or why that could not be told.
@@ -376,14 +402,17 @@ fn describe(s: &Store, cfg: &Configured, out: &mut BTreeMap<String, Fact>) {
                 .unwrap_or_else(|| format!("alias `{}` has no certificate", cfg.alias))),
         },
     };
-    let subject_default = cert.as_ref().is_ok_and(|c| c.subject == DEFAULT_SUBJECT);
+    // Default names decide alone; otherwise the certificate must have been read (a PKCS#12
+    // whose certificates are encrypted under a $secret{} password says nothing either way).
+    let is_default = match &cert {
+        _ if cfg.defaults => Fact::value(Value::Bool(true)),
+        Ok(c) => Fact::value(Value::Bool(c.subject == DEFAULT_SUBJECT)),
+        Err(e) => Fact::unavailable(e.clone()),
+    };
     for (k, f) in cert::facts(&cert) {
         put(k, f);
     }
-    put(
-        "is-default",
-        Fact::value(Value::Bool(subject_default || cfg.defaults)),
-    );
+    put("is-default", is_default);
     put("has-default-cert", has_default_cert(s));
 }
 

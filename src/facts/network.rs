@@ -20,8 +20,9 @@ pub const DB_FACTS: &[&str] = &[
     "url-tls-disabled",
     "username-privileged",
 ];
-/// Database user names with administrative rights.
-const PRIVILEGED_USERS: &[&str] = &["root", "sa", "postgres", "system", "sys"];
+/// Database user names with administrative rights (`admin`: the RDS master user of MySQL,
+/// MariaDB and SQL Server).
+const PRIVILEGED_USERS: &[&str] = &["root", "sa", "postgres", "system", "sys", "admin"];
 /// How long reachability checks may take, at most.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
 /// The reason the engine turns into a skip.
@@ -34,7 +35,8 @@ struct Db {
     endpoint: Result<Option<Endpoint>, String>,
     at: Option<Location>,
     tls_disabled: bool,
-    username_privileged: bool,
+    /// The administrative user name, when `username` is one.
+    privileged_user: Option<(String, Location)>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -109,6 +111,25 @@ fn fact(
                     .collect(),
             ),
         },
+        "db.tls-disabled" => {
+            let ids: Vec<(&String, &Db)> = dbs.iter().filter(|(_, db)| db.tls_disabled).collect();
+            let at = ids.first().and_then(|(_, db)| db.at.clone());
+            str_list(ids.iter().map(|(id, _)| id.to_string()).collect()).at(at)
+        }
+        "db.privileged-users" => {
+            let users: Vec<(&String, &(String, Location))> = dbs
+                .iter()
+                .filter_map(|(id, db)| Some((id, db.privileged_user.as_ref()?)))
+                .collect();
+            let at = users.first().map(|(_, (_, at))| at.clone());
+            str_list(
+                users
+                    .iter()
+                    .map(|(id, (u, _))| format!("{id} ({u})"))
+                    .collect(),
+            )
+            .at(at)
+        }
         "userstore.ldap.url" => match ldap {
             Some((_, (url, at))) => Fact::value(Value::Str(url.clone())).at(Some(at.clone())),
             None => Fact::value(Value::Null),
@@ -156,7 +177,7 @@ fn db_fact(name: &str, dbs: &BTreeMap<String, Db>) -> Fact {
             Err(e) => Fact::unavailable(e.clone()),
         },
         "url-tls-disabled" => Fact::value(Value::Bool(db.tls_disabled)).at(db.at.clone()),
-        _ => Fact::value(Value::Bool(db.username_privileged)),
+        _ => Fact::value(Value::Bool(db.privileged_user.is_some())),
     }
 }
 
@@ -189,8 +210,8 @@ fn database(d: &Deployment, id: &str) -> Db {
         _ => None,
     };
     let configured_kind = text("type").map(|(t, _)| t.to_ascii_lowercase());
-    let username_privileged = text("username")
-        .is_some_and(|(u, _)| PRIVILEGED_USERS.contains(&u.to_ascii_lowercase().as_str()));
+    let privileged_user = text("username")
+        .filter(|(u, _)| PRIVILEGED_USERS.contains(&u.to_ascii_lowercase().as_str()));
     if let Some((url, at)) = text("url") {
         let parsed = jdbc::parse(&url);
         let kind = configured_kind
@@ -201,7 +222,7 @@ fn database(d: &Deployment, id: &str) -> Db {
             tls_disabled: parsed.as_ref().is_ok_and(|j| j.tls_disabled),
             endpoint: parsed.map(|j| j.endpoint),
             at: Some(at),
-            username_privileged,
+            privileged_user,
         };
     }
     let kind = configured_kind.unwrap_or_else(|| "h2".into());
@@ -223,7 +244,7 @@ fn database(d: &Deployment, id: &str) -> Db {
         endpoint,
         at: text("hostname").map(|(_, at)| at),
         tls_disabled: false,
-        username_privileged,
+        privileged_user,
     }
 }
 

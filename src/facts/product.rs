@@ -32,10 +32,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         return super::unavailable_all(names, &reason);
     }
     let d = ctx.product();
-    names
-        .iter()
-        .map(|n| (n.clone(), fact(ctx, d, n)))
-        .collect()
+    names.iter().map(|n| (n.clone(), fact(ctx, d, n))).collect()
 }
 
 fn fact(ctx: &Context, d: &Detected, name: &str) -> Fact {

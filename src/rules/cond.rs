@@ -603,8 +603,10 @@ pub struct Outcome {
     pub witnesses: Vec<String>,
 }
 
-/// Evaluates a condition. Any fact it reads that is unavailable makes the whole condition
-/// unavailable, with that fact's reason: a rule never passes on facts it could not see.
+/// Evaluates a condition. A fact it reads that is unavailable makes the condition unavailable,
+/// with that fact's reason — a rule never passes on facts it could not see — unless the other
+/// side of an `or` holds or the other side of an `and` fails, which decides it either way (so a
+/// keystore that cannot be opened does not hide `file_name == 'wso2carbon.jks'`).
 pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String> {
     match expr {
         // Three-valued (Kleene) logic: a side that cannot be observed only matters when the
@@ -1003,6 +1005,31 @@ mod tests {
             let c = compile(undecided, None).unwrap();
             assert!(eval(&c.expr, &f).is_err(), "{undecided}");
         }
+    }
+
+    #[test]
+    fn an_or_with_a_side_that_holds_holds_whatever_the_other_side() {
+        let f = facts(&[("host.cpu.cores", Value::Int(1))]);
+        let run = |cond: &str| eval(&compile(cond, None).unwrap().expr, &f);
+        for cond in [
+            "host.cpu.cores < 2 or host.memory.total < 4GiB",
+            "host.memory.total < 4GiB or host.cpu.cores < 2",
+            "not (host.cpu.cores >= 2 and host.memory.total >= 4GiB) or host.cpu.cores == 1",
+        ] {
+            let o = run(cond).unwrap_or_else(|e| panic!("{cond}: {e}"));
+            assert!(o.holds, "{cond}");
+            assert_eq!(o.witnesses, ["host.cpu.cores"], "{cond}");
+        }
+        // Without a side that holds, the unseen fact decides nothing: unavailable.
+        for cond in [
+            "host.cpu.cores > 2 or host.memory.total < 4GiB",
+            "host.cpu.cores < 2 and host.memory.total < 4GiB",
+            "not (host.cpu.cores > 2 or host.memory.total < 4GiB)",
+        ] {
+            assert!(run(cond).is_err(), "{cond}");
+        }
+        let negated = run("not (host.cpu.cores < 2 or host.memory.total < 4GiB)").unwrap();
+        assert!(!negated.holds);
     }
 
     #[test]

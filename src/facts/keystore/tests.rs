@@ -198,6 +198,7 @@ password = "$secret{truststore_pw}"
             "keystore.internal.alias-present",
             "keystore.tls.format",
             "keystore.tls.opens",
+            "keystore.tls.is-default",
             "keystore.tls.cert.key-bits",
             "keystore.tls.cert.days-left",
             "keystore.tls.mode",
@@ -222,6 +223,7 @@ password = "$secret{truststore_pw}"
     assert_eq!(v("keystore.internal.alias-present"), Ok(Value::Bool(true)));
     assert_eq!(v("keystore.tls.format"), Ok(Value::Str("pkcs12".into())));
     assert_eq!(v("keystore.tls.opens"), Ok(Value::Bool(true)));
+    assert_eq!(v("keystore.tls.is-default"), Ok(Value::Bool(false)));
     assert_eq!(v("keystore.tls.cert.key-bits"), Ok(Value::Int(384)));
     assert!(matches!(
         v("keystore.tls.cert.days-left"),
@@ -264,4 +266,25 @@ fn probe_reports_missing_files_and_defaults() {
     assert!(f["truststore.bogus"].get().is_err());
     assert!(crate::facts::lookup("keystore.tls.cert.sha256").is_some());
     assert!(crate::facts::lookup("truststore.has-default-cert").is_some());
+}
+
+#[test]
+fn is_default_is_unknown_when_the_certificate_cannot_be_read() {
+    let toml = r#"
+[keystore.primary]
+file_name = "tls.p12"
+password = "$secret{keystore_password}"
+alias = "tls"
+"#;
+    let (_d, home) = home_with(toml, &[("tls.p12", "tls.p12")]);
+    let f = facts(&home, &["keystore.primary.is-default"]);
+    let reason = f["keystore.primary.is-default"].get().unwrap_err();
+    assert!(!reason.is_empty());
+    // The shipped names decide without the certificate.
+    let (_d, home) = home_with("", &[("tls.p12", "wso2carbon.jks")]);
+    let f = facts(&home, &["keystore.primary.is-default"]);
+    assert_eq!(
+        f["keystore.primary.is-default"].get(),
+        Ok(&Value::Bool(true))
+    );
 }

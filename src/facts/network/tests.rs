@@ -60,6 +60,8 @@ connection_url = "ldap://127.0.0.1:{closed_port}"
         "db.shared_db.url-tls-disabled",
         "db.shared_db.username-privileged",
         "db.endpoints",
+        "db.tls-disabled",
+        "db.privileged-users",
         "db.unreachable",
         "userstore.ldap.url",
         "userstore.ldap.tls",
@@ -88,6 +90,9 @@ connection_url = "ldap://127.0.0.1:{closed_port}"
             format!("shared_db=127.0.0.1:{closed_port}")
         ]
     );
+    assert_eq!(strs(&f["db.tls-disabled"]), ["apim_db"]);
+    assert_eq!(f["db.tls-disabled"].location.as_ref().unwrap().line, 4);
+    assert_eq!(strs(&f["db.privileged-users"]), ["apim_db (root)"]);
     let down = strs(&f["db.unreachable"]);
     assert_eq!(down.len(), 1, "{down:?}");
     assert!(
@@ -148,6 +153,11 @@ url = "jdbc:h2:./repository/database/WSO2AM_DB;DB_CLOSE_ON_EXIT=FALSE"
 url = "jdbc:oracle:thin:@//ora.example:1521/svc"
 username = "SYSTEM"
 
+[database.user]
+type = "db2"
+url = "jdbc:db2://db2.example:50000/USERDB:sslConnection=false;"
+username = "admin"
+
 [user_store.properties]
 ConnectionURL = "ldaps://ad.example"
 "#;
@@ -161,8 +171,16 @@ ConnectionURL = "ldaps://ad.example"
             "db.config.endpoint",
             "db.config.username-privileged",
             "db.shared_db.type",
+            "db.tls-disabled",
+            "db.privileged-users",
             "userstore.ldap.tls",
         ],
+    );
+    // Every [database.*], not only apim_db and shared_db.
+    assert_eq!(strs(&f["db.tls-disabled"]), ["user"]);
+    assert_eq!(
+        strs(&f["db.privileged-users"]),
+        ["config (SYSTEM)", "user (admin)"]
     );
     assert_eq!(f["db.apim_db.endpoint"].get(), Ok(&Value::Null));
     assert_eq!(f["db.config.type"].get(), Ok(&Value::Str("oracle".into())));
