@@ -313,15 +313,16 @@ fn same(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
     } else {
         Status::Pass
     };
-    let mut message = if !differing.is_empty() {
-        differing.join("; ")
+    let (mut message, sep) = if !differing.is_empty() {
+        (differing.join("; "), "; ")
     } else if !agreeing.is_empty() {
-        format!("{what}{} agrees: {}", scope_text(c), agreeing.join("; "))
+        let m = format!("{what}{} agrees: {}", scope_text(c), agreeing.join("; "));
+        (m, "; ")
     } else {
-        format!("{what}{}", scope_text(c))
+        (format!("{what}{}", scope_text(c)), ": ")
     };
     if !unknown.is_empty() {
-        message.push_str(&format!(": {}", unknown_text(&unknown)));
+        message.push_str(&format!("{sep}{}", unknown_text(&unknown)));
     }
     Part {
         status,
@@ -420,5 +421,226 @@ fn distinct(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
         status,
         message,
         observed: Some(format!("{} distinct", plural(by_value.len(), "value"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Fact;
+    use crate::fleet::rules::embedded;
+
+    fn node(name: &str, profile: &str, version: &str, facts: &[(&str, &str)]) -> Node {
+        let mut map = BTreeMap::new();
+        map.insert(
+            "product.profile".into(),
+            Fact::value(Value::Str(profile.into())),
+        );
+        map.insert(
+            "product.version".into(),
+            Fact::value(Value::Str(version.into())),
+        );
+        for (k, v) in facts {
+            let fact = match *v {
+                "-" => Fact::value(Value::Null),
+                v if v.starts_with('!') => Fact::unavailable(&v[1..]),
+                v => Fact::value(Value::Str(v.into())),
+            };
+            map.insert(k.to_string(), fact);
+        }
+        Node::new(name, Some(map), true, None)
+    }
+
+    fn status(id: &str, nodes: &[Node]) -> (Status, String) {
+        let rules: Vec<FleetRule> = embedded().into_iter().filter(|r| r.id == id).collect();
+        let r = evaluate(&rules, nodes).remove(0);
+        (r.status, r.message)
+    }
+
+    #[test]
+    fn same_product_passes_and_fails() {
+        let a = node("a", "control-plane", "4.2.0", &[]);
+        let b = node("b", "gateway-worker", "4.2.0", &[]);
+        let c = node("c", "gateway-worker", "4.3.0", &[]);
+        assert_eq!(
+            status("fleet.same-product", &[a.clone(), b.clone()]).0,
+            Status::Pass
+        );
+        let (s, m) = status("fleet.same-product", &[a, b, c]);
+        assert_eq!(s, Status::Fail);
+        assert!(m.contains("4.2.0 on a, b; 4.3.0 on c"), "{m}");
+    }
+
+    #[test]
+    fn same_jdk_is_per_profile_and_warns() {
+        let jdk = |n: &str, p: &str, vendor: &str, f: &str| {
+            node(n, p, "4.2.0", &[("jdk.vendor", vendor), ("jdk.feature", f)])
+        };
+        let cp = jdk("cp1", "control-plane", "Oracle Corporation", "11");
+        let gw1 = jdk("gw1", "gateway-worker", "Eclipse Adoptium", "17");
+        let gw2 = jdk("gw2", "gateway-worker", "Eclipse Adoptium", "17");
+        let (s, m) = status("fleet.same-jdk", &[cp.clone(), gw1.clone(), gw2.clone()]);
+        assert_eq!(s, Status::Pass, "{m}");
+        let gw3 = jdk("gw3", "gateway-worker", "Eclipse Adoptium", "21");
+        let (s, m) = status("fleet.same-jdk", &[cp, gw1, gw2, gw3]);
+        assert_eq!(s, Status::Warn);
+        assert!(m.contains("among gateway-worker nodes"), "{m}");
+        assert!(m.contains("Eclipse Adoptium, 21 on gw3"), "{m}");
+    }
+
+    #[test]
+    fn same_keystore_fails_on_another_certificate_and_errs_when_unknown() {
+        let ks = |n: &str, fp: &str| {
+            node(
+                n,
+                "gateway-worker",
+                "4.2.0",
+                &[("keystore.primary.cert.sha256", fp)],
+            )
+        };
+        let (s, _) = status("fleet.same-keystore", &[ks("a", "AA:01"), ks("b", "AA:01")]);
+        assert_eq!(s, Status::Pass);
+        let (s, m) = status("fleet.same-keystore", &[ks("a", "AA:01"), ks("b", "BB:02")]);
+        assert_eq!(s, Status::Fail);
+        assert!(m.contains("BB:02 on b"), "{m}");
+        let (s, m) = status(
+            "fleet.same-keystore",
+            &[ks("a", "AA:01"), ks("b", "!wrong keystore password")],
+        );
+        assert_eq!(s, Status::Error);
+        assert!(
+            m.contains("on b: keystore.primary.cert.sha256: wrong keystore password"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn same_encryption_key_applies_from_4_7_and_an_unset_key_is_per_node() {
+        let k = |n: &str, v: &str, d: &str| {
+            node(
+                n,
+                "control-plane",
+                v,
+                &[("config.encryption-key.digest", d)],
+            )
+        };
+        let (s, m) = status(
+            "fleet.same-encryption-key",
+            &[k("a", "4.2.0", "-"), k("b", "4.2.0", "-")],
+        );
+        assert_eq!(s, Status::Skip, "{m}");
+        let same = [
+            k("a", "4.7.0", "hmac-sha256:01"),
+            k("b", "4.7.0", "hmac-sha256:01"),
+        ];
+        assert_eq!(status("fleet.same-encryption-key", &same).0, Status::Pass);
+        let other = [
+            k("a", "4.7.0", "hmac-sha256:01"),
+            k("b", "4.7.0", "hmac-sha256:02"),
+        ];
+        assert_eq!(status("fleet.same-encryption-key", &other).0, Status::Fail);
+        let unset = [k("a", "4.7.0", "-"), k("b", "4.7.0", "-")];
+        let (s, m) = status("fleet.same-encryption-key", &unset);
+        assert_eq!(s, Status::Fail, "{m}");
+        assert!(m.contains("not set (per node) on a, b"), "{m}");
+        let no_salt = [
+            k("a", "4.7.0", "!PREFLIGHT_FLEET_SALT is not set"),
+            k("b", "4.7.0", "!PREFLIGHT_FLEET_SALT is not set"),
+        ];
+        assert_eq!(
+            status("fleet.same-encryption-key", &no_salt).0,
+            Status::Error
+        );
+    }
+
+    #[test]
+    fn same_databases_fails_on_h2_and_other_servers_and_skips_apim_db_on_gateways() {
+        let db = |n: &str, p: &str, shared: &str, apim: &str| {
+            node(
+                n,
+                p,
+                "4.2.0",
+                &[
+                    ("db.shared_db.type", "postgre"),
+                    ("deployment.database.shared_db.url", shared),
+                    ("db.apim_db.type", "postgre"),
+                    ("deployment.database.apim_db.url", apim),
+                ],
+            )
+        };
+        let s1 = "jdbc:postgresql://db:5432/shared";
+        let a1 = "jdbc:postgresql://db:5432/apim";
+        let cp1 = db("cp1", "control-plane", s1, a1);
+        let cp2 = db("cp2", "control-plane", s1, a1);
+        let gw = db(
+            "gw1",
+            "gateway-worker",
+            s1,
+            "jdbc:postgresql://other:5432/apim",
+        );
+        let (s, m) = status(
+            "fleet.same-databases",
+            &[cp1.clone(), cp2.clone(), gw.clone()],
+        );
+        assert_eq!(s, Status::Pass, "{m}");
+        let gw2 = db(
+            "gw2",
+            "gateway-worker",
+            "jdbc:postgresql://other:5432/shared",
+            a1,
+        );
+        let (s, m) = status("fleet.same-databases", &[cp1.clone(), gw2]);
+        assert_eq!(s, Status::Fail);
+        assert!(m.starts_with("shared_db differs among nodes"), "{m}");
+        let h2 = node(
+            "cp3",
+            "control-plane",
+            "4.2.0",
+            &[("db.shared_db.type", "h2"), ("db.apim_db.type", "h2")],
+        );
+        let (s, m) = status("fleet.same-databases", &[cp1, h2]);
+        assert_eq!(s, Status::Fail);
+        assert!(m.contains("h2 (per node) on cp3"), "{m}");
+    }
+
+    #[test]
+    fn unique_hostnames_allow_one_load_balancer_name_per_profile() {
+        let h = |n: &str, p: &str, host: &str| {
+            node(n, p, "4.2.0", &[("deployment.server.hostname", host)])
+        };
+        let own = [
+            h("cp1", "control-plane", "cp1.example"),
+            h("gw1", "gateway-worker", "gw1.example"),
+        ];
+        assert_eq!(status("fleet.unique-hostnames", &own).0, Status::Pass);
+        let lb = [
+            h("cp1", "control-plane", "cp.example"),
+            h("cp2", "control-plane", "cp.example"),
+            h("gw1", "gateway-worker", "gw.example"),
+            h("gw2", "gateway-worker", "gw.example"),
+        ];
+        let (s, m) = status("fleet.unique-hostnames", &lb);
+        assert_eq!(s, Status::Pass, "{m}");
+        assert!(m.contains("shared by all 2 gateway-worker nodes"), "{m}");
+        let part = [
+            h("gw1", "gateway-worker", "gw.example"),
+            h("gw2", "gateway-worker", "gw.example"),
+            h("gw3", "gateway-worker", "gw3.example"),
+        ];
+        assert_eq!(status("fleet.unique-hostnames", &part).0, Status::Warn);
+        let across = [
+            h("cp1", "control-plane", "apim.example"),
+            h("gw1", "gateway-worker", "apim.example"),
+        ];
+        let (s, m) = status("fleet.unique-hostnames", &across);
+        assert_eq!(s, Status::Warn);
+        assert!(m.contains("not all the nodes of one profile"), "{m}");
+        let local = [
+            h("gw1", "gateway-worker", "localhost"),
+            h("gw2", "gateway-worker", "localhost"),
+        ];
+        let (s, m) = status("fleet.unique-hostnames", &local);
+        assert_eq!(s, Status::Warn);
+        assert!(m.contains("never a name nodes can share"), "{m}");
     }
 }
