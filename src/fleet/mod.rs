@@ -12,6 +12,7 @@ use crate::value::Version;
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,8 @@ pub struct Node {
     pub facts: BTreeMap<String, Fact>,
     /// Whether deployment.toml was read (so an absent `deployment.*` key is unset).
     pub has_config: bool,
+    /// The node's report; its `results` hold only the fail, error and warn results (the rest
+    /// are counted in `summary`).
     pub report: Option<Report>,
 }
 
@@ -134,9 +137,10 @@ fn node_name(dir: &Path) -> String {
 
 /// Reads the nodes, in parallel; only the facts in `wanted` (and `product.*`) are kept.
 pub fn read_nodes(dirs: &[PathBuf], wanted: &BTreeSet<String>) -> Result<Vec<Node>> {
+    // Twice the CPUs: reading the files waits on the kernel as much as parsing uses a CPU.
     let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 16);
+        .map_or(1, |n| n.get() * 2)
+        .clamp(1, 32);
     let chunk = dirs.len().div_ceil(threads).max(1);
     let results: Vec<Result<Vec<Node>>> = std::thread::scope(|s| {
         let handles: Vec<_> = dirs
@@ -160,7 +164,7 @@ fn read_node(dir: &Path, wanted: &BTreeSet<String>) -> Result<Node> {
     let report_file = dir.join(REPORT_FILE);
     let report = report_file
         .is_file()
-        .then(|| crate::run::read_report(&report_file))
+        .then(|| read_findings(&report_file))
         .transpose()?;
     let facts_file = dir.join(FACTS_FILE);
     let facts = if facts_file.is_file() {
@@ -170,6 +174,109 @@ fn read_node(dir: &Path, wanted: &BTreeSet<String>) -> Result<Node> {
     };
     let home = facts.as_ref().is_some_and(|f| f.product_home.is_some());
     Ok(Node::new(&name, facts.map(|f| f.facts), home, report))
+}
+
+/// A report as `run::read_report` reads it, keeping only the fail, error and warn results;
+/// strings are borrowed from the file's text while it is parsed, so passing results cost no
+/// allocation.
+fn read_findings(file: &Path) -> Result<Report> {
+    let text = read_file(file)?;
+    let light: LightReport = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
+            file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if light.schema_version != report::SCHEMA_VERSION {
+        bail!(
+            "{}: report schema_version {} is not supported (this preflight reads {})",
+            file.display(),
+            light.schema_version,
+            report::SCHEMA_VERSION
+        );
+    }
+    let own = |c: Option<Cow<str>>| c.map(Cow::into_owned);
+    let results = light
+        .results
+        .into_iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Warn))
+        .map(|r| RuleResult {
+            id: r.id.into_owned(),
+            title: r.title.into_owned(),
+            category: r.category.into_owned(),
+            status: r.status,
+            message: r.message.into_owned(),
+            reason: own(r.reason),
+            observed: own(r.observed),
+            expected: own(r.expected),
+            fix: own(r.fix),
+            docs: r.docs.into_iter().map(Cow::into_owned).collect(),
+            location: r.location,
+            waiver: r.waiver,
+            attestation: r.attestation,
+            duration_ms: r.duration_ms,
+        })
+        .collect();
+    Ok(Report {
+        schema_version: light.schema_version,
+        tool: light.tool,
+        rulepack: light.rulepack,
+        run: light.run,
+        product: light.product,
+        summary: light.summary,
+        results,
+        categories: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LightReport<'a> {
+    schema_version: u32,
+    tool: report::Tool,
+    rulepack: report::RulePack,
+    run: report::Run,
+    product: Option<report::Product>,
+    summary: Summary,
+    #[serde(borrow)]
+    results: Vec<LightResult<'a>>,
+}
+
+#[derive(Deserialize)]
+struct LightResult<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    #[serde(borrow)]
+    category: Cow<'a, str>,
+    status: Status,
+    #[serde(borrow)]
+    message: Cow<'a, str>,
+    #[serde(borrow, default)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    observed: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    expected: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    fix: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    docs: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    location: Option<crate::facts::Location>,
+    #[serde(default)]
+    waiver: Option<report::Waiver>,
+    #[serde(default)]
+    attestation: Option<report::Attestation>,
+    #[serde(default)]
+    duration_ms: u64,
+}
+
+/// A node file, whole, at most 64 MiB.
+fn read_file(file: &Path) -> Result<String> {
+    facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)
 }
 
 /// A facts file with only the wanted facts kept: 1,000 nodes' files parse in well under a second.
@@ -182,7 +289,7 @@ struct PartialFacts {
 }
 
 fn read_facts(file: &Path, wanted: &BTreeSet<String>) -> Result<PartialFacts> {
-    let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let text = read_file(file)?;
     let mut de = serde_json::Deserializer::from_str(&text);
     let parsed = FactsSeed { wanted }
         .deserialize(&mut de)
@@ -228,8 +335,8 @@ impl<'de> Visitor<'de> for FactsSeed<'_> {
             facts: BTreeMap::new(),
         };
         let mut saw_facts = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            match key.as_ref() {
                 "schema_version" => out.schema_version = map.next_value()?,
                 "product_home" => out.product_home = map.next_value()?,
                 "facts" => {
@@ -268,18 +375,40 @@ impl<'de> Visitor<'de> for FactMapSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if self.wanted.contains(&key)
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            if self.wanted.contains(key.as_ref())
                 || key.starts_with("product.")
                 || key == "config.parse-error"
             {
                 let fact: Fact = map.next_value()?;
-                out.insert(key, fact);
+                out.insert(key.into_owned(), fact);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(out)
+    }
+}
+
+/// A map key, borrowed from the text when it has no escapes (most fact names are skipped).
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fact name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
