@@ -246,6 +246,39 @@ fn node_directories_are_named_or_found_under_a_parent() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("jdk17: holds neither"));
+    // --rules adds fleet rules; a bad one is reported as file:line:col, exit 2.
+    let extra = tmp.path().join("fleet-rules");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(
+        extra.join("os.toml"),
+        "[[rule]]\nid = \"fleet.same-os\"\ntitle = \"Same OS\"\nlevel = \"warn\"\ncheck = \"same\"\n\n[[rule.compare]]\nfacts = [\"host.os.id\"]\nscope = \"all\"\n",
+    )
+    .unwrap();
+    let out = preflight()
+        .arg("fleet")
+        .arg(&fleet)
+        .args(["--rules", extra.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result(&json, "fleet.same-os")["status"], "pass");
+    std::fs::write(
+        extra.join("bad.toml"),
+        "[[rule]]\nid = \"fleet.x\"\nlevel = \"fail\"\n",
+    )
+    .unwrap();
+    let bad = preflight()
+        .arg("fleet")
+        .arg(&fleet)
+        .args(["--rules", extra.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.toml:1:1:") && err.contains("title"),
+        "{err}"
+    );
     // A broken facts file: exit 2 with file:line:col.
     std::fs::write(
         fleet.join("gw1/facts.json"),

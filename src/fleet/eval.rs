@@ -93,6 +93,9 @@ enum Key {
 
 /// The value of one fact on a node: `Ok(None)` when unset, `Err` when it could not be observed.
 fn fact_value(node: &Node, name: &str) -> Result<Option<String>, String> {
+    if node.facts.is_empty() {
+        return Err(format!("no {} for this node", super::FACTS_FILE));
+    }
     match node.facts.get(name) {
         Some(f) => match f.get() {
             Ok(Value::Null) => Ok(None),

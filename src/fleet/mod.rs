@@ -638,3 +638,116 @@ fn node_rules(nodes: &[Node]) -> Vec<RuleResult> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, status: Status, waived: bool) -> RuleResult {
+        RuleResult {
+            id: id.into(),
+            title: format!("title of {id}"),
+            category: "host".into(),
+            status,
+            message: format!("{id} is {}", status.as_str()),
+            reason: None,
+            observed: Some("2 CPUs".into()),
+            expected: None,
+            fix: Some("fix it".into()),
+            docs: Vec::new(),
+            location: None,
+            waiver: waived.then(|| report::Waiver {
+                reason: "accepted".into(),
+                owner: None,
+                ticket: None,
+                expires: None,
+                approved_by: None,
+            }),
+            attestation: None,
+            duration_ms: 0,
+        }
+    }
+
+    fn node(name: &str, results: Vec<RuleResult>) -> Node {
+        let report = Report {
+            schema_version: 1,
+            tool: report::Tool {
+                name: "preflight".into(),
+                version: "0".into(),
+            },
+            rulepack: report::RulePack {
+                name: "p".into(),
+                version: "0".into(),
+            },
+            run: report::Run {
+                started_at: "2025-01-01T00:00:00Z".into(),
+                duration_ms: 1,
+                hostname: name.into(),
+                product_home: None,
+            },
+            product: None,
+            summary: Summary::of(&results),
+            results,
+            categories: Vec::new(),
+        };
+        Node::new(name, None, false, Some(report))
+    }
+
+    #[test]
+    fn failing_node_rules_list_their_nodes_and_waivers() {
+        let nodes = [
+            node(
+                "a",
+                vec![
+                    result("host.cpu.cores", Status::Warn, false),
+                    result("host.swap", Status::Fail, true),
+                ],
+            ),
+            node(
+                "b",
+                vec![
+                    result("host.cpu.cores", Status::Fail, false),
+                    result("host.swap", Status::Fail, true),
+                ],
+            ),
+            node("c", vec![result("host.cpu.cores", Status::Pass, false)]),
+        ];
+        let rules = node_rules(&nodes);
+        assert_eq!(rules.len(), 2);
+        let cpu = &rules[0];
+        assert_eq!(
+            (cpu.id.as_str(), cpu.status),
+            ("host.cpu.cores", Status::Fail)
+        );
+        assert!(
+            cpu.message
+                .starts_with("fails on b (1 of 3); warns on a (1 of 3); e.g."),
+            "{}",
+            cpu.message
+        );
+        assert_eq!(cpu.observed.as_deref(), Some("a: 2 CPUs; b: 2 CPUs"));
+        // Waived on every node: still listed, and the waiver keeps it from failing the fleet.
+        let swap = &rules[1];
+        assert!(swap.waiver.is_some() && !swap.counts(false), "{swap:?}");
+        assert!(
+            swap.message.starts_with("waived on a, b"),
+            "{}",
+            swap.message
+        );
+
+        let summaries: Vec<RuleResult> = nodes.iter().map(node_summary).collect();
+        let status: Vec<Status> = summaries.iter().map(|r| r.status).collect();
+        assert_eq!(status, [Status::Warn, Status::Fail, Status::Pass]);
+        let lone = Node::new("d", None, false, None);
+        let r = node_summary(&lone);
+        assert_eq!(r.status, Status::Error);
+        assert!(r.message.contains("no report.json"), "{}", r.message);
+        let ks = eval::evaluate(&rules::embedded(), std::slice::from_ref(&lone));
+        assert!(
+            ks.iter()
+                .filter(|r| r.status == Status::Error)
+                .all(|r| r.message.contains("no facts.json for this node")),
+            "{ks:#?}"
+        );
+    }
+}
