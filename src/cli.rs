@@ -20,6 +20,21 @@ Examples:
 Exit codes: 0 no fail and no error; 1 at least one fail or error (or warn with --fail-on warn);
 2 preflight could not run (bad arguments, invalid rule or waiver file, unreadable input).";
 
+const FLEET_EXAMPLES: &str = "\
+Each node directory holds the node's report.json (`preflight check --format json=report.json`)
+and facts.json (`preflight facts --output facts.json`); the directory's name is the node's name.
+A directory of node directories (Ansible's fetch layout, fleet/<inventory_hostname>/) is read whole.
+Set PREFLIGHT_FLEET_SALT to one secret value on every node before `preflight facts` so that
+[encryption] key is compared by salted digest (fleet.same-encryption-key).
+
+Examples:
+  preflight fleet fleet/
+  preflight fleet nodes/cp1 nodes/gw1 nodes/gw2 --format table --format json=fleet.json
+  preflight fleet fleet/ --format junit=fleet.xml --format sarif=fleet.sarif --format markdown=fleet.md
+
+Exit codes: 0 no fail and no error on any node or fleet rule; 1 at least one (or a warn with
+--fail-on warn); 2 a node file could not be read.";
+
 const DIFF_EXAMPLES: &str = "\
 Examples:
   preflight diff before.json after.json
@@ -47,6 +62,9 @@ pub enum Command {
     /// List, explain or validate rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Check that the nodes of a deployment agree, from each node's report and facts files.
+    #[command(after_help = FLEET_EXAMPLES)]
+    Fleet(FleetArgs),
     /// Compare two JSON reports: fixed, regressed, new and removed rules, and value drift.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
@@ -57,6 +75,22 @@ pub enum Command {
     },
     /// Print the man page (roff) to standard output.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Node directories (each with report.json and facts.json), or directories of them
+    #[arg(required = true, value_name = "NODE_DIR")]
+    pub nodes: Vec<PathBuf>,
+    /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown
+    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
+    pub formats: Vec<(Format, Option<PathBuf>)>,
+    /// Exit 1 on warnings too
+    #[arg(long, value_enum, default_value_t = FailOn::Fail, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Add fleet rules from the *.toml files of this folder (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

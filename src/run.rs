@@ -1,8 +1,8 @@
 //! One run of a command: settings → rules → facts → evaluation → report → exit code.
 
 use crate::cli::{
-    CheckArgs, Command, Common, DiffArgs, DiffFormat, FactsArgs, FailOn, Format, ListFormat,
-    RulesCommand,
+    CheckArgs, Command, Common, DiffArgs, DiffFormat, FactsArgs, FailOn, FleetArgs, Format,
+    ListFormat, RulesCommand,
 };
 use crate::eval::{self, Selection};
 use crate::facts::{self, Context, Facts, catalogue};
@@ -27,6 +27,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Facts(args) => dump_facts(&args),
         Command::Rules(cmd) => rules_command(cmd),
         Command::Diff(args) => diff(&args),
+        Command::Fleet(args) => fleet(&args),
         Command::Completions { shell } => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -158,6 +159,56 @@ fn diff(args: &DiffArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+fn fleet(args: &FleetArgs) -> Result<u8> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let rules = fleet_rules(&args.rules)?;
+    let dirs = crate::fleet::node_dirs(&args.nodes)?;
+    let nodes = crate::fleet::read_nodes(&dirs, &crate::fleet::wanted(&rules))?;
+    let categories = load_rules(&[])?.category_order();
+    let report = crate::fleet::report(
+        &rules,
+        &nodes,
+        categories,
+        sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
+        started_at,
+        started.elapsed(),
+    );
+    let outputs = if args.formats.is_empty() {
+        vec![(Format::Table, None)]
+    } else {
+        args.formats.clone()
+    };
+    for (format, file) in &outputs {
+        write_report(&report, *format, file.as_deref())?;
+    }
+    Ok(if report.failed(args.fail_on == FailOn::Warn) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// The shipped fleet rules and those of each `--rules` folder, compiled together.
+fn fleet_rules(extra: &[PathBuf]) -> Result<Vec<crate::fleet::rules::FleetRule>> {
+    let mut files: Vec<(String, String)> = rules::embedded_files("fleet")
+        .map(|(p, t)| (p, t.to_string()))
+        .collect();
+    for dir in extra {
+        let mut tomls: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read fleet rule folder {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        tomls.sort();
+        for t in tomls {
+            let text = facts::read_capped(&t, 1 << 20).map_err(anyhow::Error::msg)?;
+            files.push((t.display().to_string(), text));
+        }
+    }
+    Ok(crate::fleet::rules::compile(&files)?)
 }
 
 /// The formats to write; refuses any report file under PRODUCT_HOME (preflight never writes there).
@@ -343,11 +394,10 @@ fn dump_facts(args: &FactsArgs) -> Result<u8> {
             home.display()
         );
     }
-    let facts = probe(
-        &args.common,
-        wanted(&rules, &Selection::default(), true),
-        true,
-    )?;
+    let mut names = wanted(&rules, &Selection::default(), true);
+    // What `preflight fleet` compares across nodes, so every facts file can take part.
+    names.extend(crate::fleet::wanted(&crate::fleet::rules::embedded()));
+    let facts = probe(&args.common, names, true)?;
     let mut text = serde_json::to_string_pretty(&facts)?;
     text.push('\n');
     emit(&text, args.output.as_deref())?;

@@ -490,6 +490,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         "How `[encryption] key` is written: `secret-ref`, `env`, `sys`, `plain-hex` (64 hex characters in clear) or `invalid`; not set when absent. The key itself is never read into facts",
     ),
     spec(
+        "config.encryption-key.digest",
+        T::Str,
+        None,
+        F::Config,
+        "`[encryption] key` as `hmac-sha256:<hex>` keyed by the fleet salt in $PREFLIGHT_FLEET_SALT (the same secret on every node), for `preflight fleet` to compare keys across nodes without shipping them; resolves plain hex, `$env{}` and `$secret{}` aliases still in `[plain text]` form. Unavailable without the salt or when the key is cipher-tool encrypted; not set when the file has no key",
+    ),
+    spec(
         "config.hsts",
         T::Bool,
         None,

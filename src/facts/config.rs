@@ -136,6 +136,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             let f = match n.as_str() {
                 "config.hostname.resolves" => hostname_resolves(ctx, d),
                 "config.generated-files-edited" => super::generated::edited(ctx.home()),
+                "config.encryption-key.digest" => encryption_key_digest(ctx, d),
                 _ => fact(d, n),
             };
             (n.clone(), f)
@@ -158,6 +159,104 @@ fn hostname_resolves(ctx: &Context, d: &Deployment) -> Fact {
         Some((_, loc)) => Fact::value(Value::Null).at(Some(loc.clone())),
         None => Fact::value(Value::Null),
     }
+}
+
+/// The environment variable holding the fleet salt: the same secret value on every node, so
+/// secrets can be compared across nodes by a salted digest and never shipped in clear.
+pub const FLEET_SALT_ENV: &str = "PREFLIGHT_FLEET_SALT";
+
+/// `config.encryption-key.digest`: HMAC-SHA256 of the `[encryption] key` under the fleet salt.
+/// The key is resolved (plain hex, `$env{}`, `$secret{}` still in `[plain text]` form) only
+/// here and dropped; nothing but the digest leaves this function.
+fn encryption_key_digest(ctx: &Context, d: &Deployment) -> Fact {
+    if let Some((msg, _)) = &d.error {
+        return Fact::unavailable(format!("deployment.toml cannot be used: {msg}"));
+    }
+    let Some((_, loc)) = &d.derived.encryption_key else {
+        return Fact::value(Value::Null);
+    };
+    let salt = std::env::var(FLEET_SALT_ENV).unwrap_or_default();
+    if salt.is_empty() {
+        return Fact::unavailable(format!(
+            "{FLEET_SALT_ENV} is not set: give every node the same secret salt to compare `[encryption] key` across nodes by salted digest"
+        ));
+    }
+    let Some(home) = ctx.home() else {
+        return Fact::unavailable("no PRODUCT_HOME given");
+    };
+    let raw = |path: &str| -> Result<Option<String>, String> {
+        Ok(raw_strings(home, &[path.to_string()])?.remove(path))
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let digest = raw("encryption.key")
+        .and_then(|key| key.ok_or_else(|| "`[encryption] key` is not a string".to_string()))
+        .and_then(|key| resolve_secret(&key, &raw, &env))
+        .map(|key| salted_digest(&salt, &key));
+    match digest {
+        Ok(d) => Fact::value(Value::Str(d)).at(Some(loc.clone())),
+        Err(why) => Fact::unavailable(format!("`[encryption] key` cannot be digested: {why}")),
+    }
+}
+
+/// The clear value a secret setting stands for: itself (64-hex keys lower-cased), the
+/// environment variable of `$env{}`, or the `[secrets]` alias of `$secret{}` while it is still
+/// `[plain text]`. Cipher-tool-encrypted aliases and `$sys{}` cannot be resolved before start.
+pub fn resolve_secret(
+    raw: &str,
+    read: &dyn Fn(&str) -> Result<Option<String>, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let t = raw.trim();
+    let inner = |prefix: &str| {
+        t.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix('}'))
+            .map(str::trim)
+    };
+    match crate::value::placeholder_form(t) {
+        None => Ok(normalize_key(t)),
+        Some("env") => {
+            let name = inner("$env{").unwrap_or_default();
+            env(name)
+                .map(|v| normalize_key(v.trim()))
+                .ok_or_else(|| format!("$env{{{name}}} is not set in this environment"))
+        }
+        Some("secret-ref") => {
+            let alias = inner("$secret{").unwrap_or_default();
+            let value = read(&join("secrets", alias))?
+                .ok_or_else(|| format!("$secret{{{alias}}} has no alias in [secrets]"))?;
+            let v = value.trim();
+            match v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                Some(plain) => resolve_secret(plain, &|_| Ok(None), env),
+                None => Err(format!(
+                    "$secret{{{alias}}} is encrypted with the cipher tool and each node's ciphertext differs; pass the key as $env{{}} to compare it across nodes"
+                )),
+            }
+        }
+        Some(other) => Err(format!(
+            "a `{other}` placeholder is resolved only when the server starts"
+        )),
+    }
+}
+
+/// A 64-hex key in lower case, so that `AB…` and `ab…` digest alike; anything else as written.
+fn normalize_key(t: &str) -> String {
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        t.to_ascii_lowercase()
+    } else {
+        t.to_string()
+    }
+}
+
+/// `hmac-sha256:<64 hex>` of `value` keyed by `salt`: equal on nodes with the same value and
+/// salt, and worthless for guessing the value without the salt.
+pub fn salted_digest(salt: &str, value: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(salt.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(value.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("hmac-sha256:{hex}")
 }
 
 fn fact(d: &Deployment, name: &str) -> Fact {
@@ -467,6 +566,34 @@ name = "Default"
             redact_inline("ldap://cn=admin:hunter2@ldap:389"),
             "ldap://cn=admin:<redacted>@ldap:389"
         );
+    }
+
+    #[test]
+    fn encryption_keys_resolve_for_the_salted_digest() {
+        let key = "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789";
+        let none = |_: &str| Ok(None);
+        let no_env = |_: &str| None;
+        let plain = resolve_secret(key, &none, &no_env).unwrap();
+        assert_eq!(plain, key.to_ascii_lowercase());
+        let env = |n: &str| (n == "ENC_KEY").then(|| key.to_string());
+        assert_eq!(resolve_secret("$env{ENC_KEY}", &none, &env).unwrap(), plain);
+        assert!(resolve_secret("$env{OTHER}", &none, &env).is_err());
+        let plain_secret = |p: &str| Ok((p == "secrets.enc").then(|| format!("[{key}]")));
+        assert_eq!(
+            resolve_secret("$secret{enc}", &plain_secret, &no_env).unwrap(),
+            plain
+        );
+        let ciphered = |_: &str| Ok(Some("kXbC0ffee==".to_string()));
+        let err = resolve_secret("$secret{enc}", &ciphered, &no_env).unwrap_err();
+        assert!(err.contains("cipher tool"), "{err}");
+        assert!(resolve_secret("$sys{k}", &none, &no_env).is_err());
+
+        let a = salted_digest("salt-1", &plain);
+        assert_eq!(a, salted_digest("salt-1", &plain));
+        assert_ne!(a, salted_digest("salt-2", &plain));
+        assert_ne!(a, salted_digest("salt-1", "0000"));
+        assert!(a.starts_with("hmac-sha256:") && a.len() == 12 + 64, "{a}");
+        assert!(!a.contains(&plain));
     }
 
     #[test]

@@ -16,7 +16,8 @@ mod embedded {
 /// The rule packs compiled into the binary from `rules/<pack>/*.toml`.
 pub fn embedded_packs() -> Vec<PackSource> {
     let mut packs: Vec<PackSource> = Vec::new();
-    for (pack, file, text) in embedded::FILES {
+    // `rules/fleet` holds fleet rules, compiled by `crate::fleet`, not a node rule pack.
+    for (pack, file, text) in embedded::FILES.iter().filter(|(p, _, _)| *p != "fleet") {
         let path = format!("rules/{pack}/{file}");
         let source = Source {
             path,
@@ -31,4 +32,12 @@ pub fn embedded_packs() -> Vec<PackSource> {
         }
     }
     packs
+}
+
+/// The embedded files of one `rules/<pack>` folder, as (`rules/<pack>/<file>`, text).
+pub fn embedded_files(pack: &str) -> impl Iterator<Item = (String, &'static str)> + '_ {
+    embedded::FILES
+        .iter()
+        .filter(move |(p, _, _)| *p == pack)
+        .map(|(p, f, t)| (format!("rules/{p}/{f}"), *t))
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Runs contrib/ansible/site.yml with the real Ansible (ansible-core from PyPI, installed into a
+# venv under target/ when missing) on an inventory of three local hosts, each with its own staged
+# PRODUCT_HOME and profile. gw2 has another keystore certificate and, through its per-host
+# preflight_environment, another JDK: the fleet report must catch both, and the play must fail.
+#
+#   tests/ansible/run.sh            # uses target/debug/preflight (built if missing)
+#   PREFLIGHT_BIN=target/release/preflight tests/ansible/run.sh
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+venv="$repo/target/ansible-venv"
+if [ ! -x "$venv/bin/ansible-playbook" ]; then
+  echo "tests/ansible: installing ansible-core into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'ansible-core>=2.16,<2.20'
+fi
+bin=${PREFLIGHT_BIN:-$repo/target/debug/preflight}
+if [ ! -x "$bin" ]; then
+  cargo build --quiet
+fi
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/preflight-ansible.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+
+# Staged PRODUCT_HOMEs: APIM 4.2.0, one keystore each from tests/fixtures/keystores.
+stage() { # name hostname keystore-file password alias
+  local home="$work/hosts/$1/wso2am-4.2.0"
+  mkdir -p "$home/bin" "$home/updates" "$home/repository/conf" "$home/repository/resources/security"
+  echo "WSO2 API Manager v4.2.0" >"$home/bin/version.txt"
+  echo "wso2am-4.2.0" >"$home/updates/product.txt"
+  cp "tests/fixtures/keystores/$3" "$home/repository/resources/security/$3"
+  cat >"$home/repository/conf/deployment.toml" <<TOML
+[server]
+hostname = "$2"
+
+[keystore.primary]
+file_name = "$3"
+password = "$4"
+alias = "$5"
+key_password = "$4"
+
+[database.apim_db]
+type = "postgre"
+url = "jdbc:postgresql://db.example.com:5432/apim_db"
+
+[database.shared_db]
+type = "postgre"
+url = "jdbc:postgresql://db.example.com:5432/shared_db"
+TOML
+}
+stage cp1 cp.example.com gateway.jks Sup3r-Store gateway
+stage gw1 gw1.example.com gateway.jks Sup3r-Store gateway
+stage gw2 gw2.example.com tls.p12 changeit-2 tls
+
+# Fake JDKs: only a release file, which is all the JDK probe reads.
+mkdir -p "$work/jdk17" "$work/jdk21"
+printf 'JAVA_VERSION="17.0.10"\nIMPLEMENTOR="Eclipse Adoptium"\n' >"$work/jdk17/release"
+printf 'JAVA_VERSION="21.0.2"\nIMPLEMENTOR="Oracle Corporation"\n' >"$work/jdk21/release"
+
+cat >"$work/inventory.yml" <<YAML
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $venv/bin/python
+    preflight_binary: $bin
+    preflight_offline: true
+    # tls.p12 (PBES2/AES-256) is slow to open in a debug build
+    preflight_timeout: 60
+    preflight_fleet_salt: test-fleet-salt
+    preflight_remote_dir: "$work/remote/{{ inventory_hostname }}"
+  children:
+    control_plane:
+      hosts:
+        cp1:
+          product_home: $work/hosts/cp1/wso2am-4.2.0
+          profile: control-plane
+          preflight_environment: {JAVA_HOME: $work/jdk17}
+    gateways:
+      hosts:
+        gw1:
+          product_home: $work/hosts/gw1/wso2am-4.2.0
+          profile: gateway-worker
+          preflight_environment: {JAVA_HOME: $work/jdk17}
+        gw2:
+          product_home: $work/hosts/gw2/wso2am-4.2.0
+          profile: gateway-worker
+          preflight_environment: {JAVA_HOME: $work/jdk21}
+YAML
+
+before=$(cd "$work/hosts" && find . -exec stat -c '%n %s %Y' {} + | sort)
+set +e
+ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0 \
+  "$venv/bin/ansible-playbook" -i "$work/inventory.yml" contrib/ansible/site.yml \
+  -e "preflight_fleet_dir=$work/fleet" -e "preflight_report_dir=$work/reports" \
+  >"$work/play.log" 2>&1
+rc=$?
+set -e
+after=$(cd "$work/hosts" && find . -exec stat -c '%n %s %Y' {} + | sort)
+
+fail() { echo "tests/ansible: FAIL: $*" >&2; sed 's/^/  | /' "$work/play.log" >&2; exit 1; }
+[ "$rc" -ne 0 ] || fail "the play succeeded, but the fleet has failures"
+grep -q 'preflight fleet found failures (exit 1)' "$work/play.log" || fail "the play did not fail on the fleet report"
+[ "$before" = "$after" ] || fail "something under a PRODUCT_HOME changed"
+for h in cp1 gw1 gw2; do
+  for f in facts.json report.json; do
+    [ -s "$work/fleet/$h/$f" ] || fail "fleet/$h/$f was not fetched"
+  done
+done
+for f in fleet.txt fleet.json fleet.xml fleet.sarif fleet.md; do
+  [ -s "$work/reports/$f" ] || fail "reports/$f was not written"
+done
+python3 - "$work/reports/fleet.json" <<'PY' || fail "the fleet report misses a finding"
+import json, sys
+report = json.load(open(sys.argv[1]))
+by_id = {r["id"]: r for r in report["results"]}
+ks, jdk = by_id["fleet.same-keystore"], by_id["fleet.same-jdk"]
+assert ks["status"] == "fail" and "on gw2" in ks["message"] and "on cp1, gw1" in ks["message"], ks
+assert jdk["status"] == "warn" and "among gateway-worker nodes" in jdk["message"] and "21 on gw2" in jdk["message"], jdk
+assert by_id["fleet.same-product"]["status"] == "pass", by_id["fleet.same-product"]
+for n in ("cp1", "gw1", "gw2"):
+    assert by_id["node:" + n]["category"] == "nodes"
+print("tests/ansible: fleet.same-keystore:", ks["message"])
+print("tests/ansible: fleet.same-jdk:", jdk["message"])
+PY
+echo "tests/ansible: ok (3 local hosts; the play failed on the fleet report as it should)"
