@@ -353,7 +353,7 @@ warn = "matches '(['"
     );
     assert!(
         err.contains(&format!(
-            "{f}:21:17: bad regex: error: unclosed character class"
+            "{f}:21:17: bad regex: found unclosed character class"
         )),
         "{err}"
     );

@@ -433,13 +433,18 @@ pub fn is_secret_path(path: &str) -> bool {
 /// Hides credentials written inside other values: JDBC/LDAP URL user info and `password=` parameters.
 pub fn redact_inline(s: &str) -> String {
     use std::sync::OnceLock;
-    static PARAM: OnceLock<regex::Regex> = OnceLock::new();
-    static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
+    // Neither pattern can match without `=` or `@`: most values skip the regexes.
+    if !s.contains(['=', '@']) {
+        return s.to_string();
+    }
+    static PARAM: OnceLock<regex_lite::Regex> = OnceLock::new();
+    static USERINFO: OnceLock<regex_lite::Regex> = OnceLock::new();
     let param = PARAM.get_or_init(|| {
-        regex::Regex::new(r"(?i)((?:password|passwd|pwd|secret)=)[^&;:)\s]*").expect("static regex")
+        regex_lite::Regex::new(r"(?i)((?:password|passwd|pwd|secret)=)[^&;:)\s]*")
+            .expect("static regex")
     });
     let userinfo = USERINFO.get_or_init(|| {
-        regex::Regex::new(r"(://|thin:)([^/@:\s]+)[:/]([^/@\s]+)@").expect("static regex")
+        regex_lite::Regex::new(r"(://|thin:)([^/@:\s]+)[:/]([^/@\s]+)@").expect("static regex")
     });
     let s = param.replace_all(s, "${1}<redacted>");
     userinfo

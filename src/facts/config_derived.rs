@@ -205,9 +205,9 @@ fn secrets_header(text: &str) -> Option<(bool, Location)> {
 
 fn placeholders(s: &RawString) -> Vec<Placeholder> {
     use std::sync::OnceLock;
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    static RE: OnceLock<regex_lite::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"\$(env|sys|secret|ref)\{([^}]*)\}").expect("static regex")
+        regex_lite::Regex::new(r"\$(env|sys|secret|ref)\{([^}]*)\}").expect("static regex")
     });
     re.captures_iter(&s.value)
         .map(|c| Placeholder {
@@ -232,9 +232,9 @@ fn is_password_key(path: &str) -> bool {
 /// URL-valued keys pointing at this machine. JDBC and LDAP URLs have rules of their own.
 fn is_localhost_url(path: &str, value: &str) -> bool {
     use std::sync::OnceLock;
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    static RE: OnceLock<regex_lite::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(
+        regex_lite::Regex::new(
             r"(?i)^[a-z][a-z0-9+.-]*://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$)",
         )
         .expect("static regex")

@@ -369,9 +369,9 @@ fn proxy(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Fact {
 
 /// `http://user:pass@proxy:3128` → `http://<redacted>@proxy:3128`; also catches `&password=`.
 fn redact_proxy(url: &str) -> String {
-    static USERINFO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static USERINFO: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     let re = USERINFO.get_or_init(|| {
-        regex::Regex::new(r"^((?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@").expect("static regex")
+        regex_lite::Regex::new(r"^((?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@").expect("static regex")
     });
     let s = re.replace(url, "${1}<redacted>@");
     crate::facts::config::redact_inline(&s)

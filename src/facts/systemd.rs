@@ -59,9 +59,14 @@ pub fn find_unit(dirs: &[&Path], home: &Path) -> Result<Option<Unit>, String> {
             }
         };
         for path in entries {
-            let Ok(settings) = read_unit(&path) else {
+            // Most units never name PRODUCT_HOME: only those whose text does are parsed.
+            let Ok(text) = read_capped(&path, MAX_UNIT_BYTES) else {
                 continue;
             };
+            if !needles.iter().any(|n| text.contains(n.as_str())) {
+                continue;
+            }
+            let settings = parse_unit(&text, &path.display().to_string());
             let starts_home = settings
                 .iter()
                 .any(|s| s.key == "ExecStart" && needles.iter().any(|n| mentions(&s.value, n)));

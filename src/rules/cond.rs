@@ -81,7 +81,7 @@ impl CmpOp {
 pub enum Pred {
     Cmp(CmpOp, Value),
     In(Vec<Value>, bool),
-    Matches(regex::Regex, bool),
+    Matches(regex_lite::Regex, bool),
     Contains(Value),
     Missing,
     Present,
@@ -447,7 +447,7 @@ impl Parser<'_> {
         match self.peek().cloned() {
             Some(Tok::Str(s)) => {
                 self.pos += 1;
-                match regex::Regex::new(&s) {
+                match regex_lite::Regex::new(&s) {
                     Ok(re) => Ok(Pred::Matches(re, negated)),
                     Err(e) => {
                         let detail = e.to_string();
