@@ -57,8 +57,8 @@ fn fact<'a>(
         return Fact::unavailable(format!("unknown file `{id}`; known: {}", known.join(", ")));
     };
     let text = texts.entry(id).or_insert_with(|| {
-        read_capped(&home.join(rel), MAX_FILE_BYTES)
-            .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))
+        let path = home.join(rel);
+        read_capped(&path, MAX_FILE_BYTES).map_err(|e| super::under_home(&e, home, &path))
     });
     let text = match text {
         Ok(t) => t.as_str(),

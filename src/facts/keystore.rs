@@ -172,7 +172,7 @@ fn store_facts(ctx: &Context, home: &Path, store: &str) -> BTreeMap<String, Fact
     let store_data = match loaded {
         Ok(s) => s,
         Err(e) => {
-            let e = e.replace(&home.display().to_string(), "PRODUCT_HOME");
+            let e = super::under_home(&e, home, &path);
             for (what, _, _) in STORE_FACTS
                 .iter()
                 .filter(|(w, _, _)| *w != "file" && *w != "mode")
@@ -283,16 +283,22 @@ pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", path.display()));
     }
+    let too_large = || {
+        format!(
+            "{} is larger than {} and was not read",
+            path.display(),
+            crate::value::format_bytes(cap)
+        )
+    };
+    if meta.len() > cap {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{} is larger than {} and was not read",
-            path.display(),
-            crate::value::format_bytes(cap)
-        ));
+        return Err(too_large());
     }
     Ok(bytes)
 }
