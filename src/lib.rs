@@ -5,6 +5,7 @@ pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod interrupt;
 pub mod report;
 pub mod rules;
 pub mod run;
