@@ -93,13 +93,14 @@ fn run(mut cmd: Command) -> Run {
     }
 }
 
-/// `preflight` run by `prefix` (e.g. setpriv), without the caller's PRODUCT_HOME.
-fn command(prefix: &[String]) -> Command {
-    let mut cmd = match prefix.split_first() {
+/// preflight, or the command line `argv` that runs it (see `as_nobody`), without the
+/// caller's PRODUCT_HOME.
+fn command(argv: &[String]) -> Command {
+    let mut cmd = match argv.split_first() {
         None => Command::new(BIN),
         Some((first, rest)) => {
             let mut c = Command::new(first);
-            c.args(rest).arg(BIN);
+            c.args(rest);
             c
         }
     };
@@ -165,45 +166,9 @@ fn full_home(dir: &Path, toml: &str) -> PathBuf {
     home
 }
 
-/// How to run preflight without root's power to read anything: nothing when not root,
-/// `setpriv` or `runuser` to become `nobody` when root, `None` (test skipped) otherwise.
-fn unprivileged() -> Option<Vec<String>> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some(Vec::new());
-    }
-    let prefix: Vec<String> = if which::which("setpriv").is_ok() {
-        [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-        ]
-        .map(String::from)
-        .to_vec()
-    } else if which::which("runuser").is_ok() {
-        ["runuser", "-u", "nobody", "--"].map(String::from).to_vec()
-    } else {
-        eprintln!(
-            "SKIPPED: running as root without setpriv or runuser; permissions cannot be tested"
-        );
-        return None;
-    };
-    let ok = Command::new(&prefix[0])
-        .args(&prefix[1..])
-        .args(["test", "-x", BIN])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: user nobody cannot run {BIN}");
-        return None;
-    }
-    Some(prefix)
-}
-
 #[test]
 fn unreadable_files_are_errors_that_say_permission_denied() {
-    let Some(nobody) = unprivileged() else { return };
+    let Some(nobody) = as_nobody() else { return };
     let dir = open_tempdir();
     let home = full_home(dir.path(), TOML);
     for f in [
@@ -229,7 +194,7 @@ fn unreadable_files_are_errors_that_say_permission_denied() {
 
 #[test]
 fn unreadable_directories_are_errors_not_a_missing_product() {
-    let Some(nobody) = unprivileged() else { return };
+    let Some(nobody) = as_nobody() else { return };
     let dir = open_tempdir();
     let home = full_home(dir.path(), TOML);
     for d in ["repository/conf", "bin", "updates"] {

@@ -313,18 +313,9 @@ fn a_home_nobody_can_write_to_gives_the_same_results() {
         }
     }
     let before = tree(&home);
-    // SAFETY: geteuid has no preconditions.
-    let mut cmd = if unsafe { libc::geteuid() } == 0 {
-        if which::which("setpriv").is_err() {
-            eprintln!("SKIPPED: running as root without setpriv; cannot run as nobody");
-            return;
-        }
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
-        c
-    } else {
-        Command::new(BIN)
-    };
+    let Some(nobody) = as_nobody() else { return };
+    let mut cmd = Command::new(&nobody[0]);
+    cmd.args(&nobody[1..]);
     check_args(&mut cmd, &home);
     let out = run(cmd);
     let unwritable = report(&out);
