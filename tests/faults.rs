@@ -258,6 +258,32 @@ fn symlink_loops_are_errors() {
     );
 }
 
+/// A FIFO with no writer as deployment.toml blocks whoever opens it: the families that need
+/// the file time out and say so; the run still ends within the deadline. A character
+/// device (/dev/zero) is cut off at the size cap.
+#[test]
+fn a_fifo_or_a_device_as_deployment_toml_costs_one_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = full_home(dir.path(), TOML);
+    let conf = home.join("repository/conf/deployment.toml");
+    std::fs::remove_file(&conf).unwrap();
+    let c = std::ffi::CString::new(conf.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let mut cmd = command(&[]);
+    cmd.args(["check", "--offline", "--timeout", "1", "--format", "json"])
+        .arg("--product-home")
+        .arg(&home);
+    let r = run(cmd).report(1, QUICK);
+    expect(&r, "config.parses", "error", "timed out");
+    expect(&r, "config.hostname", "error", "timed out");
+
+    std::fs::remove_file(&conf).unwrap();
+    symlink("/dev/zero", &conf).unwrap();
+    let r = check(&[], &home, &[]).report(1, QUICK);
+    expect(&r, "config.parses", "fail", "larger than 8 MiB");
+}
+
 /// A sparse file of 1 GiB: no disk, but a reader that reads it all takes seconds and 1 GiB.
 fn huge(path: &Path) {
     let f = std::fs::File::create(path).unwrap();
