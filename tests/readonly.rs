@@ -258,7 +258,7 @@ fn check_args(cmd: &mut Command, home: &Path) {
 }
 
 #[test]
-fn a_read_only_bind_mount_changes_nothing() {
+fn a_read_only_bind_mount_gives_the_same_results() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 || which::which("unshare").is_err() {
         eprintln!("SKIPPED: a read-only bind mount needs root and unshare(1)");
