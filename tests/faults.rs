@@ -491,6 +491,7 @@ fn five_blackholed_databases_cost_one_deadline() {
     let run = run(cmd);
     // One deadline (2 s) and the probe's slack, not five.
     let r = run.report(1, Duration::from_secs(4));
+    eprintln!("5 blackholed endpoints, --timeout 2: {:?}", run.took);
     assert!(run.took >= Duration::from_millis(1900), "{:?}", run.took);
     let res = result(&r, "db.reachable");
     assert_eq!(res["status"], "fail", "{res:#}");
