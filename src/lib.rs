@@ -6,6 +6,7 @@ pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod fleet;
+pub mod interrupt;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    preflight::interrupt::install();
     let cli = preflight::cli::Cli::parse();
     match preflight::run::run(cli.command) {
         Ok(code) => ExitCode::from(code),

@@ -2,7 +2,7 @@
 //! their file, line and column; secrets redacted as the file is read.
 
 use super::config_derived::{Derived, located_list};
-use super::{Context, Fact, LineIndex, Location, line_col, read_capped};
+use super::{Context, Fact, LineIndex, Location, line_col, read_capped, under_home};
 use crate::value::{Secret, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,14 +29,10 @@ impl Deployment {
         let Some(home) = home else {
             return Deployment::failed("no PRODUCT_HOME given", None);
         };
-        let text = match read_capped(&home.join(DEPLOYMENT_TOML), MAX_CONFIG_BYTES) {
+        let path = home.join(DEPLOYMENT_TOML);
+        let text = match read_capped(&path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
-            Err(e) => {
-                return Deployment::failed(
-                    &e.replace(&home.display().to_string(), "PRODUCT_HOME"),
-                    None,
-                );
-            }
+            Err(e) => return Deployment::failed(&under_home(&e, home, &path), None),
         };
         Deployment::parse(&text)
     }
@@ -92,8 +88,8 @@ impl Deployment {
 /// use a secret themselves (a keystore password to open the keystore); the result must never be
 /// put into a fact. Paths the file does not set as strings are absent from the map.
 pub fn raw_strings(home: &Path, paths: &[String]) -> Result<BTreeMap<String, String>, String> {
-    let text = read_capped(&home.join(DEPLOYMENT_TOML), MAX_CONFIG_BYTES)
-        .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))?;
+    let path = home.join(DEPLOYMENT_TOML);
+    let text = read_capped(&path, MAX_CONFIG_BYTES).map_err(|e| under_home(&e, home, &path))?;
     let root = DeTable::parse(&text)
         .map_err(|e| format!("deployment.toml is invalid TOML: {}", e.message().trim()))?;
     let mut out = BTreeMap::new();

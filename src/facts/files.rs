@@ -54,8 +54,8 @@ fn fact<'a>(
         return Fact::unavailable(format!("unknown file `{id}`; known: {}", known.join(", ")));
     };
     let text = texts.entry(id).or_insert_with(|| {
-        read_capped(&home.join(rel), MAX_FILE_BYTES)
-            .map_err(|e| e.replace(&home.display().to_string(), "PRODUCT_HOME"))
+        let path = home.join(rel);
+        read_text(&path, rel).map_err(|e| super::under_home(&e, home, &path))
     });
     let text = match text {
         Ok(t) => t.as_str(),
@@ -65,6 +65,47 @@ fn fact<'a>(
         "xml" => xml_fact(text, rel, key),
         _ => properties_fact(text, rel, key),
     }
+}
+
+/// A file's text as the JVM reads it: UTF-8, except XML that declares ISO-8859-1 (as carbon.xml
+/// and qpid-config.xml do) and `.properties` that are not UTF-8 (`java.util.Properties` reads
+/// ISO-8859-1), which are Latin-1. Anything else that is not UTF-8 is an error.
+pub fn read_text(path: &Path, rel: &str) -> Result<String, String> {
+    if !rel.ends_with(".xml") && !rel.ends_with(".properties") {
+        return read_capped(path, MAX_FILE_BYTES);
+    }
+    let bytes = super::read_capped_bytes(path, MAX_FILE_BYTES)?;
+    if rel.ends_with(".xml") && declares_latin1(&bytes) {
+        return Ok(latin1(&bytes));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) if rel.ends_with(".properties") => Ok(latin1(e.as_bytes())),
+        Err(e) => Err(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )),
+    }
+}
+
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Whether an XML declaration (`<?xml … encoding="ISO-8859-1"?>`) names Latin-1.
+pub fn declares_latin1(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(256)];
+    let Some(decl) = head
+        .strip_prefix(b"<?xml")
+        .and_then(|rest| rest.split(|&b| b == b'>').next())
+    else {
+        return false;
+    };
+    let decl = String::from_utf8_lossy(decl).to_ascii_lowercase();
+    ["iso-8859-1", "iso8859-1", "latin1", "iso_8859-1"]
+        .iter()
+        .any(|name| decl.contains(name))
 }
 
 /// A string as a typed value: integers and `true`/`false` become numbers and booleans.

@@ -36,6 +36,8 @@ pub struct Scan {
     pub count: usize,
     /// `lib/broken.jar: reason`.
     pub unreadable: Vec<String>,
+    /// A jar directory that exists but cannot be listed: what was found is incomplete.
+    pub unlisted: Option<String>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -53,6 +55,9 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 }
 
 fn fact(s: &Scan, name: &str) -> Fact {
+    if let Some(why) = &s.unlisted {
+        return Fact::unavailable(why.clone());
+    }
     let list = |v: &mut dyn Iterator<Item = &String>| {
         Fact::value(Value::List(v.map(|x| Value::Str(x.clone())).collect()))
     };
@@ -70,8 +75,14 @@ pub fn scan(home: &Path) -> Scan {
     let mut out = Scan::default();
     for dir in JAR_DIRS {
         let path = home.join("repository/components").join(dir);
-        let Ok(read) = std::fs::read_dir(&path) else {
-            continue;
+        let read = match std::fs::read_dir(&path) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                // Unreadable or a symlink loop: "no driver jar" would be a guess, not a finding.
+                out.unlisted = Some(format!("cannot list repository/components/{dir}: {e}"));
+                continue;
+            }
         };
         let mut jars: Vec<_> = read
             .filter_map(Result::ok)
@@ -191,5 +202,22 @@ mod tests {
     fn no_jar_directories_means_no_drivers() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(scan(dir.path()), Scan::default());
+    }
+
+    #[test]
+    fn a_lib_symlink_loop_is_an_error_not_a_missing_driver() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join("repository/components")).unwrap();
+        std::os::unix::fs::symlink("lib", home.join("repository/components/lib")).unwrap();
+        let s = scan(home);
+        let why = s.unlisted.as_deref().unwrap();
+        assert!(
+            why.starts_with("cannot list repository/components/lib: "),
+            "{why}"
+        );
+        let ctx = Context::new(Some(home.to_path_buf()), false, None);
+        let facts = probe(&ctx, &["jars.driver-classes".into()]);
+        assert!(facts[0].1.get().is_err());
     }
 }

@@ -239,6 +239,8 @@ pub fn java_version_output(java: &Path, deadline: Duration) -> Result<String, St
         .process_group(0);
     let mut child =
         spawn(&mut cmd).map_err(|e| format!("cannot run {} -version: {e}", java.display()))?;
+    // The child leads its own group (above); an interrupted preflight kills that group.
+    let _tracked = crate::interrupt::track(child.id() as i32);
     let stderr = drain(child.stderr.take());
     let stdout = drain(child.stdout.take());
     let status = child.wait_timeout(deadline).map_err(|e| e.to_string())?;

@@ -83,7 +83,9 @@ fn os_headroom(flags: &Result<(String, Vec<Flag>), String>) -> Fact {
 fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
     let home = ctx.home().ok_or("no PRODUCT_HOME given")?;
     let rel = find_script(home, ctx.product())?;
-    let text = read_capped(&home.join(&rel), MAX_SCRIPT_BYTES)?;
+    let path = home.join(&rel);
+    let text =
+        read_capped(&path, MAX_SCRIPT_BYTES).map_err(|e| super::under_home(&e, home, &path))?;
     let script = parse_script(&text, &rel);
     let mut overrides = BTreeMap::new();
     for var in ["JVM_MEM_OPTS", "JAVA_OPTS"] {

@@ -197,13 +197,22 @@ fn store_facts(
     out.insert("file".to_string(), file_fact);
     out.insert("mode".to_string(), file_mode(&path));
     // A missing file is an observation (the rule fails), not a probe failure.
-    let exists = std::fs::symlink_metadata(&path).is_ok();
-    out.insert("exists".to_string(), Fact::value(Value::Bool(exists)));
+    // Only "not found" is an answer; a folder we may not read leaves it unknown.
+    let exists = match std::fs::symlink_metadata(&path) {
+        Ok(_) => Fact::value(Value::Bool(true)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Fact::value(Value::Bool(false)),
+        Err(e) => Fact::unavailable(super::under_home(
+            &format!("cannot stat {}: {e}", path.display()),
+            home,
+            &path,
+        )),
+    };
+    out.insert("exists".to_string(), exists);
     let loaded = opened.open(&path, cfg.password.as_deref().ok());
     let store_data = match loaded {
         Ok(s) => s,
         Err(e) => {
-            let e = e.replace(&home.display().to_string(), "PRODUCT_HOME");
+            let e = super::under_home(&e, home, &path);
             for (what, _, _) in STORE_FACTS
                 .iter()
                 .filter(|(w, _, _)| !matches!(*w, "file" | "mode" | "exists"))

@@ -255,23 +255,23 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
     })
 }
 
-/// Reads a regular file of at most `cap` bytes, as bytes; a larger one is refused unread.
+/// Reads a regular file of at most `cap` bytes, as bytes. Anything else is refused before it is
+/// opened: a larger file unread, a FIFO or device unopened (opening a FIFO blocks).
 pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
+    let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", path.display()));
     }
+    if meta.len() > cap {
+        return Err(too_large(path, cap));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
     if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{} is larger than {} and was not read",
-            path.display(),
-            crate::value::format_bytes(cap)
-        ));
+        return Err(too_large(path, cap));
     }
     Ok(bytes)
 }
@@ -282,6 +282,27 @@ pub fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
         .iter()
         .map(|n| (n.clone(), Fact::unavailable(reason)))
         .collect()
+}
+
+fn too_large(path: &Path, cap: u64) -> String {
+    format!(
+        "{} is larger than {} and was not read",
+        path.display(),
+        crate::value::format_bytes(cap)
+    )
+}
+
+/// An error message about `path` (inside `home`) with that path shown as `PRODUCT_HOME/<rel>`.
+/// Only the whole path is replaced: a short relative home such as `h` must not rewrite every
+/// `h` of the message.
+pub fn under_home(msg: &str, home: &Path, path: &Path) -> String {
+    let Ok(rel) = path.strip_prefix(home) else {
+        return msg.to_string();
+    };
+    msg.replace(
+        &path.display().to_string(),
+        &format!("PRODUCT_HOME/{}", rel.display()),
+    )
 }
 
 /// Line starts of a text, for turning many byte offsets into line and column cheaply.
@@ -326,4 +347,29 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let col_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[col_start..].chars().count() as u32 + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_home_replaces_the_whole_path_only() {
+        // With `--product-home h`, replacing every `h` turned "larger than" into
+        // "larger tPRODUCT_HOMEan".
+        let msg = "h/repository/conf/deployment.toml is larger than 8 MiB and was not read";
+        assert_eq!(
+            under_home(
+                msg,
+                Path::new("h"),
+                Path::new("h/repository/conf/deployment.toml")
+            ),
+            "PRODUCT_HOME/repository/conf/deployment.toml is larger than 8 MiB and was not read"
+        );
+        let outside = "cannot read /etc/keys/a.jks: No such file or directory (os error 2)";
+        assert_eq!(
+            under_home(outside, Path::new("/opt/h"), Path::new("/etc/keys/a.jks")),
+            outside
+        );
+    }
 }

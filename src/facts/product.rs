@@ -21,6 +21,8 @@ pub struct Detected {
     pub distribution: Option<(String, Location)>,
     /// The Carbon kernel under the product, from bin/wso2carbon-version.txt.
     pub kernel: Option<(Version, Location)>,
+    /// Version records that exist but could not be read (unreadable, not UTF-8, too large).
+    pub unreadable: Vec<String>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -40,6 +42,15 @@ fn fact(ctx: &Context, d: &Detected, name: &str) -> Fact {
         Some((s, loc)) => Fact::value(Value::Str(s.clone())).at(Some(loc.clone())),
         None => Fact::value(Value::Null),
     };
+    // A record that exists but cannot be read makes "not a WSO2 product" a guess: say why.
+    let undetected = match name {
+        "product.name" => d.name.is_none(),
+        "product.version" => d.version.is_none(),
+        _ => false,
+    };
+    if undetected && !d.unreadable.is_empty() {
+        return Fact::unavailable(d.unreadable.join("; "));
+    }
     match name {
         "product.name" => located(&d.name),
         "product.distribution" => located(&d.distribution),
@@ -60,7 +71,7 @@ fn fact(ctx: &Context, d: &Detected, name: &str) -> Fact {
 pub fn detect(home: &Path) -> Detected {
     let mut d = Detected::default();
     let version_txt = "bin/version.txt";
-    if let Ok(text) = read_capped(&home.join(version_txt), 4096) {
+    if let Some(text) = read_record(home, version_txt, &mut d.unreadable) {
         // "WSO2 API Manager v4.2.0"
         let line = text.lines().next().unwrap_or("").trim();
         if let Some((name, ver)) = line.rsplit_once(" v") {
@@ -88,7 +99,7 @@ pub fn detect(home: &Path) -> Detected {
             .map(|v| (v, loc));
     }
     let product_txt = "updates/product.txt";
-    if let Ok(text) = read_capped(&home.join(product_txt), 4096) {
+    if let Some(text) = read_record(home, product_txt, &mut d.unreadable) {
         // "wso2am-4.2.0", "wso2am-acp-4.7.0", "wso2am-universal-gw-4.7.0", "wso2am-tm-4.7.0"
         let line = text.lines().next().unwrap_or("").trim();
         if let Some((wum, ver)) = line.rsplit_once('-') {
@@ -113,6 +124,22 @@ pub fn detect(home: &Path) -> Detected {
         }
     }
     d
+}
+
+/// A version record's text; `None` when it is absent, and also when it cannot be read, which is
+/// then noted in `problems`.
+fn read_record(home: &Path, rel: &str, problems: &mut Vec<String>) -> Option<String> {
+    let path = home.join(rel);
+    match read_capped(&path, 4096) {
+        Ok(text) => Some(text),
+        Err(_) if matches!(path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound) => {
+            None
+        }
+        Err(e) => {
+            problems.push(super::under_home(&e, home, &path));
+            None
+        }
+    }
 }
 
 /// The profile: `--profile`, else the distribution, else `[server] server_role`, else all-in-one.

@@ -113,3 +113,57 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// The command line that runs preflight (its last element) as a user without root's power to
+/// read and write anything: preflight itself when not root, through `setpriv` (or `runuser`)
+/// as `nobody` when root. `None`, with a message saying the test is skipped, when neither tool
+/// exists. When `nobody` cannot reach the built binary, a copy in a world-readable temporary
+/// folder is used. Files `nobody` must read need a world-traversable folder too.
+pub fn as_nobody() -> Option<Vec<String>> {
+    let bin = env!("CARGO_BIN_EXE_preflight").to_string();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(vec![bin]);
+    }
+    let prefix: Vec<String> = if which::which("setpriv").is_ok() {
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+        .map(String::from)
+        .to_vec()
+    } else if which::which("runuser").is_ok() {
+        ["runuser", "-u", "nobody", "--"].map(String::from).to_vec()
+    } else {
+        eprintln!("SKIPPED: running as root without setpriv or runuser; cannot run as nobody");
+        return None;
+    };
+    let runs = |bin: &str| {
+        std::process::Command::new(&prefix[0])
+            .args(&prefix[1..])
+            .args(["test", "-x", bin])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let bin = if runs(&bin) {
+        bin
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("preflight-nobody-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = dir.join("preflight");
+        if !copy.exists() {
+            let part = dir.join(format!("preflight.{:?}", std::thread::current().id()));
+            std::fs::copy(&bin, &part).unwrap();
+            std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::rename(&part, &copy).unwrap();
+        }
+        let copy = copy.display().to_string();
+        assert!(runs(&copy), "nobody cannot run {copy}");
+        copy
+    };
+    Some(prefix.into_iter().chain([bin]).collect())
+}

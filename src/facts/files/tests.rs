@@ -204,8 +204,14 @@ fn file_facts_and_bounds() {
         b"a=\xff\xfe\n",
     )
     .unwrap();
+    // java.util.Properties reads ISO-8859-1, and so does preflight when a file is not UTF-8.
+    assert_eq!(
+        one("properties.csrfguard.a").get(),
+        Ok(&Value::Str("\u{ff}\u{fe}".into()))
+    );
+    std::fs::write(home.join("repository/conf/carbon.xml"), b"<a>\xff</a>").unwrap();
     assert!(
-        one("properties.csrfguard.a")
+        one("xml.carbon./a")
             .get()
             .unwrap_err()
             .contains("not UTF-8")
@@ -216,4 +222,32 @@ fn file_facts_and_bounds() {
             .unwrap_err()
             .contains("unknown file")
     );
+}
+
+#[test]
+fn latin1_where_the_jvm_reads_latin1_and_an_error_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    // carbon.xml declares ISO-8859-1; an operator's comment in that encoding is valid XML.
+    std::fs::write(
+        p.join("carbon.xml"),
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<!-- caf\xe9 --><Server><Ports><Offset>2</Offset></Ports></Server>",
+    )
+    .unwrap();
+    let text = read_text(&p.join("carbon.xml"), "repository/conf/carbon.xml").unwrap();
+    assert!(text.contains("café"));
+    let f = xml_fact(&text, "repository/conf/carbon.xml", "/Server/Ports/Offset");
+    assert_eq!(f.get(), Ok(&Value::Int(2)));
+    // Without a declaration XML is UTF-8, and the byte is an error.
+    std::fs::write(p.join("plain.xml"), b"<Server>caf\xe9</Server>").unwrap();
+    let e = read_text(&p.join("plain.xml"), "x/plain.xml").unwrap_err();
+    assert!(
+        e.ends_with("plain.xml is not UTF-8 text (invalid byte at offset 11)"),
+        "{e}"
+    );
+    // java.util.Properties reads ISO-8859-1.
+    std::fs::write(p.join("l.properties"), b"# caf\xe9\na = b\n").unwrap();
+    let text = read_text(&p.join("l.properties"), "l.properties").unwrap();
+    assert_eq!(parse_properties(&text)["a"].value, "b");
+    assert!(!declares_latin1(b"<Server encoding=\"latin1\"/>"));
 }
