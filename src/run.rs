@@ -124,7 +124,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
 
 /// Reads a JSON report written by `check --format json`; bad JSON is reported as file:line:col.
 pub fn read_report(file: &Path) -> Result<Report> {
-    let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let text = facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
     let report: Report = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
@@ -204,7 +204,7 @@ fn fleet_rules(extra: &[PathBuf]) -> Result<Vec<crate::fleet::rules::FleetRule>>
             .collect();
         tomls.sort();
         for t in tomls {
-            let text = facts::read_capped(&t, 1 << 20).map_err(anyhow::Error::msg)?;
+            let text = facts::read_input(&t, 1 << 20).map_err(anyhow::Error::msg)?;
             files.push((t.display().to_string(), text));
         }
     }
@@ -290,7 +290,7 @@ fn probe(common: &Common, wanted: BTreeSet<String>, all_config: bool) -> Result<
 }
 
 pub fn read_facts(file: &Path) -> Result<Facts> {
-    let text = facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let text = facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
     let facts: Facts = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: not a preflight facts file: {e}; create one with `preflight facts --output FILE`",

@@ -86,7 +86,7 @@ pub struct WaiverFile {
 /// Reads and parses a waiver file; every problem is reported as `file:line:col`.
 pub fn load(path: &Path) -> Result<WaiverFile, Diagnostics> {
     let shown = path.display().to_string();
-    let text = crate::facts::read_capped(path, 4 << 20).map_err(|e| {
+    let text = crate::facts::read_input(path, 4 << 20).map_err(|e| {
         Diagnostics(vec![Diagnostic {
             file: shown.clone(),
             line: 1,

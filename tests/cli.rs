@@ -545,3 +545,30 @@ fn help_has_examples() {
     let out = preflight().args(["check", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"));
 }
+
+/// Inputs named on the command line may be pipes: `check --facts <(ssh node preflight facts)`.
+#[test]
+fn facts_can_come_from_a_pipe() {
+    let facts = facts_json(&[("host.cpu.cores", r#"{"type":"int","value":1}"#)]);
+    let out = preflight()
+        .args([
+            "check",
+            "--facts",
+            "/dev/stdin",
+            "--only",
+            "host.cpu.cores",
+            "--format",
+            "json",
+        ])
+        .write_stdin(facts)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result(&r, "host.cpu.cores")["status"], "fail");
+}

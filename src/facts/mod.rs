@@ -256,15 +256,39 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
 }
 
 /// Reads a regular file of at most `cap` bytes, as bytes. Anything else is refused before it is
-/// opened: a larger file unread, a FIFO or device unopened (opening a FIFO blocks).
+/// opened: a larger file unread, a FIFO or device unopened (opening a FIFO blocks). This is how
+/// every file under PRODUCT_HOME is read.
 pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    let meta = std::fs::metadata(path).map_err(cannot)?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", path.display()));
     }
-    if meta.len() > cap {
+    read_stream(path, cap, &meta)
+}
+
+/// Reads a file the user named on the command line (facts, waivers, reports, rule files): a
+/// pipe such as `--facts <(ssh node preflight facts)` is fine, still within `cap` bytes.
+pub fn read_input(path: &Path, cap: u64) -> Result<String, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!("{} is a directory, not a file", path.display()));
+    }
+    let bytes = read_stream(path, cap, &meta)?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn read_stream(path: &Path, cap: u64, meta: &std::fs::Metadata) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if meta.is_file() && meta.len() > cap {
         return Err(too_large(path, cap));
     }
     let file = std::fs::File::open(path).map_err(cannot)?;

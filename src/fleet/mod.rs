@@ -276,7 +276,7 @@ struct LightResult<'a> {
 
 /// A node file, whole, at most 64 MiB.
 fn read_file(file: &Path) -> Result<String> {
-    facts::read_capped(file, 64 << 20).map_err(anyhow::Error::msg)
+    facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)
 }
 
 /// A facts file with only the wanted facts kept: 1,000 nodes' files parse in well under a second.

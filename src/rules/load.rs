@@ -47,7 +47,7 @@ impl PackSource {
         }
         let mut files = Vec::new();
         for p in paths {
-            let text = facts::read_capped(&p, 4 << 20).map_err(fail)?;
+            let text = facts::read_input(&p, 4 << 20).map_err(fail)?;
             files.push(Source {
                 path: p.display().to_string(),
                 text,
