@@ -27,17 +27,23 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let Some(home) = ctx.home() else {
         return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
-    let mut texts: BTreeMap<&str, Result<String, String>> = BTreeMap::new();
+    let mut texts: BTreeMap<&str, Result<Loaded, String>> = BTreeMap::new();
     names
         .iter()
         .map(|name| (name.clone(), fact(home, name, &mut texts)))
         .collect()
 }
 
+/// One file read for this run; a `.properties` file is parsed once, on first use.
+struct Loaded {
+    text: String,
+    properties: std::cell::OnceCell<BTreeMap<String, Property>>,
+}
+
 fn fact<'a>(
     home: &Path,
     name: &'a str,
-    texts: &mut BTreeMap<&'a str, Result<String, String>>,
+    texts: &mut BTreeMap<&'a str, Result<Loaded, String>>,
 ) -> Fact {
     if let Some(rest) = name.strip_prefix("file.") {
         return file_fact(home, rest);
@@ -55,15 +61,25 @@ fn fact<'a>(
     };
     let text = texts.entry(id).or_insert_with(|| {
         let path = home.join(rel);
-        read_text(&path, rel).map_err(|e| super::under_home(&e, home, &path))
+        read_text(&path, rel)
+            .map(|text| Loaded {
+                text,
+                properties: std::cell::OnceCell::new(),
+            })
+            .map_err(|e| super::under_home(&e, home, &path))
     });
-    let text = match text {
-        Ok(t) => t.as_str(),
+    let loaded = match text {
+        Ok(t) => &*t,
         Err(e) => return Fact::unavailable(e.clone()),
     };
     match kind {
-        "xml" => xml_fact(text, rel, key),
-        _ => properties_fact(text, rel, key),
+        "xml" => xml_fact(&loaded.text, rel, key),
+        _ => {
+            let props = loaded
+                .properties
+                .get_or_init(|| parse_properties(&loaded.text));
+            properties_fact(props, &loaded.text, rel, key)
+        }
     }
 }
 
@@ -139,8 +155,8 @@ pub struct Property {
     pub offset: usize,
 }
 
-fn properties_fact(text: &str, file: &str, key: &str) -> Fact {
-    match parse_properties(text).get(key) {
+fn properties_fact(props: &BTreeMap<String, Property>, text: &str, file: &str, key: &str) -> Fact {
+    match props.get(key) {
         Some(p) => Fact::value(typed(&p.value)).at(located(text, file, p.offset)),
         None => Fact::value(Value::Null),
     }

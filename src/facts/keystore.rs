@@ -430,12 +430,17 @@ fn has_default_cert(s: &Store) -> Fact {
         .entries
         .iter()
         .any(|e| e.alias.eq_ignore_ascii_case(DEFAULT_ALIAS));
-    let by_subject = s.entries.iter().any(|e| {
-        e.cert
-            .as_ref()
-            .and_then(|d| cert::info(d).ok())
-            .is_some_and(|c| c.subject == DEFAULT_SUBJECT)
-    });
+    // A truststore holds ~100 CA certificates: only those whose DER carries the default
+    // subject's words are parsed.
+    let may_be_default = |der: &[u8]| der.windows(13).any(|w| w == b"Mountain View");
+    let by_subject = !by_alias
+        && s.entries.iter().any(|e| {
+            e.cert
+                .as_deref()
+                .filter(|d| may_be_default(d))
+                .and_then(|d| cert::info(d).ok())
+                .is_some_and(|c| c.subject == DEFAULT_SUBJECT)
+        });
     if !by_alias
         && !by_subject
         && let Some(note) = &s.certs_note

@@ -292,7 +292,13 @@ fn read_stream(path: &Path, cap: u64, meta: &std::fs::Metadata) -> Result<Vec<u8
         return Err(too_large(path, cap));
     }
     let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
+    // Sized up front: read_to_end through `take` would otherwise grow from tiny reads.
+    let expected = if meta.is_file() {
+        meta.len() + 1
+    } else {
+        64 << 10
+    };
+    let mut bytes = Vec::with_capacity(expected.min(cap + 1) as usize);
     file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
     if bytes.len() as u64 > cap {
         return Err(too_large(path, cap));

@@ -18,10 +18,13 @@ fn properties_forms() {
     assert_eq!(v("next"), Some("3"));
     assert_eq!(line_col(PROPS, p["a.b"].offset), (4, 3));
     assert_eq!(line_col(PROPS, p["next"].offset).0, 13);
-    let f = properties_fact(PROPS, "x.properties", "flag");
+    let f = properties_fact(&parse_properties(PROPS), PROPS, "x.properties", "flag");
     assert_eq!(f.get(), Ok(&Value::Bool(true)));
     assert_eq!(f.location.unwrap().line, 14);
-    assert_eq!(properties_fact(PROPS, "x", "nope").get(), Ok(&Value::Null));
+    assert_eq!(
+        properties_fact(&parse_properties(PROPS), PROPS, "x", "nope").get(),
+        Ok(&Value::Null)
+    );
 }
 
 const XML: &str = r#"<?xml version="1.0"?>
