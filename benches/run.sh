@@ -52,7 +52,7 @@ b_shell=$(median "$work/b.json" 2>/dev/null || echo "n/a")
 rss_a=$(peak_rss_kib "$bin" check --offline --product-home "$home" --format json)
 rules_total=$("$bin" rules list --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['rules']))")
 baseline_checks=$(bash "$shared/bench/baseline.sh" "$home" 2>/dev/null | grep -cE '^(PASS|WARN|FAIL)' || true)
-jvm_started=$(strace -f -e trace=execve -o "$work/exec.log" "$bin" check --offline --product-home "$home" --format json >/dev/null 2>&1; grep -c 'bin/java"' "$work/exec.log" 2>/dev/null || echo "n/a")
+jvm_started=$(strace -f -e trace=execve -o "$work/exec.log" "$bin" check --offline --product-home "$home" --format json >/dev/null 2>&1; grep -c 'bin/java"' "$work/exec.log" 2>/dev/null; true)
 
 # ---- (c) synthetic rule packs
 "$bin" facts --product-home "$home" --offline --output "$work/facts.json"
