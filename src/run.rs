@@ -125,22 +125,8 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// Reads a JSON report written by `check --format json`; bad JSON is reported as file:line:col.
 pub fn read_report(file: &Path) -> Result<Report> {
     let text = facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
-            file.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if report.schema_version != report::SCHEMA_VERSION {
-        bail!(
-            "{}: report schema_version {} is not supported (this preflight reads {})",
-            file.display(),
-            report.schema_version,
-            report::SCHEMA_VERSION
-        );
-    }
+    let report: Report = serde_json::from_str(&text).map_err(|e| report::not_a_report(file, e))?;
+    report::check_schema_version(file, report.schema_version)?;
     Ok(report)
 }
 

@@ -181,22 +181,9 @@ fn read_node(dir: &Path, wanted: &BTreeSet<String>) -> Result<Node> {
 /// allocation.
 fn read_findings(file: &Path) -> Result<Report> {
     let text = read_file(file)?;
-    let light: LightReport = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
-            file.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if light.schema_version != report::SCHEMA_VERSION {
-        bail!(
-            "{}: report schema_version {} is not supported (this preflight reads {})",
-            file.display(),
-            light.schema_version,
-            report::SCHEMA_VERSION
-        );
-    }
+    let light: LightReport =
+        serde_json::from_str(&text).map_err(|e| report::not_a_report(file, e))?;
+    report::check_schema_version(file, light.schema_version)?;
     let own = |c: Option<Cow<str>>| c.map(Cow::into_owned);
     let results = light
         .results

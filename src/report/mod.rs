@@ -242,3 +242,24 @@ impl RuleResult {
                 || (fail_on_warn && self.status == Status::Warn))
     }
 }
+
+/// A report file that is not JSON, named by file, line and column.
+pub fn not_a_report(file: &std::path::Path, e: serde_json::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}:{}:{}: not a preflight JSON report: {e}; write one with `preflight check --format json=FILE`",
+        file.display(),
+        e.line(),
+        e.column()
+    )
+}
+
+/// Refuses a report of another schema version.
+pub fn check_schema_version(file: &std::path::Path, version: u32) -> anyhow::Result<()> {
+    if version != SCHEMA_VERSION {
+        anyhow::bail!(
+            "{}: report schema_version {version} is not supported (this preflight reads {SCHEMA_VERSION})",
+            file.display(),
+        );
+    }
+    Ok(())
+}
