@@ -145,11 +145,6 @@ fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn write(path: &Path, bytes: &[u8]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
 /// A 4.2.0 home with a start script, a keystore and a truststore, log4j2.properties and an
 /// empty lib/.
 fn full_home(dir: &Path, toml: &str) -> PathBuf {

@@ -66,11 +66,6 @@ fn tree(root: &Path) -> Vec<Entry> {
     out
 }
 
-fn write(path: &Path, bytes: &[u8]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
 /// A home with every file a probe reads: deployment.toml with keystores and databases, the
 /// start script, XML and properties files, driver jars, keystores, templates and a symlink.
 fn rich_home(dir: &Path) -> PathBuf {

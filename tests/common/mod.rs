@@ -167,3 +167,9 @@ pub fn as_nobody() -> Option<Vec<String>> {
     };
     Some(prefix.into_iter().chain([bin]).collect())
 }
+
+/// Writes a file, creating its folders.
+pub fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
