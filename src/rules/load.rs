@@ -112,7 +112,7 @@ pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
             .position(|(id, _)| id == c)
             .unwrap_or(usize::MAX)
     };
-    set.rules.sort_by_key(|r| rank(&r.category));
+    set.rules.sort_by_cached_key(|r| rank(&r.category));
     Ok(set)
 }
 
