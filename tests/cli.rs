@@ -217,11 +217,9 @@ fn no_product_home_skips_product_rules_and_runs_host_rules() {
 /// Issue 2: the shipped 4.2.0 deployment.toml fails hostname, admin and H2 at their lines.
 #[test]
 fn real_420_deployment_toml_fails_at_the_offending_lines_and_passes_when_fixed() {
-    let Some(fx) = wso2_fixtures() else { return };
-    let text = std::fs::read_to_string(fx.join(
-        "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/deployment.toml",
-    ))
-    .unwrap();
+    let Some(text) = real_420_deployment_toml() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), "4.2.0", &text);
     let (code, r) = check_json(&["--product-home", home.to_str().unwrap(), "--offline"]);
@@ -402,11 +400,9 @@ fn duplicate_ids_need_an_explicit_override() {
 
 #[test]
 fn facts_dump_then_check_gives_the_live_results() {
-    let Some(fx) = wso2_fixtures() else { return };
-    let text = std::fs::read_to_string(fx.join(
-        "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/deployment.toml",
-    ))
-    .unwrap();
+    let Some(text) = real_420_deployment_toml() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), "4.2.0", &text);
     let h = home.to_str().unwrap();

@@ -173,3 +173,12 @@ pub fn write(path: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
+
+/// WSO2's shipped APIM 4.2.0 deployment.toml, or `None` (with a SKIPPED message) without fixtures.
+pub fn real_420_deployment_toml() -> Option<String> {
+    let fx = wso2_fixtures()?;
+    let path = fx.join(
+        "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/deployment.toml",
+    );
+    Some(std::fs::read_to_string(path).unwrap())
+}
