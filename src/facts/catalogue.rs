@@ -263,7 +263,7 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::Str,
         None,
         F::Host,
-        "Path of the systemd service unit whose ExecStart mentions PRODUCT_HOME (/etc/systemd/system, /usr/lib/systemd/system); not set when there is none",
+        "Path of the systemd service unit whose ExecStart mentions PRODUCT_HOME (any unit in /etc/systemd/system or /run/systemd/system, or an enabled unit wherever it lives); not set when there is none",
     ),
     spec(
         "host.systemd.limit-nofile",

@@ -1,7 +1,7 @@
 //! Host probe: CPU, memory, swap, disks, OS, limits, sysctls, user, proxy and systemd unit of
 //! the machine preflight runs on.
 
-use super::systemd::{self, Unit};
+use super::systemd;
 use super::{Context, Fact, read_capped};
 use crate::value::{Value, Version};
 use std::cell::OnceCell;
@@ -18,14 +18,12 @@ const MOUNTINFO_CAP: u64 = 8 << 20;
 struct Shared<'a> {
     ctx: &'a Context,
     os_release: OnceCell<Result<BTreeMap<String, String>, String>>,
-    unit: OnceCell<Result<Option<Unit>, String>>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let shared = Shared {
         ctx,
         os_release: OnceCell::new(),
-        unit: OnceCell::new(),
     };
     names
         .iter()
@@ -378,13 +376,7 @@ fn redact_proxy(url: &str) -> String {
 }
 
 fn systemd_fact(sh: &Shared, name: &str) -> Fact {
-    let unit = sh.unit.get_or_init(|| match sh.ctx.home() {
-        Some(home) => {
-            let dirs: Vec<&Path> = systemd::UNIT_DIRS.iter().map(Path::new).collect();
-            systemd::find_unit(&dirs, home)
-        }
-        None => Err("no PRODUCT_HOME given".to_string()),
-    });
+    let unit = sh.ctx.systemd_unit();
     let unit = match unit {
         Ok(Some(u)) => u,
         Ok(None) => return Fact::value(Value::Null),

@@ -145,10 +145,7 @@ impl Context {
     /// The systemd unit that starts PRODUCT_HOME, if any; the unit folders are searched once.
     pub fn systemd_unit(&self) -> &Result<Option<systemd::Unit>, String> {
         self.systemd_unit.get_or_init(|| match self.home() {
-            Some(home) => {
-                let dirs: Vec<&Path> = systemd::UNIT_DIRS.iter().map(Path::new).collect();
-                systemd::find_unit(&dirs, home)
-            }
+            Some(home) => systemd::find_unit(&systemd::UnitDirs::system(), home),
             None => Err("no PRODUCT_HOME given".to_string()),
         })
     }

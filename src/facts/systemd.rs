@@ -3,12 +3,37 @@
 use super::{Location, read_capped};
 use std::path::{Path, PathBuf};
 
-/// Where administrators and packages put unit files, searched in this order.
-pub const UNIT_DIRS: &[&str] = &["/etc/systemd/system", "/usr/lib/systemd/system"];
 /// No real unit file comes close to this.
 const MAX_UNIT_BYTES: u64 = 256 << 10;
 /// Directory entries looked at per unit directory, so a huge directory cannot stall the probe.
 const MAX_ENTRIES: usize = 10_000;
+
+/// The unit folders searched. Every `.service` in an `admin` folder is a candidate; a unit in a
+/// `vendor` folder only when it is enabled, i.e. linked from an admin folder's `*.wants/` or
+/// `*.requires/`. A unit nobody enabled does not start the product at boot, and reading every
+/// package's unit file cost more than all other host facts together.
+#[derive(Debug, Clone)]
+pub struct UnitDirs {
+    pub admin: Vec<PathBuf>,
+    pub vendor: Vec<PathBuf>,
+}
+
+impl UnitDirs {
+    /// systemd's system unit search path, administrator folders first.
+    pub fn system() -> UnitDirs {
+        UnitDirs {
+            admin: vec!["/etc/systemd/system".into(), "/run/systemd/system".into()],
+            vendor: vec![
+                "/usr/lib/systemd/system".into(),
+                "/lib/systemd/system".into(),
+            ],
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Path> {
+        self.admin.iter().chain(&self.vendor).map(PathBuf::as_path)
+    }
+}
 
 /// A unit file and its drop-ins as `Key=value` settings, in the order systemd applies them.
 #[derive(Debug, Clone, Default)]
@@ -45,42 +70,80 @@ impl Unit {
     }
 }
 
-/// The first `.service` unit in `dirs` whose `ExecStart=` mentions `home`, with its drop-ins.
-/// Missing directories are skipped; unreadable ones are an error only when nothing was found.
-pub fn find_unit(dirs: &[&Path], home: &Path) -> Result<Option<Unit>, String> {
+/// The first unit (admin folders' units, then enabled units) whose `ExecStart=` mentions
+/// `home`, with its drop-ins. Missing folders are skipped; unreadable ones are an error only
+/// when nothing was found.
+pub fn find_unit(dirs: &UnitDirs, home: &Path) -> Result<Option<Unit>, String> {
     let needles = home_spellings(home);
-    let mut errors = Vec::new();
-    for dir in dirs {
-        let entries = match service_files(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
+    let (candidates, errors) = candidates(dirs);
+    for path in candidates {
+        // Most units never name PRODUCT_HOME: only those whose text does are parsed.
+        let Ok(text) = read_capped(&path, MAX_UNIT_BYTES) else {
+            continue;
         };
-        for path in entries {
-            // Most units never name PRODUCT_HOME: only those whose text does are parsed.
-            let Ok(text) = read_capped(&path, MAX_UNIT_BYTES) else {
-                continue;
+        if !needles.iter().any(|n| text.contains(n.as_str())) {
+            continue;
+        }
+        // An enabled unit's link is reported as the file it points to.
+        let file = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let settings = parse_unit(&text, &file.display().to_string());
+        let starts_home = settings
+            .iter()
+            .any(|s| s.key == "ExecStart" && needles.iter().any(|n| mentions(&s.value, n)));
+        if starts_home {
+            let mut unit = Unit {
+                path: file,
+                settings,
             };
-            if !needles.iter().any(|n| text.contains(n.as_str())) {
-                continue;
+            if let Some(name) = path.file_name() {
+                add_dropins(dirs, &name.to_string_lossy(), &mut unit);
             }
-            let settings = parse_unit(&text, &path.display().to_string());
-            let starts_home = settings
-                .iter()
-                .any(|s| s.key == "ExecStart" && needles.iter().any(|n| mentions(&s.value, n)));
-            if starts_home {
-                let mut unit = Unit { path, settings };
-                add_dropins(dirs, &mut unit);
-                return Ok(Some(unit));
-            }
+            return Ok(Some(unit));
         }
     }
     match errors.is_empty() {
         true => Ok(None),
         false => Err(errors.join("; ")),
     }
+}
+
+/// Unit files worth reading, by unit name once: every `.service` of the admin folders, then
+/// the `.service` links of their `*.wants/` and `*.requires/` folders (the enabled units).
+fn candidates(dirs: &UnitDirs) -> (Vec<PathBuf>, Vec<String>) {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut links = Vec::new();
+    for dir in &dirs.admin {
+        match service_files(dir) {
+            Ok(files) => out.extend(files),
+            Err(e) => errors.push(e),
+        }
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in rd.take(MAX_ENTRIES).flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".wants") || name.ends_with(".requires") {
+                links.extend(service_files(&entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    links.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    let mut seen: std::collections::BTreeSet<_> = out
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_os_string())
+        .collect();
+    for link in links {
+        if link
+            .file_name()
+            .is_some_and(|n| seen.insert(n.to_os_string()))
+        {
+            out.push(link);
+        }
+    }
+    (out, errors)
 }
 
 /// PRODUCT_HOME as given and canonicalised, without a trailing slash.
@@ -121,16 +184,9 @@ fn service_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn add_dropins(dirs: &[&Path], unit: &mut Unit) {
-    let Some(name) = unit
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-    else {
-        return;
-    };
+fn add_dropins(dirs: &UnitDirs, name: &str, unit: &mut Unit) {
     let mut confs: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
+    for dir in dirs.all() {
         if let Ok(rd) = std::fs::read_dir(dir.join(format!("{name}.d"))) {
             confs.extend(
                 rd.take(MAX_ENTRIES)
@@ -280,10 +336,29 @@ mod tests {
         let d = etc.path().join("apim.service.d");
         std::fs::create_dir(&d).unwrap();
         std::fs::write(d.join("limits.conf"), "[Service]\nLimitNOFILE=65535\n").unwrap();
-        let unit = find_unit(&[etc.path(), lib.path()], home.path())
-            .unwrap()
-            .expect("unit found");
-        assert!(unit.path.ends_with("apim.service"));
+        let dirs = UnitDirs {
+            admin: vec![etc.path().to_path_buf()],
+            vendor: vec![lib.path().to_path_buf()],
+        };
+        // A package's unit that nobody enabled starts nothing at boot: not searched.
+        assert!(find_unit(&dirs, home.path()).unwrap().is_none());
+        let wants = etc.path().join("multi-user.target.wants");
+        std::fs::create_dir(&wants).unwrap();
+        std::os::unix::fs::symlink(lib.path().join("apim.service"), wants.join("apim.service"))
+            .unwrap();
+        let unit = find_unit(&dirs, home.path()).unwrap().expect("unit found");
+        // Reported as the file the link points to, with its lines.
+        assert_eq!(
+            unit.path,
+            lib.path().canonicalize().unwrap().join("apim.service")
+        );
+        assert!(
+            unit.last("ExecStart")
+                .unwrap()
+                .location
+                .file
+                .starts_with(&*lib.path().canonicalize().unwrap().to_string_lossy())
+        );
         let nofile = unit.last("LimitNOFILE").unwrap();
         assert_eq!(nofile.value, "65535");
         assert!(nofile.location.file.ends_with("limits.conf"));
@@ -291,7 +366,26 @@ mod tests {
         assert_eq!(env[0].0, "JAVA_OPTS");
         assert_eq!(env[0].1, "-Xmx2g");
         assert_eq!(env[0].2.line, 2);
-        let none = find_unit(&[etc.path()], home.path()).unwrap();
-        assert!(none.is_none());
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(find_unit(&dirs, elsewhere.path()).unwrap().is_none());
+    }
+
+    #[test]
+    fn admin_units_need_not_be_enabled() {
+        let etc = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let unit = etc.path().join("wso2am.service");
+        let text = format!(
+            "[Service]\nExecStart={}/bin/api-manager.sh\n",
+            home.path().display()
+        );
+        std::fs::write(&unit, text).unwrap();
+        let dirs = UnitDirs {
+            admin: vec![etc.path().to_path_buf()],
+            vendor: vec![],
+        };
+        let found = find_unit(&dirs, home.path()).unwrap().expect("unit found");
+        assert_eq!(found.path, unit.canonicalize().unwrap());
+        assert_eq!(found.last("ExecStart").unwrap().location.line, 2);
     }
 }
