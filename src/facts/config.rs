@@ -50,8 +50,9 @@ impl Deployment {
         match DeTable::parse(text) {
             Ok(root) => {
                 let mut keys = BTreeMap::new();
-                flatten_table(&LineIndex::new(text), root.get_ref(), "", &mut keys);
-                let derived = Derived::compute(text, root.get_ref());
+                let index = LineIndex::new(text);
+                flatten_table(&index, root.get_ref(), "", &mut keys);
+                let derived = Derived::compute(&index, root.get_ref());
                 Deployment {
                     error: None,
                     keys,
@@ -429,8 +430,14 @@ pub fn is_secret_path(path: &str) -> bool {
 /// Hides credentials written inside other values: JDBC/LDAP URL user info and `password=` parameters.
 pub fn redact_inline(s: &str) -> String {
     use std::sync::OnceLock;
-    // Neither pattern can match without `=` or `@`: most values skip the regexes.
-    if !s.contains(['=', '@']) {
+    // Each pattern needs its own literal (`=` and a secret word, or `@`): most values skip both.
+    let lower = s.to_ascii_lowercase();
+    let param_may = s.contains('=')
+        && ["password=", "passwd=", "pwd=", "secret="]
+            .iter()
+            .any(|w| lower.contains(w));
+    let userinfo_may = s.contains('@');
+    if !param_may && !userinfo_may {
         return s.to_string();
     }
     static PARAM: OnceLock<regex_lite::Regex> = OnceLock::new();
@@ -442,10 +449,16 @@ pub fn redact_inline(s: &str) -> String {
     let userinfo = USERINFO.get_or_init(|| {
         regex_lite::Regex::new(r"(://|thin:)([^/@:\s]+)[:/]([^/@\s]+)@").expect("static regex")
     });
-    let s = param.replace_all(s, "${1}<redacted>");
-    userinfo
-        .replace_all(&s, "${1}${2}:<redacted>@")
-        .into_owned()
+    let s = match param_may {
+        true => param.replace_all(s, "${1}<redacted>"),
+        false => std::borrow::Cow::Borrowed(s),
+    };
+    match userinfo_may {
+        true => userinfo
+            .replace_all(&s, "${1}${2}:<redacted>@")
+            .into_owned(),
+        false => s.into_owned(),
+    }
 }
 
 fn needs_quotes(segment: &str) -> bool {

@@ -5,7 +5,7 @@
 
 use super::Location;
 use super::config::{DEPLOYMENT_TOML, is_secret_path, join};
-use crate::facts::line_col;
+use crate::facts::LineIndex;
 use crate::value::{Value, placeholder_form};
 use std::collections::{BTreeMap, BTreeSet};
 use toml::de::{DeTable, DeValue};
@@ -49,10 +49,11 @@ pub struct Derived {
 }
 
 impl Derived {
-    pub fn compute(text: &str, root: &DeTable<'_>) -> Derived {
+    pub fn compute(index: &LineIndex<'_>, root: &DeTable<'_>) -> Derived {
+        let text = index.text();
         let mut strings = Vec::new();
         let mut paths = BTreeSet::new();
-        walk(text, root, "", &mut strings, &mut paths);
+        walk(index, root, "", &mut strings, &mut paths);
         // In file order, so lists and their first location follow the file.
         strings.sort_by_key(|s| (s.at.line, s.at.column));
         let mut d = Derived {
@@ -117,7 +118,7 @@ impl Derived {
 }
 
 fn walk(
-    text: &str,
+    text: &LineIndex<'_>,
     table: &DeTable<'_>,
     prefix: &str,
     out: &mut Vec<RawString>,
@@ -130,7 +131,7 @@ fn walk(
 }
 
 fn walk_value(
-    text: &str,
+    text: &LineIndex<'_>,
     value: &DeValue<'_>,
     span: std::ops::Range<usize>,
     path: &str,
@@ -138,11 +139,13 @@ fn walk_value(
     paths: &mut BTreeSet<String>,
 ) {
     paths.insert(path.to_string());
-    let (line, column) = line_col(text, span.start);
-    let at = Location {
-        file: DEPLOYMENT_TOML.into(),
-        line,
-        column,
+    let at = || {
+        let (line, column) = text.line_col(span.start);
+        Location {
+            file: DEPLOYMENT_TOML.into(),
+            line,
+            column,
+        }
     };
     match value {
         DeValue::Table(t) => walk(text, t, path, out, paths),
@@ -159,13 +162,13 @@ fn walk_value(
         DeValue::String(s) => out.push(RawString {
             path: path.to_string(),
             value: s.to_string(),
-            at,
+            at: at(),
         }),
         // Booleans and numbers matter only as switches (`hstsEnabled = false`); kept as text.
         DeValue::Boolean(b) => out.push(RawString {
             path: path.to_string(),
             value: b.to_string(),
-            at,
+            at: at(),
         }),
         _ => {}
     }
