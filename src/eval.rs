@@ -6,6 +6,7 @@ use crate::rules::cond::{self, Cond};
 use crate::rules::model::When;
 use crate::rules::{Rule, RuleCase, RuleSet, Scope};
 use crate::value::Value;
+use std::borrow::Cow;
 
 /// Which rules the user asked for (`--only`, `--skip`: rule ids, id prefixes or categories).
 #[derive(Debug, Clone, Default)]
@@ -50,7 +51,6 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<Ru
 
 fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Selection) -> RuleResult {
     let get = |name: &str| facts.get(name);
-    let read: Vec<Fact> = rule.facts().iter().map(|f| get(f)).collect();
     let mut result = RuleResult {
         id: rule.id.clone(),
         title: rule.title.clone(),
@@ -65,7 +65,12 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
         location: None,
         waiver: None,
         attestation: None,
-        duration_ms: read.iter().map(|f| f.duration_ms).max().unwrap_or(0),
+        duration_ms: rule
+            .facts()
+            .iter()
+            .map(|f| get(f).duration_ms)
+            .max()
+            .unwrap_or(0),
     };
     if let Some(reason) = selection
         .excluded(rule, rules)
@@ -213,10 +218,10 @@ struct Verdict {
     witnesses: Vec<String>,
 }
 
-fn judge(
+fn judge<'f>(
     rule: &Rule,
     case: Option<&RuleCase>,
-    get: &dyn Fn(&str) -> Fact,
+    get: &dyn Fn(&str) -> Cow<'f, Fact>,
 ) -> Result<Verdict, String> {
     let (fail, warn) = match case {
         Some(c) => (&c.fail, &c.warn),
@@ -241,12 +246,12 @@ fn judge(
     })
 }
 
-fn finish(
+fn finish<'f>(
     mut result: RuleResult,
     rule: &Rule,
     case: Option<&RuleCase>,
     v: Verdict,
-    get: &dyn Fn(&str) -> Fact,
+    get: &dyn Fn(&str) -> Cow<'f, Fact>,
 ) -> RuleResult {
     let primary = rule.fact.clone().or_else(|| v.witnesses.first().cloned());
     result.status = v.status;
@@ -272,7 +277,7 @@ fn finish(
     result
 }
 
-fn observed(rule: &Rule, v: &Verdict, get: &dyn Fn(&str) -> Fact) -> Option<String> {
+fn observed<'f>(rule: &Rule, v: &Verdict, get: &dyn Fn(&str) -> Cow<'f, Fact>) -> Option<String> {
     if let Some(f) = &rule.fact {
         return show(&get(f));
     }
@@ -312,7 +317,7 @@ fn default_message(v: &Verdict) -> String {
 }
 
 /// Fills `{observed}`, `{expected}`, `{location}` and `{fact.name}` in a message template.
-fn render(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Fact) -> String {
+fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact>) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {

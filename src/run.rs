@@ -119,6 +119,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
         }
         _ => report.failed(fail_on_warn),
     };
+    // The process ends here: freeing every rule, fact and result one by one would only cost
+    // time (4% of a 10,000-rule run); the OS takes the memory back at once.
+    std::mem::forget((rules, facts, report));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 

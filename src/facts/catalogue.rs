@@ -651,7 +651,11 @@ pub fn all() -> &'static [FactSpec] {
 
 /// The catalogue entry for a fact name, including family members such as `deployment.server.hostname`.
 pub fn lookup(name: &str) -> Option<&'static FactSpec> {
-    all().iter().find(|s| s.name == name).or_else(|| {
+    // Rule files name facts many times each: exact names are hashed once per process.
+    static EXACT: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static FactSpec>> =
+        std::sync::OnceLock::new();
+    let exact = EXACT.get_or_init(|| all().iter().rev().map(|s| (s.name, s)).collect());
+    exact.get(name).copied().or_else(|| {
         all().iter().find(|s| {
             s.name
                 .strip_suffix('*')

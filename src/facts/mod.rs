@@ -17,6 +17,7 @@ pub mod systemd;
 
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, mpsc};
@@ -97,12 +98,13 @@ pub struct Facts {
 
 impl Facts {
     /// The fact of that name, or an `unavailable` one saying it was never collected.
-    pub fn get(&self, name: &str) -> Fact {
-        self.facts.get(name).cloned().unwrap_or_else(|| {
-            Fact::unavailable(format!(
+    pub fn get(&self, name: &str) -> Cow<'_, Fact> {
+        match self.facts.get(name) {
+            Some(f) => Cow::Borrowed(f),
+            None => Cow::Owned(Fact::unavailable(format!(
                 "fact `{name}` was not collected in this facts file"
-            ))
-        })
+            ))),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::facts::{Fact, FactType, catalogue};
 use crate::value::{self, KNOWN_DEFAULT_SECRETS, Value, Version};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::ops::Range;
 
@@ -607,7 +608,8 @@ pub struct Outcome {
 /// with that fact's reason — a rule never passes on facts it could not see — unless the other
 /// side of an `or` holds or the other side of an `and` fails, which decides it either way (so a
 /// keystore that cannot be opened does not hide `file_name == 'wso2carbon.jks'`).
-pub fn eval(expr: &Expr, fact: &dyn Fn(&str) -> Fact) -> Result<Outcome, String> {
+/// `fact` lends facts where it holds them (`Cow::Borrowed`): evaluation copies none.
+pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Outcome, String> {
     match expr {
         // Three-valued (Kleene) logic: a side that cannot be observed only matters when the
         // other side does not decide. `A or B` holds when B holds, whatever A is.
@@ -897,20 +899,22 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn facts(pairs: &[(&str, Value)]) -> impl Fn(&str) -> Fact + use<> {
+    fn facts(pairs: &[(&str, Value)]) -> impl Fn(&str) -> Cow<'static, Fact> + use<> {
         let map: BTreeMap<String, Value> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         move |name: &str| {
-            map.get(name)
-                .cloned()
-                .map(Fact::value)
-                .unwrap_or_else(|| Fact::unavailable("not probed"))
+            Cow::Owned(
+                map.get(name)
+                    .cloned()
+                    .map(Fact::value)
+                    .unwrap_or_else(|| Fact::unavailable("not probed")),
+            )
         }
     }
 
-    fn holds(cond: &str, subject: Option<&str>, f: &dyn Fn(&str) -> Fact) -> bool {
+    fn holds(cond: &str, subject: Option<&str>, f: &dyn Fn(&str) -> Cow<'static, Fact>) -> bool {
         let c = compile(cond, subject).unwrap_or_else(|e| panic!("{cond}: {e:?}"));
         eval(&c.expr, f).unwrap().holds
     }

@@ -190,13 +190,12 @@ impl FileCx<'_> {
     }
 }
 
-type Entries<'a, 'i> = Vec<(String, Range<usize>, &'a Spanned<DeValue<'i>>)>;
+type Entry<'a, 'i> = (&'a str, Range<usize>, &'a Spanned<DeValue<'i>>);
 
-fn entries<'a, 'i>(table: &'a DeTable<'i>) -> Entries<'a, 'i> {
+fn entries<'a, 'i>(table: &'a DeTable<'i>) -> impl Iterator<Item = Entry<'a, 'i>> {
     table
         .iter()
-        .map(|(k, v)| (k.get_ref().to_string(), k.span(), v))
-        .collect()
+        .map(|(k, v)| (k.get_ref().as_ref(), k.span(), v))
 }
 
 fn parse<'i>(cx: &mut FileCx<'_>, text: &'i str) -> Option<Spanned<DeTable<'i>>> {
@@ -240,9 +239,9 @@ fn pack_info(pack: &PackSource, diags: &mut Vec<Diagnostic>) -> PackInfo {
         return info;
     };
     for (key, span, value) in entries(root.get_ref()) {
-        match (key.as_str(), value.get_ref()) {
+        match (key, value.get_ref()) {
             ("pack", DeValue::Table(t)) => read_pack_table(&mut cx, t, &mut info),
-            _ => cx.unknown_key(&key, span.start, &["pack"], "pack.toml"),
+            _ => cx.unknown_key(key, span.start, &["pack"], "pack.toml"),
         }
     }
     info
@@ -250,7 +249,7 @@ fn pack_info(pack: &PackSource, diags: &mut Vec<Diagnostic>) -> PackInfo {
 
 fn read_pack_table(cx: &mut FileCx<'_>, t: &DeTable<'_>, info: &mut PackInfo) {
     for (key, span, value) in entries(t) {
-        match (key.as_str(), value.get_ref()) {
+        match (key, value.get_ref()) {
             ("name", DeValue::String(s)) => info.name = s.to_string(),
             ("version", DeValue::String(s)) => info.version = s.to_string(),
             ("description", DeValue::String(_)) => {}
@@ -269,7 +268,7 @@ fn read_pack_table(cx: &mut FileCx<'_>, t: &DeTable<'_>, info: &mut PackInfo) {
             (k, _) if PACK_KEYS.contains(&k) => {
                 cx.error(value.span().start, format!("`{k}` has the wrong type"))
             }
-            _ => cx.unknown_key(&key, span.start, PACK_KEYS, "[pack]"),
+            _ => cx.unknown_key(key, span.start, PACK_KEYS, "[pack]"),
         }
     }
 }
@@ -306,7 +305,7 @@ fn compile_file(
     };
     let mut out = Vec::new();
     for (key, span, value) in entries(root.get_ref()) {
-        match (key.as_str(), value.get_ref()) {
+        match (key, value.get_ref()) {
             ("rule", DeValue::Array(items)) => {
                 for item in items.iter() {
                     match item.get_ref() {
@@ -324,7 +323,7 @@ fn compile_file(
                 span.start,
                 "`rule` must be an array of tables: write [[rule]]",
             ),
-            _ => cx.unknown_key(&key, span.start, &["rule"], "a rule file (top level)"),
+            _ => cx.unknown_key(key, span.start, &["rule"], "a rule file (top level)"),
         }
     }
     out
@@ -333,7 +332,7 @@ fn compile_file(
 /// The raw fields of one `[[rule]]` table with their spans.
 #[derive(Default)]
 struct RawRule<'a, 'i> {
-    fields: BTreeMap<String, (Range<usize>, &'a Spanned<DeValue<'i>>)>,
+    fields: BTreeMap<&'a str, (Range<usize>, &'a Spanned<DeValue<'i>>)>,
 }
 
 impl RawRule<'_, '_> {
@@ -371,10 +370,10 @@ fn compile_rule(
 ) -> Option<((Rule, Diagnostic), bool)> {
     let mut raw = RawRule::default();
     for (key, kspan, value) in entries(table) {
-        if RULE_KEYS.contains(&key.as_str()) {
+        if RULE_KEYS.contains(&key) {
             raw.fields.insert(key, (kspan, value));
         } else {
-            cx.unknown_key(&key, kspan.start, RULE_KEYS, "[[rule]]");
+            cx.unknown_key(key, kspan.start, RULE_KEYS, "[[rule]]");
         }
     }
     let errors_before = cx.diags.len();
@@ -671,7 +670,7 @@ fn cases(
                 }
                 _ => None,
             };
-            match (key.as_str(), text) {
+            match (key, text) {
                 ("when", _) => case.when = when_value(cx, value),
                 ("fail", Some((s, off))) => {
                     judges = true;
@@ -688,7 +687,7 @@ fn cases(
                 (k, None) if CASE_KEYS.contains(&k) => {
                     cx.error(value.span().start, format!("`case.{k}` must be a string"))
                 }
-                _ => cx.unknown_key(&key, kspan.start, CASE_KEYS, "[[rule.case]]"),
+                _ => cx.unknown_key(key, kspan.start, CASE_KEYS, "[[rule.case]]"),
             }
         }
         if !judges {
@@ -710,7 +709,7 @@ fn when_value(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> When {
         return w;
     };
     for (key, kspan, value) in entries(t) {
-        match key.as_str() {
+        match key {
             "version" | "condition" => {
                 let DeValue::String(s) = value.get_ref() else {
                     cx.error(
@@ -731,7 +730,7 @@ fn when_value(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> When {
                 w.profiles = checked_names(cx, value, "when.profile", facts::product::PROFILES)
             }
             "os" => w.os = checked_names(cx, value, "when.os", OS_NAMES),
-            _ => cx.unknown_key(&key, kspan.start, WHEN_KEYS, "`when`"),
+            _ => cx.unknown_key(key, kspan.start, WHEN_KEYS, "`when`"),
         }
     }
     w
