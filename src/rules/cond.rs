@@ -19,7 +19,8 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    Test(Test),
+    /// Boxed: rules hold many conditions, and most are one small test.
+    Test(Box<Test>),
 }
 
 /// One test of one fact: `host.memory.total < 4GiB`.
@@ -317,7 +318,7 @@ impl Parser<'_> {
             self.pos += 1;
             return Ok(e);
         }
-        self.test().map(Expr::Test)
+        self.test().map(|t| Expr::Test(Box::new(t)))
     }
 
     fn test(&mut self) -> Result<Test, CondError> {
@@ -784,11 +785,13 @@ impl Expr {
     /// interval of values it accepts. Used to find conditions that can never hold.
     pub fn interval(&self) -> Option<(String, Interval)> {
         match self {
-            Expr::Test(Test {
-                subject,
-                pred: Pred::Cmp(op, lit),
-                ..
-            }) if *op != CmpOp::Ne => {
+            Expr::Test(test) => {
+                let Pred::Cmp(op, lit) = &test.pred else {
+                    return None;
+                };
+                if *op == CmpOp::Ne {
+                    return None;
+                }
                 let iv = match op {
                     CmpOp::Lt => Interval {
                         lo: None,
@@ -811,7 +814,7 @@ impl Expr {
                         hi: Some((lit.clone(), true)),
                     },
                 };
-                Some((subject.clone(), iv))
+                Some((test.subject.clone(), iv))
             }
             Expr::And(a, b) => {
                 let (sa, ia) = a.interval()?;
