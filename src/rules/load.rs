@@ -5,6 +5,7 @@ use super::cond::{self, Cond};
 use super::diag::{Diagnostic, Diagnostics};
 use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
 use crate::facts::{self, LineIndex};
+use crate::par;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -82,22 +83,50 @@ const PACK_KEYS: &[&str] = &["name", "version", "description", "overrides", "cat
 const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
 
 /// Compiles packs in order; a later pack may replace a rule only where it says it overrides.
+/// Files are parsed, and rules compiled, in parallel; rules and problems are then taken in
+/// pack, file and rule order, so the result and the diagnostics never depend on the threads.
 pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
+    let infos: Vec<(PackInfo, Vec<Diagnostic>)> = packs
+        .iter()
+        .map(|pack| {
+            let mut diags = Vec::new();
+            (pack_info(pack, &mut diags), diags)
+        })
+        .collect();
+    let files: Vec<(usize, &Source)> = packs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f)))
+        .filter(|(_, f)| !is_pack_file(&f.path))
+        .collect();
+    let parsed = par::map(&files, |&(pack, file)| Parsed::new(pack, file));
+    let items: Vec<(usize, Item<'_, '_>)> = parsed
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.items().into_iter().map(move |item| (i, item)))
+        .collect();
+    let compiled = par::map(&items, |(i, item)| {
+        let file = &parsed[*i];
+        file.compile(item, &infos[file.pack].0.name)
+    });
+
     let mut diags = Vec::new();
     let mut set = RuleSet::default();
     let mut seen: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
-    for (pack_index, pack) in packs.iter().enumerate() {
-        let info = pack_info(pack, &mut diags);
-        for file in pack.files.iter().filter(|f| !is_pack_file(&f.path)) {
-            for (rule, overrides) in compile_file(file, &info.name, &mut diags) {
-                add_rule(
-                    &mut set,
-                    &mut seen,
-                    &mut diags,
-                    rule,
-                    pack_index,
-                    overrides || info.overrides,
-                );
+    let mut compiled = items.iter().map(|(i, _)| *i).zip(compiled).peekable();
+    for (pack_index, (info, info_diags)) in infos.into_iter().enumerate() {
+        diags.extend(info_diags);
+        for (file_index, file) in parsed.iter().enumerate() {
+            if file.pack != pack_index {
+                continue;
+            }
+            diags.extend(file.diags.iter().cloned());
+            while let Some((_, (rule, rule_diags))) = compiled.next_if(|(i, _)| *i == file_index) {
+                diags.extend(rule_diags);
+                if let Some((rule, overrides)) = rule {
+                    let overrides = overrides || info.overrides;
+                    add_rule(&mut set, &mut seen, &mut diags, rule, pack_index, overrides);
+                }
             }
         }
         set.packs.push(info);
@@ -155,7 +184,7 @@ fn is_pack_file(path: &str) -> bool {
 /// Positions and error collection for one file.
 struct FileCx<'a> {
     file: &'a Source,
-    lines: LineIndex<'a>,
+    lines: &'a LineIndex<'a>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -230,9 +259,10 @@ fn pack_info(pack: &PackSource, diags: &mut Vec<Diagnostic>) -> PackInfo {
     let Some(file) = pack.files.iter().find(|f| is_pack_file(&f.path)) else {
         return info;
     };
+    let lines = LineIndex::new(&file.text);
     let mut cx = FileCx {
         file,
-        lines: LineIndex::new(&file.text),
+        lines: &lines,
         diags,
     };
     let Some(root) = parse(&mut cx, &file.text) else {
@@ -290,43 +320,88 @@ fn category(t: &DeTable<'_>) -> (String, String) {
     (id, title)
 }
 
-fn compile_file(
-    file: &Source,
-    pack: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<((Rule, Diagnostic), bool)> {
-    let mut cx = FileCx {
-        file,
-        lines: LineIndex::new(&file.text),
-        diags,
-    };
-    let Some(root) = parse(&mut cx, &file.text) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (key, span, value) in entries(root.get_ref()) {
-        match (key, value.get_ref()) {
-            ("rule", DeValue::Array(items)) => {
-                for item in items.iter() {
-                    match item.get_ref() {
-                        DeValue::Table(t) => {
-                            out.extend(compile_rule(&mut cx, t, item.span(), pack))
-                        }
-                        _ => cx.error(
-                            item.span().start,
-                            "`rule` entries are tables: write [[rule]]",
-                        ),
-                    }
-                }
-            }
-            ("rule", _) => cx.error(
-                span.start,
-                "`rule` must be an array of tables: write [[rule]]",
-            ),
-            _ => cx.unknown_key(key, span.start, &["rule"], "a rule file (top level)"),
+/// One rule file, parsed: its line index, its TOML, and the problems parsing found.
+struct Parsed<'s> {
+    file: &'s Source,
+    pack: usize,
+    lines: LineIndex<'s>,
+    root: Option<Spanned<DeTable<'s>>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// What a rule file's top level holds, in file order: rule tables, or mistakes to report.
+enum Item<'a, 'i> {
+    Rule(&'a DeTable<'i>, Range<usize>),
+    NotATable(usize),
+    NotAnArray(usize),
+    UnknownKey(&'a str, usize),
+}
+
+type Compiled = (Option<((Rule, Diagnostic), bool)>, Vec<Diagnostic>);
+
+impl<'s> Parsed<'s> {
+    fn new(pack: usize, file: &'s Source) -> Parsed<'s> {
+        let lines = LineIndex::new(&file.text);
+        let mut diags = Vec::new();
+        let mut cx = FileCx {
+            file,
+            lines: &lines,
+            diags: &mut diags,
+        };
+        let root = parse(&mut cx, &file.text);
+        Parsed {
+            file,
+            pack,
+            lines,
+            root,
+            diags,
         }
     }
-    out
+
+    fn items(&self) -> Vec<Item<'_, 's>> {
+        let Some(root) = &self.root else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, span, value) in entries(root.get_ref()) {
+            match (key, value.get_ref()) {
+                ("rule", DeValue::Array(items)) => {
+                    out.extend(items.iter().map(|item| match item.get_ref() {
+                        DeValue::Table(t) => Item::Rule(t, item.span()),
+                        _ => Item::NotATable(item.span().start),
+                    }))
+                }
+                ("rule", _) => out.push(Item::NotAnArray(span.start)),
+                _ => out.push(Item::UnknownKey(key, span.start)),
+            }
+        }
+        out
+    }
+
+    fn compile(&self, item: &Item<'_, '_>, pack: &str) -> Compiled {
+        let mut diags = Vec::new();
+        let mut cx = FileCx {
+            file: self.file,
+            lines: &self.lines,
+            diags: &mut diags,
+        };
+        let rule = match item {
+            Item::Rule(t, span) => compile_rule(&mut cx, t, span.clone(), pack),
+            Item::NotATable(at) => {
+                cx.error(*at, "`rule` entries are tables: write [[rule]]");
+                None
+            }
+            Item::NotAnArray(at) => {
+                cx.error(*at, "`rule` must be an array of tables: write [[rule]]");
+                None
+            }
+            Item::UnknownKey(key, at) => {
+                cx.unknown_key(key, *at, &["rule"], "a rule file (top level)");
+                None
+            }
+        };
+        (rule, diags)
+    }
 }
 
 /// The raw fields of one `[[rule]]` table with their spans.
