@@ -66,6 +66,8 @@ pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
 fn check(args: &CheckArgs) -> Result<u8> {
     let started = Instant::now();
     let started_at = now_rfc3339();
+    // Probing starts reading the shared files while the rules compile; --facts probes nothing.
+    let ctx = args.facts.is_none().then(|| context(&args.common));
     let rules = load_rules(&args.common.rules)?;
     let selection = Selection {
         only: args.only.clone(),
@@ -81,9 +83,12 @@ fn check(args: &CheckArgs) -> Result<u8> {
         None => None,
     };
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
-    let facts = match &args.facts {
-        Some(file) => read_facts(file)?,
-        None => probe(&args.common, wanted(&rules, &selection, false), false)?,
+    let facts = match (&args.facts, ctx) {
+        (Some(file), _) => read_facts(file)?,
+        (None, ctx) => {
+            let ctx = ctx.unwrap_or_else(|| context(&args.common));
+            probe(&args.common, ctx, wanted(&rules, &selection, false), false)
+        }
     };
     let results = eval::evaluate(&rules, &facts, &selection);
     let mut report = assemble(&rules, &facts, results, started_at, started.elapsed());
@@ -254,13 +259,24 @@ fn wanted(rules: &RuleSet, selection: &Selection, all: bool) -> BTreeSet<String>
     names
 }
 
-/// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
-/// file answers rules written after it was collected.
-fn probe(common: &Common, wanted: BTreeSet<String>, all_config: bool) -> Result<Facts> {
-    let home = common.product_home();
-    let mut ctx = Context::new(home.clone(), common.offline, common.profile.clone());
+/// The probes' shared context for this command line, already reading the files most probes
+/// share (see [`Context::prefetch`]).
+fn context(common: &Common) -> Arc<Context> {
+    let mut ctx = Context::new(
+        common.product_home(),
+        common.offline,
+        common.profile.clone(),
+    );
     ctx.deadline = Duration::from_secs(common.timeout.max(1));
     let ctx = Arc::new(ctx);
+    ctx.prefetch();
+    ctx
+}
+
+/// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
+/// file answers rules written after it was collected.
+fn probe(common: &Common, ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
+    let home = ctx.product_home.clone();
     let mut facts = facts::collect(Arc::clone(&ctx), &wanted);
     if all_config && home.is_some() {
         for (path, (v, loc)) in &ctx.deployment().keys {
@@ -268,14 +284,14 @@ fn probe(common: &Common, wanted: BTreeSet<String>, all_config: bool) -> Result<
             facts.entry(format!("deployment.{path}")).or_insert(f);
         }
     }
-    Ok(Facts {
+    Facts {
         schema_version: 1,
         collected_at: now_rfc3339(),
         hostname: sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
         product_home: home.map(|h| h.display().to_string()),
         offline: common.offline,
         facts,
-    })
+    }
 }
 
 pub fn read_facts(file: &Path) -> Result<Facts> {
@@ -373,6 +389,7 @@ fn emit(text: &str, file: Option<&Path>) -> Result<()> {
 }
 
 fn dump_facts(args: &FactsArgs) -> Result<u8> {
+    let ctx = context(&args.common);
     let rules = load_rules(&args.common.rules)?;
     if let (Some(out), Some(home)) = (&args.output, args.common.product_home())
         && inside(out, &home)
@@ -386,7 +403,7 @@ fn dump_facts(args: &FactsArgs) -> Result<u8> {
     let mut names = wanted(&rules, &Selection::default(), true);
     // What `preflight fleet` compares across nodes, so every facts file can take part.
     names.extend(crate::fleet::wanted(&crate::fleet::rules::embedded()));
-    let facts = probe(&args.common, names, true)?;
+    let facts = probe(&args.common, ctx, names, true);
     let mut text = serde_json::to_string_pretty(&facts)?;
     text.push('\n');
     emit(&text, args.output.as_deref())?;

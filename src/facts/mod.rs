@@ -163,6 +163,18 @@ impl Context {
         self.deployment
             .get_or_init(|| config::Deployment::load(self.product_home.as_deref()))
     }
+
+    /// Starts reading what most probes share (deployment.toml, the version records, the systemd
+    /// unit) on a background thread: they are parsed while the rules compile, and a probe that
+    /// needs one before it is ready waits for it. Nothing else is read early.
+    pub fn prefetch(self: &Arc<Self>) {
+        let ctx = Arc::clone(self);
+        std::thread::spawn(move || {
+            ctx.deployment();
+            ctx.product();
+            let _ = ctx.systemd_unit();
+        });
+    }
 }
 
 fn eval_offline_reason() -> &'static str {
