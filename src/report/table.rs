@@ -25,9 +25,12 @@ pub fn render(report: &Report, colour: bool, width: Option<u16>) -> String {
         for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
             table.add_row(row(r, colour));
         }
-        align(&mut table);
-        out.push_str(&table.to_string());
-        out.push('\n');
+        align(&mut table, width);
+        // Cells are padded to their column: a line ends where its text does.
+        for line in table.to_string().lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     out.push('\n');
     out.push_str(&report.summary.line());
@@ -97,11 +100,14 @@ fn title_case(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Same status and rule column widths in every group, so the groups line up.
-fn align(table: &mut Table) {
+/// Same status and rule column widths in every group, so the groups line up. With a known
+/// table width the detail column takes the rest, so no group needs a layout pass of its own.
+fn align(table: &mut Table, width: Option<u16>) {
     use comfy_table::{ColumnConstraint, Width};
-    let widths = [9, 46];
+    let detail = width.map(|w| w.saturating_sub(9 + 46));
+    let widths = [Some(9), Some(46), detail];
     for (i, w) in widths.into_iter().enumerate() {
+        let Some(w) = w else { continue };
         if let Some(col) = table.column_mut(i) {
             col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
         }
