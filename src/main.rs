@@ -3,11 +3,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-// mimalloc takes memory from the OS in large segments: a 10,000-rule run takes 200 page
-// faults instead of 18,000 (~50 ms of system time on a 2-vCPU VM); see docs/PERFORMANCE.md.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     preflight::interrupt::install();
     let cli = preflight::cli::Cli::parse();
