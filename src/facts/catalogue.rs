@@ -19,6 +19,16 @@ pub enum Family {
 }
 
 impl Family {
+    /// Whether probing this family may wait on something besides this host's files: name
+    /// lookups (host, config) and network peers unless `offline`, a `java -version` (jdk).
+    pub fn may_wait(self, offline: bool) -> bool {
+        match self {
+            Family::Host | Family::Config | Family::Network => !offline,
+            Family::Jdk => true,
+            _ => false,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Family::Host => "host",
