@@ -99,13 +99,13 @@ pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
         .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f)))
         .filter(|(_, f)| !is_pack_file(&f.path))
         .collect();
-    let parsed = par::map(&files, |&(pack, file)| Parsed::new(pack, file));
+    let parsed = par::map(&files, 2, |&(pack, file)| Parsed::new(pack, file));
     let items: Vec<(usize, Item<'_, '_>)> = parsed
         .iter()
         .enumerate()
         .flat_map(|(i, p)| p.items().into_iter().map(move |item| (i, item)))
         .collect();
-    let compiled = par::map(&items, |(i, item)| {
+    let compiled = par::map(&items, 16, |(i, item)| {
         let file = &parsed[*i];
         file.compile(item, &infos[file.pack].0.name)
     });
