@@ -129,6 +129,10 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
+    // Every store's password key, read from deployment.toml in one pass; the clear text
+    // stays inside this probe.
+    let keys: Vec<String> = STORES.iter().map(|s| format!("{s}.password")).collect();
+    let passwords = config::raw_strings(home, &keys).unwrap_or_default();
     let mut opened = Opened::default();
     names
         .iter()
@@ -136,7 +140,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             let fact = match split_name(name) {
                 Some((store, what)) => by_store
                     .entry(store)
-                    .or_insert_with(|| store_facts(ctx, home, store, &mut opened))
+                    .or_insert_with(|| store_facts(ctx, home, store, &passwords, &mut opened))
                     .get(what)
                     .cloned()
                     .unwrap_or_else(|| unknown(name)),
@@ -185,9 +189,10 @@ fn store_facts(
     ctx: &Context,
     home: &Path,
     store: &str,
+    passwords: &BTreeMap<String, String>,
     opened: &mut Opened,
 ) -> BTreeMap<String, Fact> {
-    let cfg = match configured(ctx, home, store) {
+    let cfg = match configured(ctx, store, passwords) {
         Ok(c) => c,
         Err(e) => return all_unavailable(&e),
     };
@@ -237,7 +242,11 @@ fn all_unavailable(reason: &str) -> BTreeMap<String, Fact> {
 }
 
 /// Reads file name, password and alias for `store`; tls and internal fall back to primary.
-fn configured(ctx: &Context, home: &Path, store: &str) -> Result<Configured, String> {
+fn configured(
+    ctx: &Context,
+    store: &str,
+    passwords: &BTreeMap<String, String>,
+) -> Result<Configured, String> {
     let fallback = |key: &str| {
         let own = format!("{store}.{key}");
         let primary = format!("keystore.primary.{key}");
@@ -264,7 +273,7 @@ fn configured(ctx: &Context, home: &Path, store: &str) -> Result<Configured, Str
         Some((Value::Str(s), _)) => s,
         _ => DEFAULT_ALIAS.to_string(),
     };
-    let password = password(home, &fallback("password"));
+    let password = password(passwords, &fallback("password"));
     let defaults = file_name == default_file
         && alias == DEFAULT_ALIAS
         && password.as_deref() == Ok(DEFAULT_PASSWORD);
@@ -278,10 +287,10 @@ fn configured(ctx: &Context, home: &Path, store: &str) -> Result<Configured, Str
 }
 
 /// The clear password, read from deployment.toml inside this probe only.
-fn password(home: &Path, keys: &(String, Option<String>)) -> Result<String, String> {
-    let mut wanted = vec![keys.0.clone()];
-    wanted.extend(keys.1.clone());
-    let raw = config::raw_strings(home, &wanted).unwrap_or_default();
+fn password(
+    raw: &BTreeMap<String, String>,
+    keys: &(String, Option<String>),
+) -> Result<String, String> {
     let value = raw
         .get(&keys.0)
         .or_else(|| keys.1.as_ref().and_then(|p| raw.get(p)));
