@@ -23,7 +23,7 @@ pub fn render(report: &Report, colour: bool, width: Option<u16>) -> String {
             table.enforce_styling();
         }
         for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
-            table.add_row(row(r, colour));
+            table.add_row(row(r, colour, width));
         }
         align(&mut table, width);
         // Cells are padded to their column: a line ends where its text does.
@@ -100,12 +100,25 @@ fn title_case(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Column widths, padding included.
+const STATUS_WIDTH: u16 = 9;
+const RULE_WIDTH: u16 = 46;
+/// comfy-table's default padding: a space either side of a cell's text.
+const PADDING: u16 = 2;
+
+fn detail_width(table_width: u16) -> u16 {
+    table_width.saturating_sub(STATUS_WIDTH + RULE_WIDTH)
+}
+
 /// Same status and rule column widths in every group, so the groups line up. With a known
 /// table width the detail column takes the rest, so no group needs a layout pass of its own.
 fn align(table: &mut Table, width: Option<u16>) {
     use comfy_table::{ColumnConstraint, Width};
-    let detail = width.map(|w| w.saturating_sub(9 + 46));
-    let widths = [Some(9), Some(46), detail];
+    let widths = [
+        Some(STATUS_WIDTH),
+        Some(RULE_WIDTH),
+        width.map(detail_width),
+    ];
     for (i, w) in widths.into_iter().enumerate() {
         let Some(w) = w else { continue };
         if let Some(col) = table.column_mut(i) {
@@ -126,7 +139,7 @@ pub fn marker(status: Status) -> (&'static str, Color) {
     }
 }
 
-fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
+fn row(r: &RuleResult, colour: bool, width: Option<u16>) -> Vec<Cell> {
     let (text, color) = marker(r.status);
     let mut status = Cell::new(text).set_alignment(CellAlignment::Left);
     if colour {
@@ -148,9 +161,67 @@ fn row(r: &RuleResult, colour: bool) -> Vec<Cell> {
     if let Some(w) = &r.waiver {
         detail.push_str(&format!("\n  waived: {}", w.reason));
     }
-    vec![
-        status,
-        Cell::new(format!("{}\n{}", r.id, r.title)),
-        Cell::new(detail),
-    ]
+    let rule = format!("{}\n{}", r.id, r.title);
+    let (rule, detail) = match width {
+        Some(w) => (wrap(&rule, RULE_WIDTH), wrap(&detail, detail_width(w))),
+        None => (rule, detail),
+    };
+    vec![status, Cell::new(rule), Cell::new(detail)]
+}
+
+/// ASCII lines of `text` word-wrapped to a column `width` wide (padding included), in one pass;
+/// comfy-table re-measures a line for every word it adds, which cost more than the rest of the
+/// rendering. Other lines are left to comfy-table, which measures display width.
+fn wrap(text: &str, width: u16) -> String {
+    let columns = usize::from(width.saturating_sub(PADDING).max(1));
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !line.is_ascii() || line.len() <= columns {
+            out.push_str(line);
+            continue;
+        }
+        let mut used = 0;
+        for word in line.split(' ') {
+            let mut word = word;
+            if used > 0 && used + 1 + word.len() <= columns {
+                out.push(' ');
+                used += 1;
+            } else if used > 0 {
+                out.push('\n');
+                used = 0;
+            }
+            // A word longer than the column is cut at the column's width.
+            while word.len() > columns - used {
+                let (head, rest) = word.split_at(columns - used);
+                out.push_str(head);
+                out.push('\n');
+                used = 0;
+                word = rest;
+            }
+            out.push_str(word);
+            used += word.len();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_ascii_at_words_and_cuts_words_longer_than_the_column() {
+        // Width 12 with padding: 10 columns of text.
+        assert_eq!(wrap("aaa bbb ccc ddd", 12), "aaa bbb\nccc ddd");
+        assert_eq!(
+            wrap("ab -Dverylongflag=1 x", 12),
+            "ab\n-Dverylong\nflag=1 x"
+        );
+        assert_eq!(wrap("short\n  fix: x", 12), "short\n  fix: x");
+        // Display width is not byte length outside ASCII: left to comfy-table.
+        assert_eq!(wrap("é é é é é é é é", 12), "é é é é é é é é");
+    }
 }
