@@ -329,6 +329,10 @@ fn home_owner(home: Option<&Path>) -> Fact {
 /// Whether this machine's hostname resolves, resolved in a thread so a slow resolver cannot
 /// hold the probe past the deadline.
 fn hostname_resolves(ctx: &Context) -> Fact {
+    // A name lookup is network traffic (DNS): not made under --offline.
+    if let Some(skipped) = ctx.offline_reason() {
+        return skipped;
+    }
     let Some(host) = sysinfo::System::host_name() else {
         return Fact::unavailable("the hostname could not be read");
     };
@@ -591,5 +595,12 @@ mod tests {
         }
         // A fresh tempdir is started by no unit.
         assert_eq!(facts[4].1.get(), Ok(&Value::Null));
+    }
+
+    #[test]
+    fn offline_makes_no_name_lookup() {
+        let offline = Context::new(None, true, None);
+        let f = probe(&offline, &["host.hostname.resolves".to_string()]);
+        assert_eq!(f[0].1.get(), Err(crate::eval::OFFLINE_REASON));
     }
 }
