@@ -4,7 +4,9 @@
 #  (b) ../shared/bench/baseline.sh (a shell go-live script) on the same home, as the baseline
 #  (c) 1,000 / 5,000 / 10,000 synthetic rules (compile + evaluate from a facts file)
 #  (d) a PRODUCT_HOME with 50,000 files and 300 jars
-# Prints a Markdown report on stdout. Needs hyperfine and GNU time (Debian: hyperfine, time).
+# (a) and (b) run interleaved (benches/ab.py), so the ratio is immune to the machine's drift;
+# (c) and (d) use hyperfine. Prints a Markdown report on stdout. Needs python3, hyperfine and
+# GNU time (Debian: hyperfine, time).
 # Usage: benches/run.sh [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
@@ -43,12 +45,14 @@ stage_42 "$home"
 median() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.2f' % (x['median']*1000) for x in r))" "$1"; }
 peak_rss_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 
-hyperfine -N -i --warmup 3 --runs "$runs" --export-json "$work/a.json" \
+# (a) and (b) interleaved, round after round: the VM's speed drifts by tens of percent over
+# minutes, and back-to-back runs would put that drift into the ratio.
+python3 benches/ab.py "$runs" \
   "$bin check --offline --product-home $home --format table" \
-  "$bin check --offline --product-home $home --format json" >&2
-hyperfine -i --warmup 3 --runs "$runs" --export-json "$work/b.json" "bash $shared/bench/baseline.sh $home" >&2 || true
-read -r a_table a_json <<<"$(median "$work/a.json")"
-b_shell=$(median "$work/b.json" 2>/dev/null || echo "n/a")
+  "$bin check --offline --product-home $home --format json" \
+  "bash $shared/bench/baseline.sh $home" >"$work/ab.txt"
+cat "$work/ab.txt" >&2
+read -r a_table a_json b_shell <<<"$(awk '{print $1}' "$work/ab.txt" | tr '\n' ' ')"
 rss_a=$(peak_rss_kib "$bin" check --offline --product-home "$home" --format json)
 rules_total=$("$bin" rules list --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['rules']))")
 baseline_checks=$(bash "$shared/bench/baseline.sh" "$home" 2>/dev/null | grep -cE '^(PASS|WARN|FAIL)' || true)
