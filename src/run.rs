@@ -285,7 +285,7 @@ fn probe(common: &Common, ctx: Arc<Context>, wanted: BTreeSet<String>, all_confi
         }
     }
     Facts {
-        schema_version: 1,
+        schema_version: facts::FACTS_SCHEMA_VERSION,
         collected_at: now_rfc3339(),
         hostname: sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
         product_home: home.map(|h| h.display().to_string()),
@@ -296,21 +296,8 @@ fn probe(common: &Common, ctx: Arc<Context>, wanted: BTreeSet<String>, all_confi
 
 pub fn read_facts(file: &Path) -> Result<Facts> {
     let text = facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
-    let facts: Facts = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a preflight facts file: {e}; create one with `preflight facts --output FILE`",
-            file.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if facts.schema_version != 1 {
-        bail!(
-            "{}: facts schema_version {} is not supported (this preflight reads 1)",
-            file.display(),
-            facts.schema_version
-        );
-    }
+    let facts: Facts = serde_json::from_str(&text).map_err(|e| facts::not_a_facts_file(file, e))?;
+    facts::check_facts_schema(file, facts.schema_version)?;
     Ok(facts)
 }
 

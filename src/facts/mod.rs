@@ -96,6 +96,30 @@ pub struct Facts {
     pub facts: BTreeMap<String, Fact>,
 }
 
+/// The facts-file schema this preflight writes and reads.
+pub const FACTS_SCHEMA_VERSION: u32 = 1;
+
+/// A facts file that does not parse, named by file, line and column.
+pub fn not_a_facts_file(file: &Path, e: serde_json::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}:{}:{}: not a preflight facts file: {e}; create one with `preflight facts --output FILE`",
+        file.display(),
+        e.line(),
+        e.column()
+    )
+}
+
+/// Refuses a facts file of another schema version.
+pub fn check_facts_schema(file: &Path, version: u32) -> anyhow::Result<()> {
+    if version != FACTS_SCHEMA_VERSION {
+        anyhow::bail!(
+            "{}: facts schema_version {version} is not supported (this preflight reads {FACTS_SCHEMA_VERSION})",
+            file.display(),
+        );
+    }
+    Ok(())
+}
+
 impl Facts {
     /// The fact of that name, or an `unavailable` one saying it was never collected.
     pub fn get(&self, name: &str) -> Cow<'_, Fact> {

@@ -281,21 +281,8 @@ fn read_facts(file: &Path, wanted: &BTreeSet<String>) -> Result<PartialFacts> {
     let parsed = FactsSeed { wanted }
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|_| f))
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: not a preflight facts file: {e}; create one with `preflight facts --output FILE`",
-                file.display(),
-                e.line(),
-                e.column()
-            )
-        })?;
-    if parsed.schema_version != 1 {
-        bail!(
-            "{}: facts schema_version {} is not supported (this preflight reads 1)",
-            file.display(),
-            parsed.schema_version
-        );
-    }
+        .map_err(|e| crate::facts::not_a_facts_file(file, e))?;
+    crate::facts::check_facts_schema(file, parsed.schema_version)?;
     Ok(parsed)
 }
 
