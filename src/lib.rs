@@ -7,9 +7,9 @@ pub mod explain;
 pub mod facts;
 pub mod fleet;
 pub mod interrupt;
-pub mod par;
 pub mod report;
 pub mod rules;
 pub mod run;
-pub mod value;
 pub mod waivers;
+
+pub use preflight_rules::{par, value};

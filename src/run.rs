@@ -7,7 +7,7 @@ use crate::cli::{
 use crate::eval::{self, Selection};
 use crate::facts::{self, Context, Facts, catalogue};
 use crate::report::{self, Report, Summary};
-use crate::rules::{self, PackSource, RuleSet};
+use crate::rules::{self, RuleSet};
 use crate::waivers;
 use anyhow::{Context as _, Result, bail};
 use std::collections::BTreeSet;
@@ -52,7 +52,7 @@ pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
     let mut packs = rules::embedded_packs();
     let mut diags = Vec::new();
     for dir in extra {
-        match PackSource::read_dir(dir) {
+        match rules::read_pack(dir) {
             Ok(p) => packs.push(p),
             Err(d) => diags.push(d),
         }
@@ -429,7 +429,7 @@ fn rules_command(cmd: RulesCommand) -> Result<u8> {
             let mut packs = Vec::new();
             let mut diags = Vec::new();
             for d in &dirs {
-                match PackSource::read_dir(d) {
+                match rules::read_pack(d) {
                     Ok(p) => packs.push(p),
                     Err(e) => diags.push(e),
                 }

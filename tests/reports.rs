@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use common::*;
 use preflight::eval::{self, Selection};
 use preflight::report::{self, Report, Status};
-use preflight::rules::{self, PackSource};
+use preflight::rules;
 use preflight::{diff, run, waivers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,7 +29,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 fn golden_rules() -> rules::RuleSet {
-    let pack = PackSource::read_dir(&golden_dir().join("pack")).unwrap();
+    let pack = rules::read_pack(&golden_dir().join("pack")).unwrap();
     rules::compile(&[pack]).unwrap()
 }
 

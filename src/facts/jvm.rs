@@ -182,11 +182,7 @@ fn sysprop(flags: &[Flag], name: &str) -> Fact {
     }
 }
 
-/// Whether a system property holds a secret (`javax.net.ssl.keyStorePassword`, `*.secret`).
-pub fn is_secret(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    last.contains("password") || last.contains("secret") || last == "key"
-}
+pub use preflight_rules::names::is_secret_sysprop as is_secret;
 
 /// A flag as it may be shown: secret property values replaced by `<redacted>`.
 fn shown(flag: &str) -> String {

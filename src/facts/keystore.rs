@@ -11,13 +11,8 @@ use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The stores this probe knows, as fact prefixes. The deployment.toml table has the same name.
-pub const STORES: &[&str] = &[
-    "keystore.primary",
-    "keystore.tls",
-    "keystore.internal",
-    "truststore",
-];
+pub use super::catalogue::{STORE_FACTS, STORES};
+
 /// Where WSO2 keeps keystores inside PRODUCT_HOME.
 pub const SECURITY_DIR: &str = "repository/resources/security";
 /// The subject (and issuer) of WSO2's shipped self-signed certificate.
@@ -26,94 +21,6 @@ const DEFAULT_PASSWORD: &str = "wso2carbon";
 const DEFAULT_ALIAS: &str = "wso2carbon";
 /// Real keystores with every public CA are well under 1 MiB.
 const MAX_KEYSTORE_BYTES: u64 = 16 << 20;
-
-/// The per-store facts, without the store prefix, with their types and meanings.
-pub const STORE_FACTS: &[(&str, super::FactType, &str)] = {
-    use super::FactType as T;
-    &[
-        (
-            "file",
-            T::Str,
-            "Keystore path relative to PRODUCT_HOME (from `file_name`, default wso2carbon.jks / client-truststore.jks)",
-        ),
-        (
-            "exists",
-            T::Bool,
-            "Whether the keystore file exists under PRODUCT_HOME",
-        ),
-        (
-            "format",
-            T::Str,
-            "Keystore format by magic bytes: jks, jceks or pkcs12",
-        ),
-        (
-            "opens",
-            T::Bool,
-            "Whether the configured password (default wso2carbon) verifies the keystore",
-        ),
-        (
-            "verified-by",
-            T::Str,
-            "How `opens` was decided: jks-digest, pkcs12-mac-sha1, pkcs12-mac-sha256, pkcs12-decryption (no MAC) or none (no MAC, nothing encrypted)",
-        ),
-        ("aliases", T::List, "Entry aliases in the keystore"),
-        (
-            "alias-present",
-            T::Bool,
-            "Whether the configured alias (default wso2carbon) is in the keystore",
-        ),
-        (
-            "cert.subject",
-            T::Str,
-            "Subject of the configured alias's certificate, keytool order (`CN=…, OU=…, C=…`)",
-        ),
-        (
-            "cert.issuer",
-            T::Str,
-            "Issuer of the configured alias's certificate",
-        ),
-        (
-            "cert.not-after",
-            T::Str,
-            "Expiry of the configured alias's certificate, RFC 3339 UTC",
-        ),
-        (
-            "cert.days-left",
-            T::Int,
-            "Whole days until the configured alias's certificate expires (negative once expired)",
-        ),
-        (
-            "cert.key-type",
-            T::Str,
-            "Public key type of the configured alias's certificate: RSA, EC, DSA, Ed25519, …",
-        ),
-        (
-            "cert.key-bits",
-            T::Int,
-            "Public key size in bits of the configured alias's certificate",
-        ),
-        (
-            "cert.signature",
-            T::Str,
-            "Signature algorithm of the configured alias's certificate, e.g. sha256WithRSAEncryption",
-        ),
-        (
-            "cert.sha256",
-            T::Str,
-            "SHA-256 fingerprint of the configured alias's certificate, colon-separated upper-case hex",
-        ),
-        (
-            "is-default",
-            T::Bool,
-            "Whether this is WSO2's shipped keystore: file name, password and alias are all defaults, or the certificate has the default subject; unavailable when neither can be told (certificate not readable)",
-        ),
-        (
-            "mode",
-            T::Int,
-            "Permission bits of the keystore file (0o644 is 420)",
-        ),
-    ]
-};
 
 /// How one store is configured in deployment.toml (the password stays in this module).
 struct Configured {

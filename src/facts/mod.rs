@@ -1,6 +1,5 @@
 //! Facts: what the probes observed, the catalogue of fact names, and collection under deadlines.
 
-pub mod catalogue;
 pub mod config;
 pub mod config_derived;
 pub mod files;
@@ -15,7 +14,6 @@ pub mod ports;
 pub mod product;
 pub mod systemd;
 
-use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,65 +22,9 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 pub use catalogue::{FactSpec, FactType, Family, lookup};
-
-/// Where in a file a fact came from. `line` and `column` are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Location {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-}
-
-/// One observed fact: a value, or the reason it could not be observed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Fact {
-    #[serde(flatten)]
-    pub observation: Observation,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
-    /// How long the probe that produced it took.
-    #[serde(default)]
-    pub duration_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Observation {
-    Value(Value),
-    Unavailable { reason: String },
-}
-
-impl Fact {
-    pub fn value(value: Value) -> Fact {
-        Fact {
-            observation: Observation::Value(value),
-            location: None,
-            duration_ms: 0,
-        }
-    }
-
-    pub fn unavailable(reason: impl Into<String>) -> Fact {
-        Fact {
-            observation: Observation::Unavailable {
-                reason: reason.into(),
-            },
-            location: None,
-            duration_ms: 0,
-        }
-    }
-
-    pub fn at(mut self, location: Option<Location>) -> Fact {
-        self.location = location;
-        self
-    }
-
-    pub fn get(&self) -> Result<&Value, &str> {
-        match &self.observation {
-            Observation::Value(v) => Ok(v),
-            Observation::Unavailable { reason } => Err(reason),
-        }
-    }
-}
+pub use preflight_rules::catalogue;
+pub use preflight_rules::fact::{Fact, Location, Observation};
+pub use preflight_rules::text::{LineIndex, line_col};
 
 /// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
 /// elsewhere (`preflight facts` / `check --facts`).
@@ -394,50 +336,6 @@ pub fn under_home(msg: &str, home: &Path, path: &Path) -> String {
         &path.display().to_string(),
         &format!("PRODUCT_HOME/{}", rel.display()),
     )
-}
-
-/// Line starts of a text, for turning many byte offsets into line and column cheaply.
-pub struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    pub fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
-    }
-
-    pub fn text(&self) -> &'a str {
-        self.text
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
-        let column = self.text[start..offset].chars().count() as u32 + 1;
-        (line as u32, column)
-    }
-}
-
-/// 1-based line and column of a byte offset in `text` (one lookup; use [`LineIndex`] for many).
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[col_start..].chars().count() as u32 + 1;
-    (line, column)
 }
 
 #[cfg(test)]

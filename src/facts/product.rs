@@ -4,14 +4,7 @@ use super::{Context, Fact, Location, read_capped};
 use crate::value::{Value, Version};
 use std::path::Path;
 
-/// The profiles preflight knows, as `--profile` accepts them.
-pub const PROFILES: &[&str] = &[
-    "all-in-one",
-    "control-plane",
-    "gateway-worker",
-    "traffic-manager",
-    "key-manager",
-];
+pub use crate::facts::catalogue::PROFILES;
 
 /// What bin/version.txt and updates/product.txt say.
 #[derive(Debug, Default, Clone)]

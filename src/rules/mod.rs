@@ -1,13 +1,41 @@
 //! Rules: the compiled rule model, the condition language, the pack compiler and the embedded pack.
 
-pub mod cond;
-pub mod diag;
-pub mod load;
-pub mod model;
+pub use preflight_rules::{cond, diag, load, model};
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{PackSource, Source, compile};
 pub use model::{PackInfo, Rule, RuleCase, RuleSet, Scope};
+use std::path::Path;
+
+/// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error.
+pub fn read_pack(dir: &Path) -> Result<PackSource, Diagnostic> {
+    let shown = dir.display().to_string();
+    let fail = |message: String| Diagnostic {
+        file: shown.clone(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read rule folder: {e}")))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(fail("no *.toml rule files in this folder".into()));
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        let text = crate::facts::read_input(&p, 4 << 20).map_err(fail)?;
+        files.push(Source {
+            path: p.display().to_string(),
+            text,
+        });
+    }
+    Ok(PackSource { dir: shown, files })
+}
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));

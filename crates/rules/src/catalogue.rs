@@ -641,14 +641,118 @@ pub const CATALOGUE: &[FactSpec] = &[
     ),
 ];
 
+/// The stores this probe knows, as fact prefixes. The deployment.toml table has the same name.
+pub const STORES: &[&str] = &[
+    "keystore.primary",
+    "keystore.tls",
+    "keystore.internal",
+    "truststore",
+];
+/// The per-store facts, without the store prefix, with their types and meanings.
+pub const STORE_FACTS: &[(&str, FactType, &str)] = {
+    use FactType as T;
+    &[
+        (
+            "file",
+            T::Str,
+            "Keystore path relative to PRODUCT_HOME (from `file_name`, default wso2carbon.jks / client-truststore.jks)",
+        ),
+        (
+            "exists",
+            T::Bool,
+            "Whether the keystore file exists under PRODUCT_HOME",
+        ),
+        (
+            "format",
+            T::Str,
+            "Keystore format by magic bytes: jks, jceks or pkcs12",
+        ),
+        (
+            "opens",
+            T::Bool,
+            "Whether the configured password (default wso2carbon) verifies the keystore",
+        ),
+        (
+            "verified-by",
+            T::Str,
+            "How `opens` was decided: jks-digest, pkcs12-mac-sha1, pkcs12-mac-sha256, pkcs12-decryption (no MAC) or none (no MAC, nothing encrypted)",
+        ),
+        ("aliases", T::List, "Entry aliases in the keystore"),
+        (
+            "alias-present",
+            T::Bool,
+            "Whether the configured alias (default wso2carbon) is in the keystore",
+        ),
+        (
+            "cert.subject",
+            T::Str,
+            "Subject of the configured alias's certificate, keytool order (`CN=…, OU=…, C=…`)",
+        ),
+        (
+            "cert.issuer",
+            T::Str,
+            "Issuer of the configured alias's certificate",
+        ),
+        (
+            "cert.not-after",
+            T::Str,
+            "Expiry of the configured alias's certificate, RFC 3339 UTC",
+        ),
+        (
+            "cert.days-left",
+            T::Int,
+            "Whole days until the configured alias's certificate expires (negative once expired)",
+        ),
+        (
+            "cert.key-type",
+            T::Str,
+            "Public key type of the configured alias's certificate: RSA, EC, DSA, Ed25519, …",
+        ),
+        (
+            "cert.key-bits",
+            T::Int,
+            "Public key size in bits of the configured alias's certificate",
+        ),
+        (
+            "cert.signature",
+            T::Str,
+            "Signature algorithm of the configured alias's certificate, e.g. sha256WithRSAEncryption",
+        ),
+        (
+            "cert.sha256",
+            T::Str,
+            "SHA-256 fingerprint of the configured alias's certificate, colon-separated upper-case hex",
+        ),
+        (
+            "is-default",
+            T::Bool,
+            "Whether this is WSO2's shipped keystore: file name, password and alias are all defaults, or the certificate has the default subject; unavailable when neither can be told (certificate not readable)",
+        ),
+        (
+            "mode",
+            T::Int,
+            "Permission bits of the keystore file (0o644 is 420)",
+        ),
+    ]
+};
+
+/// The profiles preflight knows, as `--profile` accepts them.
+pub const PROFILES: &[&str] = &[
+    "all-in-one",
+    "control-plane",
+    "gateway-worker",
+    "traffic-manager",
+    "key-manager",
+];
+
 /// Every catalogue entry: [`CATALOGUE`] plus the facts each keystore has
 /// (`keystore.primary.opens`, `truststore.cert.days-left`, …), built once.
 pub fn all() -> &'static [FactSpec] {
     static ALL: std::sync::OnceLock<Vec<FactSpec>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         let mut all = CATALOGUE.to_vec();
-        for store in crate::facts::keystore::STORES {
-            for (what, ty, description) in crate::facts::keystore::STORE_FACTS {
+        for store in STORES {
+            for (what, ty, description) in STORE_FACTS {
                 // Built once per process: a few dozen short names.
                 let name: &'static str = Box::leak(format!("{store}.{what}").into_boxed_str());
                 let unit = (*what == "cert.days-left").then_some("days");
@@ -677,11 +781,11 @@ pub fn lookup(name: &str) -> Option<&'static FactSpec> {
 /// The type of a fact as the rule compiler sees it: family members that hold secrets are `Secret`.
 pub fn fact_type(name: &str) -> Option<FactType> {
     let spec = lookup(name)?;
-    if spec.family == Family::Config && crate::facts::config::is_secret_path(name) {
+    if spec.family == Family::Config && crate::names::is_secret_path(name) {
         return Some(FactType::Secret);
     }
     if let Some(prop) = name.strip_prefix("jvm.sysprops.")
-        && crate::facts::jvm::is_secret(prop)
+        && crate::names::is_secret_sysprop(prop)
     {
         return Some(FactType::Secret);
     }

@@ -4,8 +4,9 @@
 use super::cond::{self, Cond};
 use super::diag::{Diagnostic, Diagnostics};
 use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
-use crate::facts::{self, LineIndex};
+use crate::catalogue;
 use crate::par;
+use crate::text::LineIndex;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -24,38 +25,6 @@ pub struct Source {
 pub struct PackSource {
     pub dir: String,
     pub files: Vec<Source>,
-}
-
-impl PackSource {
-    /// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error.
-    pub fn read_dir(dir: &Path) -> Result<PackSource, Diagnostic> {
-        let shown = dir.display().to_string();
-        let fail = |message: String| Diagnostic {
-            file: shown.clone(),
-            line: 1,
-            column: 1,
-            message,
-        };
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read rule folder: {e}")))?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-            .collect();
-        paths.sort();
-        if paths.is_empty() {
-            return Err(fail("no *.toml rule files in this folder".into()));
-        }
-        let mut files = Vec::new();
-        for p in paths {
-            let text = facts::read_input(&p, 4 << 20).map_err(fail)?;
-            files.push(Source {
-                path: p.display().to_string(),
-                text,
-            });
-        }
-        Ok(PackSource { dir: shown, files })
-    }
 }
 
 const RULE_KEYS: &[&str] = &[
@@ -555,10 +524,10 @@ fn valid_id(id: &str) -> bool {
 }
 
 fn known_fact(cx: &mut FileCx<'_>, name: String, offset: usize) -> Option<String> {
-    if facts::catalogue::fact_type(&name).is_some() {
+    if catalogue::fact_type(&name).is_some() {
         return Some(name);
     }
-    let hint = facts::catalogue::suggest(&name)
+    let hint = catalogue::suggest(&name)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
     cx.error(
@@ -801,9 +770,7 @@ fn when_value(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> When {
                     Err(e) => cx.error(offset + e.span.start, e.message),
                 }
             }
-            "profile" => {
-                w.profiles = checked_names(cx, value, "when.profile", facts::product::PROFILES)
-            }
+            "profile" => w.profiles = checked_names(cx, value, "when.profile", catalogue::PROFILES),
             "os" => w.os = checked_names(cx, value, "when.os", OS_NAMES),
             _ => cx.unknown_key(key, kspan.start, WHEN_KEYS, "`when`"),
         }
@@ -852,7 +819,7 @@ fn scope(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>, rule: &Rule) -> Scope {
     let families: Vec<&str> = rule
         .facts()
         .iter()
-        .filter_map(|f| facts::lookup(f))
+        .filter_map(|f| catalogue::lookup(f))
         .map(|s| s.family.name())
         .collect();
     if families.contains(&"network") {
@@ -890,7 +857,7 @@ fn template_text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize, rule: &Ru
         if matches!(name, "observed" | "expected" | "location")
             || rule.facts().iter().any(|f| f == name)
         {
-        } else if facts::catalogue::fact_type(name).is_some() {
+        } else if catalogue::fact_type(name).is_some() {
             named.push(name.to_string());
         } else {
             cx.error(

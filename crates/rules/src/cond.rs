@@ -1,7 +1,8 @@
 //! The condition language: `< 4GiB`, `== 'h2' or missing`, `jdk.version in [11, 17]`, typed
 //! against the fact catalogue at load time and evaluated purely against facts.
 
-use crate::facts::{Fact, FactType, catalogue};
+use crate::catalogue::{self, FactType};
+use crate::fact::Fact;
 use crate::value::{self, KNOWN_DEFAULT_SECRETS, Value, Version};
 use std::borrow::Cow;
 use std::cmp::Ordering;
