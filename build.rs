@@ -1,13 +1,24 @@
-//! Embeds the shipped rule packs (`rules/<pack>/*.toml`) into the binary.
+//! Embeds the shipped rule packs (`rules/<pack>/*.toml`) into the binary, as text and, for the
+//! node packs, compiled: a run then loads the compiled pack instead of compiling it again. A
+//! problem in a shipped rule file fails the build with its `file:line:col`.
 
+use preflight_rules::load::{compile, is_node_pack, shipped_packs};
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", root.display());
+    let files = rule_files(&root);
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out.join("embedded_rules.rs"), files_table(&files)).unwrap();
+    std::fs::write(out.join("embedded_pack.json"), compiled(&files)).unwrap();
+}
+
+/// (pack, file) of every `rules/<pack>/*.toml`, packs and files sorted by name.
+fn rule_files(root: &Path) -> Vec<(String, PathBuf)> {
     let mut files = Vec::new();
-    let mut packs: Vec<_> = std::fs::read_dir(&root)
+    let mut packs: Vec<_> = std::fs::read_dir(root)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     packs.sort();
@@ -22,23 +33,49 @@ fn main() {
         tomls.sort();
         for file in tomls {
             println!("cargo:rerun-if-changed={}", file.display());
-            files.push((
-                pack.file_name().unwrap().to_string_lossy().into_owned(),
-                file,
-            ));
+            let name = pack.file_name().unwrap().to_string_lossy().into_owned();
+            files.push((name, file));
         }
     }
+    files
+}
+
+/// `FILES`: (pack, file name, text) of every rule file.
+fn files_table(files: &[(String, PathBuf)]) -> String {
     let mut out = String::from("pub const FILES: &[(&str, &str, &str)] = &[\n");
     for (pack, file) in files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        writeln!(
-            out,
-            "    ({pack:?}, {name:?}, include_str!({:?})),",
-            file.display().to_string()
-        )
-        .unwrap();
+        let path = file.display().to_string();
+        writeln!(out, "    ({pack:?}, {name:?}, include_str!({path:?})),").unwrap();
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
-    std::fs::write(dest, out).unwrap();
+    out
+}
+
+/// The node packs compiled together, as JSON; named `rules/<pack>/<file>` as at run time.
+fn compiled(files: &[(String, PathBuf)]) -> String {
+    let texts: Vec<_> = files
+        .iter()
+        .filter(|(pack, _)| is_node_pack(pack))
+        .map(|(pack, file)| {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                pack,
+                name,
+                std::fs::read_to_string(file).expect("rule file"),
+            )
+        })
+        .collect();
+    let packs = shipped_packs(
+        texts
+            .iter()
+            .map(|(p, f, t)| (p.as_str(), f.as_str(), t.clone())),
+    );
+    match compile(&packs) {
+        Ok(set) => serde_json::to_string(&set).expect("a compiled pack serialises"),
+        Err(diags) => {
+            eprintln!("the shipped rule pack does not compile:\n{diags}");
+            std::process::exit(1);
+        }
+    }
 }

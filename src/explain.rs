@@ -52,7 +52,12 @@ pub fn list(set: &RuleSet, as_json: bool) -> String {
                 })
             })
             .collect();
-        return serde_json::to_string_pretty(&json!({ "packs": set.packs, "rules": rules }))
+        let packs: Vec<_> = set
+            .packs
+            .iter()
+            .map(|p| json!({ "name": p.name, "version": p.version }))
+            .collect();
+        return serde_json::to_string_pretty(&json!({ "packs": packs, "rules": rules }))
             .unwrap_or_default()
             + "\n";
     }

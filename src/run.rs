@@ -47,9 +47,9 @@ pub fn run(command: Command) -> Result<u8> {
     }
 }
 
-/// The embedded pack followed by each `--rules` folder, compiled together.
+/// The embedded pack (compiled at build time) followed by each `--rules` folder.
 pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
-    let mut packs = rules::embedded_packs();
+    let mut packs = Vec::new();
     let mut diags = Vec::new();
     for dir in extra {
         match rules::read_pack(dir) {
@@ -60,7 +60,7 @@ pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
     if !diags.is_empty() {
         return Err(rules::Diagnostics(diags).into());
     }
-    Ok(rules::compile(&packs)?)
+    Ok(rules::load::compile_onto(rules::embedded(), &packs)?)
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {

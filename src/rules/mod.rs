@@ -41,25 +41,19 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
 
-/// The rule packs compiled into the binary from `rules/<pack>/*.toml`.
+/// The node rule packs embedded in the binary, as text.
 pub fn embedded_packs() -> Vec<PackSource> {
-    let mut packs: Vec<PackSource> = Vec::new();
-    // `rules/fleet` holds fleet rules, compiled by `crate::fleet`, not a node rule pack.
-    for (pack, file, text) in embedded::FILES.iter().filter(|(p, _, _)| *p != "fleet") {
-        let path = format!("rules/{pack}/{file}");
-        let source = Source {
-            path,
-            text: text.to_string(),
-        };
-        match packs.iter_mut().find(|p| p.dir.ends_with(pack)) {
-            Some(p) => p.files.push(source),
-            None => packs.push(PackSource {
-                dir: format!("rules/{pack}"),
-                files: vec![source],
-            }),
-        }
-    }
-    packs
+    let files = embedded::FILES
+        .iter()
+        .filter(|(p, _, _)| load::is_node_pack(p));
+    load::shipped_packs(files.map(|(p, f, t)| (*p, *f, t.to_string())))
+}
+
+/// The embedded node packs as the build script compiled them: loading them costs a fifth of
+/// compiling [`embedded_packs`] again.
+pub fn embedded() -> RuleSet {
+    let json = include_str!(concat!(env!("OUT_DIR"), "/embedded_pack.json"));
+    serde_json::from_str(json).expect("the build script wrote the compiled pack")
 }
 
 /// The embedded files of one `rules/<pack>` folder, as (`rules/<pack>/<file>`, text).

@@ -4,18 +4,19 @@
 use crate::catalogue::{self, FactType};
 use crate::fact::Fact;
 use crate::value::{self, KNOWN_DEFAULT_SECRETS, Value, Version};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::ops::Range;
 
 /// A compiled condition and the text it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cond {
     pub text: String,
     pub expr: Expr,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
@@ -25,7 +26,7 @@ pub enum Expr {
 }
 
 /// One test of one fact: `host.memory.total < 4GiB`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Test {
     pub subject: String,
     pub pred: Pred,
@@ -35,7 +36,7 @@ pub struct Test {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CmpOp {
     Lt,
     Le,
@@ -80,15 +81,30 @@ impl CmpOp {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Pred {
     Cmp(CmpOp, Value),
     In(Vec<Value>, bool),
-    Matches(regex_lite::Regex, bool),
+    Matches(#[serde(with = "regex_text")] regex_lite::Regex, bool),
     Contains(Value),
     Missing,
     Present,
     Empty,
+}
+
+/// A compiled regex stored as its pattern (the build script stores the shipped pack compiled).
+mod regex_text {
+    use regex_lite::Regex;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(re: &Regex, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(re.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+        let pattern = String::deserialize(d)?;
+        Regex::new(&pattern).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A problem in a condition, at a byte range of the condition text.

@@ -27,6 +27,35 @@ pub struct PackSource {
     pub files: Vec<Source>,
 }
 
+/// Whether a shipped `rules/<pack>` folder holds node rules; `rules/fleet` holds fleet rules,
+/// which preflight's fleet module compiles.
+pub fn is_node_pack(pack: &str) -> bool {
+    pack != "fleet"
+}
+
+/// The shipped packs from their files, given as (pack, file name, text) in order; each file is
+/// named `rules/<pack>/<file>`, as in this repository.
+pub fn shipped_packs<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str, String)>,
+) -> Vec<PackSource> {
+    let mut packs: Vec<PackSource> = Vec::new();
+    for (pack, file, text) in files {
+        let dir = format!("rules/{pack}");
+        let source = Source {
+            path: format!("{dir}/{file}"),
+            text,
+        };
+        match packs.iter_mut().find(|p| p.dir == dir) {
+            Some(p) => p.files.push(source),
+            None => packs.push(PackSource {
+                dir,
+                files: vec![source],
+            }),
+        }
+    }
+    packs
+}
+
 const RULE_KEYS: &[&str] = &[
     "id",
     "title",
@@ -55,6 +84,15 @@ const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
 /// Files are parsed, and rules compiled, in parallel; rules and problems are then taken in
 /// pack, file and rule order, so the result and the diagnostics never depend on the threads.
 pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
+    compile_onto(RuleSet::default(), packs)
+}
+
+/// Compiles packs after the already compiled `base`, exactly as if `base`'s packs had been
+/// compiled with them: later packs may override its rules, and duplicates of them are errors.
+pub fn compile_onto(base: RuleSet, packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
+    if packs.is_empty() {
+        return Ok(base);
+    }
     let infos: Vec<(PackInfo, Vec<Diagnostic>)> = packs
         .iter()
         .map(|pack| {
@@ -80,13 +118,20 @@ pub fn compile(packs: &[PackSource]) -> Result<RuleSet, Diagnostics> {
     });
 
     let mut diags = Vec::new();
-    let mut set = RuleSet::default();
+    let first = base.packs.len();
     let mut seen: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    for rule in &base.rules {
+        let index = base.packs.iter().position(|p| p.name == rule.pack);
+        let at = (rule.pack.clone(), rule.defined_at.clone());
+        seen.insert(rule.id.clone(), (index.unwrap_or(0), at.0, at.1));
+    }
+    let mut set = base;
     let mut compiled = items.iter().map(|(i, _)| *i).zip(compiled).peekable();
-    for (pack_index, (info, info_diags)) in infos.into_iter().enumerate() {
+    for (i, (info, info_diags)) in infos.into_iter().enumerate() {
+        let pack_index = first + i;
         diags.extend(info_diags);
         for (file_index, file) in parsed.iter().enumerate() {
-            if file.pack != pack_index {
+            if file.pack != i {
                 continue;
             }
             diags.extend(file.diags.iter().cloned());

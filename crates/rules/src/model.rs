@@ -1,10 +1,10 @@
 //! The compiled rule model: what a rule reads, when it applies, and how it judges.
 
 use super::cond::Cond;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a rule's own checks run, which decides when it is skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Reads the host only.
@@ -16,7 +16,7 @@ pub enum Scope {
 }
 
 /// When a rule applies. Each part that is set must hold; otherwise the rule is `skip`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct When {
     /// A condition on `product.version`: `>= 4.7`.
     pub version: Option<Cond>,
@@ -28,7 +28,7 @@ pub struct When {
 
 /// One `[[rule.case]]`: a version/profile/condition-dependent judgement. The first case whose
 /// `when` holds decides the rule; its `fail`/`warn` replace the rule's own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RuleCase {
     pub when: When,
     pub fail: Option<Cond>,
@@ -55,7 +55,7 @@ impl When {
 }
 
 /// One compiled rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     pub id: String,
     pub title: String,
@@ -112,19 +112,17 @@ impl Rule {
 }
 
 /// A pack's identity, from its `pack.toml`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackInfo {
     pub name: String,
     pub version: String,
-    #[serde(skip)]
     pub overrides: bool,
     /// Category ids in the order reports group them, with their titles.
-    #[serde(skip)]
     pub categories: Vec<(String, String)>,
 }
 
 /// Every loaded rule, in pack and file order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RuleSet {
     pub packs: Vec<PackInfo>,
     pub rules: Vec<Rule>,

@@ -1,0 +1,64 @@
+//! The pack compiled by the build script is the pack its files compile to, and packs compiled
+//! onto it come out as if compiled together with it.
+
+use preflight::rules::{self, PackSource, Source, load};
+
+fn site_pack() -> PackSource {
+    let file = |name: &str, text: &str| Source {
+        path: format!("site/{name}"),
+        text: text.into(),
+    };
+    PackSource {
+        dir: "site".into(),
+        files: vec![
+            file(
+                "pack.toml",
+                "[pack]\nname = \"site\"\nversion = \"1.0\"\ncategories = [{ id = \"site\", title = \"Site policy\" }]\n",
+            ),
+            file(
+                "cpu.toml",
+                "[[rule]]\nid = \"host.cpu.cores\"\ntitle = \"Site CPU policy\"\ncategory = \"host\"\nfact = \"host.cpu.cores\"\nfail = \"< 8\"\noverride = true\n\n[[rule]]\nid = \"site.swap\"\ntitle = \"No swap\"\ncategory = \"site\"\nfact = \"host.swap.total\"\nfail = \"> 0\"\n",
+            ),
+        ],
+    }
+}
+
+#[test]
+fn the_pack_compiled_at_build_time_is_the_pack_its_files_compile_to() {
+    let at_build = rules::embedded();
+    let now = rules::compile(&rules::embedded_packs()).expect("the shipped pack compiles");
+    assert!(at_build.rules.len() > 50, "{} rules", at_build.rules.len());
+    assert_eq!(format!("{at_build:#?}"), format!("{now:#?}"));
+}
+
+#[test]
+fn a_pack_compiled_onto_the_embedded_one_is_compiled_as_if_together() {
+    let mut packs = rules::embedded_packs();
+    packs.push(site_pack());
+    let together = rules::compile(&packs).expect("compiles");
+    let onto = load::compile_onto(rules::embedded(), &[site_pack()]).expect("compiles");
+    assert_eq!(format!("{together:#?}"), format!("{onto:#?}"));
+    let cpu = onto.get("host.cpu.cores").unwrap();
+    assert_eq!(
+        (cpu.title.as_str(), cpu.pack.as_str()),
+        ("Site CPU policy", "site")
+    );
+    assert_eq!(onto.rules.last().map(|r| r.id.as_str()), Some("site.swap"));
+}
+
+#[test]
+fn a_duplicate_of_an_embedded_rule_is_the_same_error_either_way() {
+    let mut site = site_pack();
+    site.files[1].text = site.files[1].text.replace("override = true\n", "");
+    let mut packs = rules::embedded_packs();
+    packs.push(site.clone());
+    let together = rules::compile(&packs).unwrap_err().to_string();
+    let onto = load::compile_onto(rules::embedded(), &[site])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(together, onto);
+    assert!(
+        onto.contains("site/cpu.toml:1:1: duplicate rule id `host.cpu.cores` (first defined at rules/wso2-apim/host.toml:"),
+        "{onto}"
+    );
+}
