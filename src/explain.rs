@@ -1,8 +1,8 @@
 //! Human and JSON views of the rule pack and the fact catalogue: `rules list|explain|facts`.
 
 use crate::facts::catalogue::{self, CATALOGUE};
+use crate::report::columns::{self, Cell, PADDING};
 use crate::rules::{Rule, RuleSet};
-use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::json;
 
 fn level(rule: &Rule) -> &'static str {
@@ -83,13 +83,18 @@ pub fn list(set: &RuleSet, as_json: bool) -> String {
         if rules.is_empty() {
             continue;
         }
-        let mut t = Table::new();
-        t.load_preset(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        out.push_str(title);
+        out.push('\n');
+        let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0) + PADDING;
         for r in rules {
-            t.add_row(vec![r.id.as_str(), level(r), r.title.as_str()]);
+            let cells = [
+                Cell::new(&r.id, id_width),
+                Cell::new(level(r), "F/W".len() + PADDING),
+                Cell::new(&r.title, usize::MAX),
+            ];
+            columns::row(&mut out, &cells);
         }
-        out.push_str(&format!("{title}\n{t}\n\n"));
+        out.push('\n');
     }
     out.push_str(&format!("{} rules\n", set.rules.len()));
     out
@@ -161,12 +166,28 @@ pub fn explain(r: &Rule) -> String {
 
 /// The fact catalogue as a table.
 pub fn catalogue() -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_header(vec!["fact", "type", "probe", "description"]);
+    let width = |f: fn(&catalogue::FactSpec) -> &str| {
+        CATALOGUE.iter().map(|s| f(s).len()).max().unwrap_or(0) + PADDING
+    };
+    let widths = [
+        width(|s| s.name),
+        width(|s| s.ty.name()),
+        width(|s| s.family.name()),
+        usize::MAX,
+    ];
+    let mut out = String::new();
+    let mut line = |texts: [&str; 4]| {
+        let cells: Vec<Cell> = texts
+            .iter()
+            .zip(widths)
+            .map(|(t, w)| Cell::new(t, w))
+            .collect();
+        columns::row(&mut out, &cells);
+    };
+    line(["fact", "type", "probe", "description"]);
     for s in CATALOGUE {
-        t.add_row(vec![s.name, s.ty.name(), s.family.name(), s.description]);
+        line([s.name, s.ty.name(), s.family.name(), s.description]);
     }
-    format!("{t}\n")
+    out.push('\n');
+    out
 }

@@ -355,7 +355,12 @@ fn write_report(report: &Report, format: Format, file: Option<&Path>) -> Result<
         Format::Markdown => report::markdown::render(report),
         Format::Table => {
             let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            report::table::render(report, colour, (!to_terminal).then_some(110))
+            // Not a terminal: 110 columns, so files and CI logs read the same everywhere.
+            let width = to_terminal
+                .then(terminal_size::terminal_size)
+                .flatten()
+                .map_or(110, |(w, _)| w.0);
+            report::table::render(report, colour, width)
         }
     };
     emit(&text, file)

@@ -104,8 +104,34 @@ fn golden_json() {
 fn golden_table() {
     golden(
         &golden_dir().join("report.txt"),
-        &report::table::render(&golden_report(), false, Some(110)),
+        &report::table::render(&golden_report(), false, 110),
     );
+}
+
+#[test]
+fn table_colours_only_the_status_marker_and_keeps_the_columns() {
+    let plain = report::table::render(&golden_report(), false, 110);
+    let coloured = report::table::render(&golden_report(), true, 110);
+    assert!(coloured.contains("\u{1b}[1;31m✖ FAIL\u{1b}[0m    config.hostname"));
+    assert!(coloured.contains("\u{1b}[1;36m? manual\u{1b}[0m  ops.dr-drill"));
+    let stripped = regex_lite::Regex::new("\u{1b}\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&coloured, "");
+    assert_eq!(stripped, plain);
+}
+
+#[test]
+fn table_fits_a_narrow_terminal_and_keeps_a_readable_detail_column() {
+    let table = report::table::render(&golden_report(), false, 80);
+    let widest = table.lines().skip(1).map(|l| l.chars().count()).max();
+    assert!(widest.is_some_and(|w| (70..=80).contains(&w)), "{table}");
+    // Below the status and rule columns' 56, the detail column keeps 24 and lines run over.
+    let narrow = report::table::render(&golden_report(), false, 40);
+    assert!(
+        narrow.lines().skip(1).all(|l| l.chars().count() <= 80),
+        "{narrow}"
+    );
+    assert!(narrow.contains("shared_db is h2: the"), "{narrow}");
 }
 
 #[test]

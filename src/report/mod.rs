@@ -1,5 +1,6 @@
 //! The Report model — one for every output format — and the renderers that draw it.
 
+pub mod columns;
 pub mod json;
 pub mod junit;
 pub mod markdown;

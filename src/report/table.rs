@@ -1,35 +1,22 @@
 //! The table report: results grouped by category, status markers, the fix under each
 //! fail/warn, and a closing summary line. Colour only when asked for (a terminal, no NO_COLOR).
 
+use super::columns::{self, Cell};
 use super::{Report, RuleResult, Status};
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
-pub fn render(report: &Report, colour: bool, width: Option<u16>) -> String {
+/// The table at `width` columns: status, rule and detail columns, the detail column taking
+/// what the other two leave.
+pub fn render(report: &Report, colour: bool, width: u16) -> String {
+    let detail = usize::from(width)
+        .saturating_sub(STATUS_WIDTH + RULE_WIDTH)
+        .max(MIN_DETAIL_WIDTH);
     let mut out = header(report);
     for (title, ids) in groups(report) {
         out.push('\n');
         out.push_str(&title);
         out.push('\n');
-        let mut table = Table::new();
-        table
-            .load_preset(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Dynamic);
-        if let Some(w) = width {
-            table.set_width(w);
-        }
-        if !colour {
-            table.force_no_tty();
-        } else {
-            table.enforce_styling();
-        }
         for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
-            table.add_row(row(r, colour, width));
-        }
-        align(&mut table, width);
-        // Cells are padded to their column: a line ends where its text does.
-        for line in table.to_string().lines() {
-            out.push_str(line.trim_end());
-            out.push('\n');
+            row(&mut out, r, colour, detail);
         }
     }
     out.push('\n');
@@ -100,128 +87,54 @@ fn title_case(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Column widths, padding included.
-const STATUS_WIDTH: u16 = 9;
-const RULE_WIDTH: u16 = 46;
-/// comfy-table's default padding: a space either side of a cell's text.
-const PADDING: u16 = 2;
+/// Column widths, padding included. The status column fits the longest marker, `? manual`.
+const STATUS_WIDTH: usize = 10;
+const RULE_WIDTH: usize = 46;
+/// On a narrow terminal the detail column keeps this much; lines are then wider than it.
+const MIN_DETAIL_WIDTH: usize = 24;
 
-fn detail_width(table_width: u16) -> u16 {
-    table_width.saturating_sub(STATUS_WIDTH + RULE_WIDTH)
-}
-
-/// Same status and rule column widths in every group, so the groups line up. With a known
-/// table width the detail column takes the rest, so no group needs a layout pass of its own.
-fn align(table: &mut Table, width: Option<u16>) {
-    use comfy_table::{ColumnConstraint, Width};
-    let widths = [
-        Some(STATUS_WIDTH),
-        Some(RULE_WIDTH),
-        width.map(detail_width),
-    ];
-    for (i, w) in widths.into_iter().enumerate() {
-        let Some(w) = w else { continue };
-        if let Some(col) = table.column_mut(i) {
-            col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
-        }
-    }
-}
-
-/// The marker of a status: readable without colour, coloured on a terminal.
-pub fn marker(status: Status) -> (&'static str, Color) {
+/// The marker of a status, readable without colour, and its colour on a terminal (an SGR code).
+pub fn marker(status: Status) -> (&'static str, &'static str) {
     match status {
-        Status::Pass => ("✔ pass", Color::Green),
-        Status::Warn => ("▲ warn", Color::Yellow),
-        Status::Fail => ("✖ FAIL", Color::Red),
-        Status::Error => ("! ERROR", Color::Magenta),
-        Status::Skip => ("- skip", Color::DarkGrey),
-        Status::Manual => ("? manual", Color::Cyan),
+        Status::Pass => ("✔ pass", "1;32"),
+        Status::Warn => ("▲ warn", "1;33"),
+        Status::Fail => ("✖ FAIL", "1;31"),
+        Status::Error => ("! ERROR", "1;35"),
+        Status::Skip => ("- skip", "1;90"),
+        Status::Manual => ("? manual", "1;36"),
     }
 }
 
-fn row(r: &RuleResult, colour: bool, width: Option<u16>) -> Vec<Cell> {
-    let (text, color) = marker(r.status);
-    let mut status = Cell::new(text).set_alignment(CellAlignment::Left);
-    if colour {
-        status = status.fg(color).add_attribute(Attribute::Bold);
-    }
+/// One result's lines: the marker, the rule id and title, and the detail side by side.
+fn row(out: &mut String, r: &RuleResult, colour: bool, detail_width: usize) {
+    let (marker, sgr) = marker(r.status);
+    let rule = format!("{}\n{}", r.id, r.title);
+    let detail = detail(r);
+    let status = Cell {
+        style: colour.then_some(sgr),
+        ..Cell::new(marker, STATUS_WIDTH)
+    };
+    let cells = [
+        status,
+        Cell::new(&rule, RULE_WIDTH),
+        Cell::new(&detail, detail_width),
+    ];
+    columns::row(out, &cells);
+}
+
+/// What the detail column says: the message, then for a fail or warn where and how to fix it,
+/// then any waiver.
+fn detail(r: &RuleResult) -> String {
     let mut detail = r.message.clone();
-    if let Some(l) = &r.location
-        && matches!(r.status, Status::Fail | Status::Warn)
-    {
+    let finding = matches!(r.status, Status::Fail | Status::Warn);
+    if let Some(l) = r.location.as_ref().filter(|_| finding) {
         detail.push_str(&format!("\n  at {}:{}:{}", l.file, l.line, l.column));
     }
-    if let Some(fix) = r
-        .fix
-        .as_ref()
-        .filter(|_| matches!(r.status, Status::Fail | Status::Warn))
-    {
+    if let Some(fix) = r.fix.as_ref().filter(|_| finding) {
         detail.push_str(&format!("\n  fix: {fix}"));
     }
     if let Some(w) = &r.waiver {
         detail.push_str(&format!("\n  waived: {}", w.reason));
     }
-    let rule = format!("{}\n{}", r.id, r.title);
-    let (rule, detail) = match width {
-        Some(w) => (wrap(&rule, RULE_WIDTH), wrap(&detail, detail_width(w))),
-        None => (rule, detail),
-    };
-    vec![status, Cell::new(rule), Cell::new(detail)]
-}
-
-/// ASCII lines of `text` word-wrapped to a column `width` wide (padding included), in one pass;
-/// comfy-table re-measures a line for every word it adds, which cost more than the rest of the
-/// rendering. Other lines are left to comfy-table, which measures display width.
-fn wrap(text: &str, width: u16) -> String {
-    let columns = usize::from(width.saturating_sub(PADDING).max(1));
-    let mut out = String::with_capacity(text.len() + 16);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if !line.is_ascii() || line.len() <= columns {
-            out.push_str(line);
-            continue;
-        }
-        let mut used = 0;
-        for word in line.split(' ') {
-            let mut word = word;
-            if used > 0 && used + 1 + word.len() <= columns {
-                out.push(' ');
-                used += 1;
-            } else if used > 0 {
-                out.push('\n');
-                used = 0;
-            }
-            // A word longer than the column is cut at the column's width.
-            while word.len() > columns - used {
-                let (head, rest) = word.split_at(columns - used);
-                out.push_str(head);
-                out.push('\n');
-                used = 0;
-                word = rest;
-            }
-            out.push_str(word);
-            used += word.len();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wraps_ascii_at_words_and_cuts_words_longer_than_the_column() {
-        // Width 12 with padding: 10 columns of text.
-        assert_eq!(wrap("aaa bbb ccc ddd", 12), "aaa bbb\nccc ddd");
-        assert_eq!(
-            wrap("ab -Dverylongflag=1 x", 12),
-            "ab\n-Dverylong\nflag=1 x"
-        );
-        assert_eq!(wrap("short\n  fix: x", 12), "short\n  fix: x");
-        // Display width is not byte length outside ASCII: left to comfy-table.
-        assert_eq!(wrap("é é é é é é é é", 12), "é é é é é é é é");
-    }
+    detail
 }
