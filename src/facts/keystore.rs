@@ -9,7 +9,8 @@ mod pkcs12;
 use super::{Context, Fact, Location, config};
 use crate::value::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 pub use super::catalogue::{STORE_FACTS, STORES};
 
@@ -70,24 +71,61 @@ fn split_name(name: &str) -> Option<(&'static str, &str)> {
     })
 }
 
-/// Keystores already read and verified in this probe, by file and password: the TLS, primary and
-/// internal keystores are usually one file, and verifying a PKCS#12 MAC costs a PBKDF2 run.
+/// Keystores already read and verified in this probe, by file and password, and the facts
+/// already read from them, by file, password and alias: the TLS, primary and internal keystores
+/// are usually one file, verifying a PKCS#12 MAC costs a PBKDF2 run, and reading the alias's
+/// certificate an X.509 parse.
 #[derive(Default)]
-struct Opened(Vec<(OpenedKey, Result<Store, String>)>);
+struct Opened {
+    stores: Vec<(OpenedKey, Result<Rc<Store>, String>)>,
+    described: Vec<(DescribedKey, BTreeMap<String, Fact>)>,
+}
 
 /// A keystore file and the password it was opened with.
-type OpenedKey = (std::path::PathBuf, Option<String>);
+type OpenedKey = (PathBuf, Option<String>);
+/// A keystore file, the configured password (or why there is none), alias and defaultness.
+type DescribedKey = (PathBuf, Result<String, String>, String, bool);
 
 impl Opened {
-    fn open(&mut self, path: &Path, password: Option<&str>) -> Result<Store, String> {
+    fn open(&mut self, path: &Path, password: Option<&str>) -> Result<Rc<Store>, String> {
         let key = (path.to_path_buf(), password.map(str::to_string));
-        if let Some((_, done)) = self.0.iter().find(|(k, _)| *k == key) {
+        if let Some((_, done)) = self.stores.iter().find(|(k, _)| *k == key) {
             return done.clone();
         }
-        let done =
-            super::read_capped_bytes(path, MAX_KEYSTORE_BYTES).and_then(|b| open(&b, password));
-        self.0.push((key, done.clone()));
+        let done = super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
+            .and_then(|b| open(&b, password))
+            .map(Rc::new);
+        self.stores.push((key, done.clone()));
         done
+    }
+
+    /// The facts read from the keystore file itself: all but `file`, `mode` and `exists`.
+    fn facts(&mut self, home: &Path, path: &Path, cfg: &Configured) -> BTreeMap<String, Fact> {
+        let key = (
+            path.to_path_buf(),
+            cfg.password.clone(),
+            cfg.alias.clone(),
+            cfg.defaults,
+        );
+        if let Some((_, done)) = self.described.iter().find(|(k, _)| *k == key) {
+            return done.clone();
+        }
+        let mut out = BTreeMap::new();
+        match self.open(path, cfg.password.as_deref().ok()) {
+            Ok(store) => describe(&store, cfg, &mut out),
+            Err(e) => {
+                let e = super::under_home(&e, home, path);
+                for (what, _, _) in STORE_FACTS
+                    .iter()
+                    .filter(|(w, _, _)| !matches!(*w, "file" | "mode" | "exists"))
+                {
+                    out.insert(what.to_string(), Fact::unavailable(e.clone()));
+                }
+                out.insert("has-default-cert".into(), Fact::unavailable(e));
+            }
+        }
+        self.described.push((key, out.clone()));
+        out
     }
 }
 
@@ -120,22 +158,7 @@ fn store_facts(
         )),
     };
     out.insert("exists".to_string(), exists);
-    let loaded = opened.open(&path, cfg.password.as_deref().ok());
-    let store_data = match loaded {
-        Ok(s) => s,
-        Err(e) => {
-            let e = super::under_home(&e, home, &path);
-            for (what, _, _) in STORE_FACTS
-                .iter()
-                .filter(|(w, _, _)| !matches!(*w, "file" | "mode" | "exists"))
-            {
-                out.insert(what.to_string(), Fact::unavailable(e.clone()));
-            }
-            out.insert("has-default-cert".into(), Fact::unavailable(e));
-            return out;
-        }
-    };
-    describe(&store_data, &cfg, &mut out);
+    out.extend(opened.facts(home, &path, &cfg));
     out
 }
 
