@@ -1,8 +1,10 @@
 //! Embeds the shipped rule packs (`rules/<pack>/*.toml`) into the binary, as text and, for the
-//! node packs, compiled: a run then loads the compiled pack instead of compiling it again. A
-//! problem in a shipped rule file fails the build with its `file:line:col`.
+//! node packs, compiled: a run then loads the compiled pack instead of compiling it again, and
+//! knows from `READS` what to probe before loading it. A problem in a shipped rule file fails
+//! the build with its `file:line:col`.
 
 use preflight_rules::load::{compile, is_node_pack, shipped_packs};
+use preflight_rules::model::RuleSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +14,10 @@ fn main() {
     let files = rule_files(&root);
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("embedded_rules.rs"), files_table(&files)).unwrap();
-    std::fs::write(out.join("embedded_pack.json"), compiled(&files)).unwrap();
+    let set = compiled(&files);
+    let json = serde_json::to_string(&set).expect("a compiled pack serialises");
+    std::fs::write(out.join("embedded_pack.json"), json).unwrap();
+    std::fs::write(out.join("embedded_reads.rs"), reads_table(&set)).unwrap();
 }
 
 /// (pack, file) of every `rules/<pack>/*.toml`, packs and files sorted by name.
@@ -52,8 +57,20 @@ fn files_table(files: &[(String, PathBuf)]) -> String {
     out
 }
 
-/// The node packs compiled together, as JSON; named `rules/<pack>/<file>` as at run time.
-fn compiled(files: &[(String, PathBuf)]) -> String {
+/// `READS`: (id, category, facts read) of every compiled rule, in pack order, so that a run
+/// knows what to probe before it has loaded the pack.
+fn reads_table(set: &RuleSet) -> String {
+    let mut out = String::from("pub const READS: &[(&str, &str, &[&str])] = &[\n");
+    for r in &set.rules {
+        let (id, category, facts) = (&r.id, &r.category, r.facts());
+        writeln!(out, "    ({id:?}, {category:?}, &{facts:?}),").unwrap();
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// The node packs compiled together; files named `rules/<pack>/<file>` as at run time.
+fn compiled(files: &[(String, PathBuf)]) -> RuleSet {
     let texts: Vec<_> = files
         .iter()
         .filter(|(pack, _)| is_node_pack(pack))
@@ -72,7 +89,7 @@ fn compiled(files: &[(String, PathBuf)]) -> String {
             .map(|(p, f, t)| (p.as_str(), f.as_str(), t.clone())),
     );
     match compile(&packs) {
-        Ok(set) => serde_json::to_string(&set).expect("a compiled pack serialises"),
+        Ok(set) => set,
         Err(diags) => {
             eprintln!("the shipped rule pack does not compile:\n{diags}");
             std::process::exit(1);

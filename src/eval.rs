@@ -16,25 +16,34 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// A selector is a rule id (that rule only), a category, or an id prefix (`config.secrets`).
-    fn matches(sel: &str, rule: &Rule, rules: &RuleSet) -> bool {
-        rule.id == sel
-            || rule.category == sel
-            || (rule
-                .id
-                .starts_with(&format!("{}.", sel.trim_end_matches('.')))
-                && rules.get(sel).is_none())
+    /// A selector is a rule id (that rule only), a category, or an id prefix (`config.secrets`)
+    /// that is not itself a rule's id; `is_rule` tells which selectors are rule ids.
+    fn matches(sel: &str, id: &str, category: &str, is_rule: &dyn Fn(&str) -> bool) -> bool {
+        id == sel
+            || category == sel
+            || (id.starts_with(&format!("{}.", sel.trim_end_matches('.'))) && !is_rule(sel))
     }
 
-    /// Why a rule is deselected, if it is.
-    pub fn excluded(&self, rule: &Rule, rules: &RuleSet) -> Option<String> {
-        if !self.only.is_empty() && !self.only.iter().any(|s| Self::matches(s, rule, rules)) {
+    /// Why rule `id` of `category` is deselected, if it is.
+    pub fn excludes(
+        &self,
+        id: &str,
+        category: &str,
+        is_rule: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        let matches = |s: &&String| Self::matches(s, id, category, is_rule);
+        if !self.only.is_empty() && !self.only.iter().any(|s| matches(&s)) {
             return Some(format!("not selected by --only {}", self.only.join(", ")));
         }
         self.skip
             .iter()
-            .find(|s| Self::matches(s, rule, rules))
+            .find(matches)
             .map(|s| format!("excluded by --skip {s}"))
+    }
+
+    /// Why a rule is deselected, if it is.
+    pub fn excluded(&self, rule: &Rule, rules: &RuleSet) -> Option<String> {
+        self.excludes(&rule.id, &rule.category, &|s| rules.get(s).is_some())
     }
 }
 

@@ -66,28 +66,41 @@ pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
 fn check(args: &CheckArgs) -> Result<u8> {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    // Probing starts reading the shared files while the rules compile; --facts probes nothing.
-    let ctx = args.facts.is_none().then(|| context(&args.common));
-    let rules = load_rules(&args.common.rules)?;
     let selection = Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
     };
     let outputs = outputs(args, args.common.product_home().as_deref())?;
-    let waivers = match &args.waivers {
-        Some(file) => {
-            let w = waivers::load(file).map_err(waivers::Invalid)?;
-            w.check(&rules).map_err(waivers::Invalid)?;
-            Some(w)
-        }
-        None => None,
-    };
+    let waivers = args.waivers.as_deref().map(waivers::load).transpose();
+    let waivers = waivers.map_err(waivers::Invalid)?;
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
-    let facts = match (&args.facts, ctx) {
-        (Some(file), _) => read_facts(file)?,
-        (None, ctx) => {
+    // Probing starts at once: with the embedded pack alone, what to probe is known from the
+    // build, and the probes run while the pack loads; with --rules, the shared files are read
+    // while the packs compile. --facts probes nothing.
+    let ctx = args.facts.is_none().then(|| context(&args.common));
+    let early = match &ctx {
+        Some(ctx) if args.common.rules.is_empty() => {
+            let (ctx, names) = (Arc::clone(ctx), wanted_embedded(&selection));
+            let offline = args.common.offline;
+            Some(std::thread::spawn(move || {
+                probe(offline, ctx, names, false)
+            }))
+        }
+        _ => None,
+    };
+    let rules = load_rules(&args.common.rules)?;
+    if let Some(w) = &waivers {
+        w.check(&rules).map_err(waivers::Invalid)?;
+    }
+    let facts = match (&args.facts, early, ctx) {
+        (Some(file), _, _) => read_facts(file)?,
+        (None, Some(probing), _) => probing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        (None, None, ctx) => {
             let ctx = ctx.unwrap_or_else(|| context(&args.common));
-            probe(&args.common, ctx, wanted(&rules, &selection, false), false)
+            let names = wanted(&rules, &selection, false);
+            probe(args.common.offline, ctx, names, false)
         }
     };
     let results = eval::evaluate(&rules, &facts, &selection);
@@ -245,11 +258,40 @@ fn inside(file: &Path, home: &Path) -> bool {
 /// The facts the selected rules read; with `all`, every fact of the catalogue too (for
 /// `preflight facts`). Deselected rules cost no probing.
 fn wanted(rules: &RuleSet, selection: &Selection, all: bool) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = rules
+    let reads = rules
         .rules
         .iter()
-        .filter(|r| selection.excluded(r, rules).is_none())
-        .flat_map(|r| r.facts())
+        .map(|r| (r.id.as_str(), r.category.as_str(), r.facts()));
+    read_by_selected(reads, selection, &|s| rules.get(s).is_some(), all)
+}
+
+/// [`wanted`] for the embedded pack, from what its rules read as recorded at build time.
+fn wanted_embedded(selection: &Selection) -> BTreeSet<String> {
+    let all = rules::embedded_reads();
+    let reads = all.iter().map(|(id, category, facts)| {
+        (
+            *id,
+            *category,
+            facts.iter().map(|f| f.to_string()).collect(),
+        )
+    });
+    read_by_selected(
+        reads,
+        selection,
+        &|s| all.iter().any(|(id, _, _)| *id == s),
+        false,
+    )
+}
+
+fn read_by_selected<'a>(
+    reads: impl Iterator<Item = (&'a str, &'a str, Vec<String>)>,
+    selection: &Selection,
+    is_rule: &dyn Fn(&str) -> bool,
+    all: bool,
+) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = reads
+        .filter(|(id, category, _)| selection.excludes(id, category, is_rule).is_none())
+        .flat_map(|(_, _, facts)| facts)
         .collect();
     names.extend(["product.name", "product.version", "product.profile"].map(String::from));
     if all {
@@ -275,7 +317,7 @@ fn context(common: &Common) -> Arc<Context> {
 
 /// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
 /// file answers rules written after it was collected.
-fn probe(common: &Common, ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
+fn probe(offline: bool, ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
     let home = ctx.product_home.clone();
     let mut facts = facts::collect(Arc::clone(&ctx), &wanted);
     if all_config && home.is_some() {
@@ -289,7 +331,7 @@ fn probe(common: &Common, ctx: Arc<Context>, wanted: BTreeSet<String>, all_confi
         collected_at: now_rfc3339(),
         hostname: sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
         product_home: home.map(|h| h.display().to_string()),
-        offline: common.offline,
+        offline,
         facts,
     }
 }
@@ -395,7 +437,7 @@ fn dump_facts(args: &FactsArgs) -> Result<u8> {
     let mut names = wanted(&rules, &Selection::default(), true);
     // What `preflight fleet` compares across nodes, so every facts file can take part.
     names.extend(crate::fleet::wanted(&crate::fleet::rules::embedded()));
-    let facts = probe(&args.common, ctx, names, true);
+    let facts = probe(args.common.offline, ctx, names, true);
     let mut text = serde_json::to_string_pretty(&facts)?;
     text.push('\n');
     emit(&text, args.output.as_deref())?;

@@ -62,3 +62,21 @@ fn a_duplicate_of_an_embedded_rule_is_the_same_error_either_way() {
         "{onto}"
     );
 }
+
+#[test]
+fn what_the_build_says_each_rule_reads_is_what_the_loaded_rule_reads() {
+    let set = rules::embedded();
+    let loaded: Vec<(String, String, Vec<String>)> = set
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), r.category.clone(), r.facts()))
+        .collect();
+    let at_build: Vec<(String, String, Vec<String>)> = rules::embedded_reads()
+        .iter()
+        .map(|(id, category, facts)| {
+            let facts = facts.iter().map(|f| f.to_string()).collect();
+            (id.to_string(), category.to_string(), facts)
+        })
+        .collect();
+    assert_eq!(at_build, loaded);
+}

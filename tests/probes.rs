@@ -78,6 +78,61 @@ fn jdk_version_matches_java_dash_version() {
     assert!(f["facts"]["jdk.home"]["value"]["value"].is_string());
 }
 
+/// Deselected rules cost no probing, with the embedded pack alone (whose reads are known from
+/// the build) and with a --rules pack: a `java` that never returns is never started for
+/// `--only host.cpu.cores`, so the run does not wait out a 30 s deadline.
+#[test]
+fn deselected_rules_probe_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let jdk = dir.path().join("jdk");
+    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let java = jdk.join("bin/java");
+    std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pack = dir.path().join("site");
+    std::fs::create_dir(&pack).unwrap();
+    let rule = "[[rule]]\nid = \"site.jdk\"\ntitle = \"t\"\ncategory = \"jdk\"\nfact = \"jdk.version\"\nfail = \"< 11\"\n";
+    std::fs::write(pack.join("site.toml"), rule).unwrap();
+    let home = stage_home(
+        dir.path(),
+        "4.2.0",
+        "[server]\nhostname = \"a.example.com\"\n",
+    );
+    for extra in [
+        vec![],
+        vec!["--rules".to_string(), pack.display().to_string()],
+    ] {
+        let started = Instant::now();
+        let out = preflight()
+            .env("JAVA_HOME", &jdk)
+            .args([
+                "check",
+                "--timeout",
+                "30",
+                "--only",
+                "host.cpu.cores",
+                "--format",
+                "json",
+            ])
+            .args(&extra)
+            .arg("--product-home")
+            .arg(&home)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(15), "{extra:?} took {took:?}");
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let jdk = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == "jdk.version.supported")
+            .unwrap();
+        assert_eq!(jdk["status"], "skip", "{extra:?}: {jdk:#}");
+    }
+}
+
 /// A JDK whose `java` never returns and which has no release file: the run still ends within
 /// the deadline and the rules that read the JDK are `error` with "timed out".
 #[test]

@@ -39,6 +39,13 @@ pub fn read_pack(dir: &Path) -> Result<PackSource, Diagnostic> {
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+    include!(concat!(env!("OUT_DIR"), "/embedded_reads.rs"));
+}
+
+/// What each rule of [`embedded`] reads, as (id, category, facts), known when preflight was
+/// built: a run starts probing before the pack is loaded.
+pub fn embedded_reads() -> &'static [(&'static str, &'static str, &'static [&'static str])] {
+    embedded::READS
 }
 
 /// The node rule packs embedded in the binary, as text.
