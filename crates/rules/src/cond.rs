@@ -85,25 +85,65 @@ impl CmpOp {
 pub enum Pred {
     Cmp(CmpOp, Value),
     In(Vec<Value>, bool),
-    Matches(#[serde(with = "regex_text")] regex_lite::Regex, bool),
+    Matches(Pattern, bool),
     Contains(Value),
     Missing,
     Present,
     Empty,
 }
 
-/// A compiled regex stored as its pattern (the build script stores the shipped pack compiled).
-mod regex_text {
-    use regex_lite::Regex;
-    use serde::{Deserialize, Deserializer, Serializer};
+/// A regex, checked when its rule compiles and compiled again only when first matched: the
+/// build script stores the shipped pack with patterns as text, and a run need not compile the
+/// regexes of rules it never gets to.
+#[derive(Clone)]
+pub struct Pattern {
+    text: String,
+    compiled: std::sync::OnceLock<regex_lite::Regex>,
+}
 
-    pub fn serialize<S: Serializer>(re: &Regex, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(re.as_str())
+impl Pattern {
+    /// The pattern, or why it is not a regex.
+    pub fn new(text: &str) -> Result<Pattern, regex_lite::Error> {
+        let re = regex_lite::Regex::new(text)?;
+        Ok(Pattern {
+            text: text.to_string(),
+            compiled: std::sync::OnceLock::from(re),
+        })
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
-        let pattern = String::deserialize(d)?;
-        Regex::new(&pattern).map_err(serde::de::Error::custom)
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_match(&self, haystack: &str) -> bool {
+        self.compiled
+            .get_or_init(|| {
+                regex_lite::Regex::new(&self.text)
+                    .unwrap_or_else(|e| panic!("stored pattern {:?}: {e}", self.text))
+            })
+            .is_match(haystack)
+    }
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pattern({:?})", self.text)
+    }
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Pattern {
+            text,
+            compiled: std::sync::OnceLock::new(),
+        })
     }
 }
 
@@ -466,7 +506,7 @@ impl Parser<'_> {
         match self.peek().cloned() {
             Some(Tok::Str(s)) => {
                 self.pos += 1;
-                match regex_lite::Regex::new(&s) {
+                match Pattern::new(&s) {
                     Ok(re) => Ok(Pred::Matches(re, negated)),
                     Err(e) => {
                         let detail = e.to_string();
