@@ -74,35 +74,12 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let waivers = args.waivers.as_deref().map(waivers::load).transpose();
     let waivers = waivers.map_err(waivers::Invalid)?;
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
-    // Probing starts at once: with the embedded pack alone, what to probe is known from the
-    // build, and the probes run while the pack loads; with --rules, the shared files are read
-    // while the packs compile. --facts probes nothing.
-    let ctx = args.facts.is_none().then(|| context(&args.common));
-    let early = match &ctx {
-        Some(ctx) if args.common.rules.is_empty() => {
-            let (ctx, names) = (Arc::clone(ctx), wanted_embedded(&selection));
-            let offline = args.common.offline;
-            Some(std::thread::spawn(move || {
-                probe(offline, ctx, names, false)
-            }))
-        }
-        _ => None,
-    };
+    let source = facts_source(args, &selection);
     let rules = load_rules(&args.common.rules)?;
     if let Some(w) = &waivers {
         w.check(&rules).map_err(waivers::Invalid)?;
     }
-    let facts = match (&args.facts, early, ctx) {
-        (Some(file), _, _) => read_facts(file)?,
-        (None, Some(probing), _) => probing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        (None, None, ctx) => {
-            let ctx = ctx.unwrap_or_else(|| context(&args.common));
-            let names = wanted(&rules, &selection, false);
-            probe(args.common.offline, ctx, names, false)
-        }
-    };
+    let facts = source.facts(&rules, &selection, args.common.offline)?;
     let results = eval::evaluate(&rules, &facts, &selection);
     let mut report = assemble(&rules, &facts, results, started_at, started.elapsed());
     if let Some(w) = &waivers {
@@ -141,6 +118,46 @@ fn check(args: &CheckArgs) -> Result<u8> {
     // time (4% of a 10,000-rule run); the OS takes the memory back at once.
     std::mem::forget((rules, facts, report));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Where a check's facts come from.
+enum FactSource {
+    /// `--facts FILE`: probes nothing.
+    File(PathBuf),
+    /// The embedded pack alone: what it reads is known from the build, so probing already runs
+    /// while the pack loads.
+    Probing(std::thread::JoinHandle<Facts>),
+    /// With `--rules`: probing waits for the packs to compile; the shared files are read
+    /// meanwhile.
+    AfterRules(Arc<Context>),
+}
+
+fn facts_source(args: &CheckArgs, selection: &Selection) -> FactSource {
+    if let Some(file) = &args.facts {
+        return FactSource::File(file.clone());
+    }
+    let ctx = context(&args.common);
+    if !args.common.rules.is_empty() {
+        return FactSource::AfterRules(ctx);
+    }
+    let (names, offline) = (wanted_embedded(selection), args.common.offline);
+    FactSource::Probing(std::thread::spawn(move || {
+        probe(offline, ctx, names, false)
+    }))
+}
+
+impl FactSource {
+    fn facts(self, rules: &RuleSet, selection: &Selection, offline: bool) -> Result<Facts> {
+        match self {
+            FactSource::File(file) => read_facts(&file),
+            FactSource::Probing(probing) => Ok(probing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            FactSource::AfterRules(ctx) => {
+                Ok(probe(offline, ctx, wanted(rules, selection, false), false))
+            }
+        }
+    }
 }
 
 /// Reads a JSON report written by `check --format json`; bad JSON is reported as file:line:col.
