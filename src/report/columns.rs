@@ -46,7 +46,7 @@ pub fn row(out: &mut String, cells: &[Cell<'_>]) {
                 let room = cell.width.saturating_sub(PADDING);
                 out.extend(std::iter::repeat_n(
                     ' ',
-                    room.saturating_sub(text.width()) + 1,
+                    room.saturating_sub(width(text)) + 1,
                 ));
             }
         }
@@ -66,7 +66,7 @@ pub fn wrap(text: &str, columns: usize) -> String {
         if i > 0 {
             out.push('\n');
         }
-        if line.width() <= columns {
+        if width(line) <= columns {
             out.push_str(line);
             continue;
         }
@@ -83,8 +83,8 @@ pub fn wrap(text: &str, columns: usize) -> String {
         let mut used = 0;
         for word in body.split(' ') {
             let mut word = word;
-            let mut width = word.width();
-            if used > 0 && used + 1 + width <= room {
+            let mut word_width = width(word);
+            if used > 0 && used + 1 + word_width <= room {
                 out.push(' ');
                 used += 1;
             } else if used > 0 {
@@ -93,7 +93,7 @@ pub fn wrap(text: &str, columns: usize) -> String {
                 used = 0;
             }
             // Here the word starts a line; a character wider than the column stays whole.
-            while width > room {
+            while word_width > room {
                 let (head, rest) = split_at_width(word, room);
                 if rest.is_empty() {
                     break;
@@ -102,13 +102,22 @@ pub fn wrap(text: &str, columns: usize) -> String {
                 out.push('\n');
                 out.push_str(indent);
                 word = rest;
-                width = word.width();
+                word_width = width(word);
             }
             out.push_str(word);
-            used += width;
+            used += word_width;
         }
     }
     out
+}
+
+/// Display columns of `text`; ASCII, nearly all of a report, is counted by length.
+fn width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.width()
+    }
 }
 
 /// `word` cut after at most `columns` display columns (at least one character).
