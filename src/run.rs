@@ -337,8 +337,13 @@ fn context(common: &Common) -> Arc<Context> {
 fn probe(offline: bool, ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
     let home = ctx.product_home.clone();
     let mut facts = facts::collect(Arc::clone(&ctx), &wanted);
-    if all_config && home.is_some() {
-        for (path, (v, loc)) in &ctx.deployment().keys {
+    // Only a deployment.toml already read: one whose read hangs (a stuck mount) has made the
+    // config probe time out, and waiting for it here would hang the run.
+    if let Some(d) = ctx
+        .deployment_if_read()
+        .filter(|_| all_config && home.is_some())
+    {
+        for (path, (v, loc)) in &d.keys {
             let f = facts::Fact::value(v.clone()).at(Some(loc.clone()));
             facts.entry(format!("deployment.{path}")).or_insert(f);
         }

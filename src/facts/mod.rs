@@ -130,6 +130,11 @@ impl Context {
             .get_or_init(|| config::Deployment::load(self.product_home.as_deref()))
     }
 
+    /// deployment.toml if it has been read and parsed by now; `None` while a read is stuck.
+    pub fn deployment_if_read(&self) -> Option<&config::Deployment> {
+        self.deployment.get()
+    }
+
     /// Starts reading what most probes share (deployment.toml, the version records, the systemd
     /// unit) on a background thread: they are parsed while the rules compile, and a probe that
     /// needs one before it is ready waits for it. Nothing else is read early.
