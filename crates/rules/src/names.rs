@@ -56,22 +56,70 @@ const SECRET_KEYS: &[&str] = &[
 /// Whether a key path names a secret (`super_admin.password`, `secrets.*`, `encryption.key`).
 pub fn is_secret_path(path: &str) -> bool {
     let path = path.strip_prefix("deployment.").unwrap_or(path);
-    let segments = split_path(path).unwrap_or_default();
-    let Some(last) = segments.last() else {
-        return false;
+    // Called for every key of deployment.toml: a plain dotted path is read in place, and only
+    // a path with quoted segments (`a.'b.c'`) is split into owned segments.
+    let owned;
+    let (first, last, nested) = if path.contains(['\'', '"']) {
+        owned = split_path(path).unwrap_or_default();
+        match (owned.first(), owned.last()) {
+            (Some(first), Some(last)) => (first.as_str(), last.as_str(), owned.len() > 1),
+            _ => return false,
+        }
+    } else {
+        if path.split('.').any(str::is_empty) {
+            return false;
+        }
+        let first = path.split('.').next().unwrap_or(path);
+        let last = path.rsplit('.').next().unwrap_or(path);
+        (first, last, path.contains('.'))
     };
-    let last = last.to_ascii_lowercase();
-    segments
-        .first()
-        .is_some_and(|s| s == "secrets" && segments.len() > 1)
-        || (segments.first().is_some_and(|s| s == "encryption") && last == "key")
-        || SECRET_KEYS.contains(&last.as_str())
-        || last.ends_with("password")
-        || last.ends_with("_secret")
+    let ends_with = |suffix: &str| {
+        let (last, suffix) = (last.as_bytes(), suffix.as_bytes());
+        last.len() >= suffix.len() && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    (first == "secrets" && nested)
+        || (first == "encryption" && last.eq_ignore_ascii_case("key"))
+        || SECRET_KEYS.iter().any(|k| last.eq_ignore_ascii_case(k))
+        || ends_with("password")
+        || ends_with("_secret")
 }
 
 /// Whether a system property holds a secret (`javax.net.ssl.keyStorePassword`, `*.secret`).
 pub fn is_secret_sysprop(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     last.contains("password") || last.contains("secret") || last == "key"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_secret_path;
+
+    #[test]
+    fn secret_paths_plain_quoted_and_in_any_case() {
+        for secret in [
+            "super_admin.password",
+            "deployment.super_admin.Password",
+            "secrets.admin_password",
+            "encryption.key",
+            "encryption.KEY",
+            "database.apim_db.password",
+            "'a.b'.password",
+            "apim.key_manager.client_secret",
+            "keystore.tls.KeyPassword",
+            "x.密码password",
+        ] {
+            assert!(is_secret_path(secret), "{secret}");
+        }
+        for plain in [
+            "server.hostname",
+            "secrets",
+            "x.key",
+            "a..password",
+            "",
+            "x.pässwörd",
+            "'unclosed.password",
+        ] {
+            assert!(!is_secret_path(plain), "{plain}");
+        }
+    }
 }
