@@ -212,6 +212,10 @@ fn placeholders(s: &RawString) -> Vec<Placeholder> {
     let re = RE.get_or_init(|| {
         regex_lite::Regex::new(r"\$(env|sys|secret|ref)\{([^}]*)\}").expect("static regex")
     });
+    // Every string value passes here; the regex runs only where a `$` is.
+    if !s.value.contains('$') {
+        return Vec::new();
+    }
     re.captures_iter(&s.value)
         .map(|c| Placeholder {
             kind: c[1].to_string(),
@@ -242,7 +246,11 @@ fn is_localhost_url(path: &str, value: &str) -> bool {
         )
         .expect("static regex")
     });
-    !path.starts_with("database.") && !path.starts_with("user_store") && re.is_match(value.trim())
+    // The regex runs only on what can be a URL.
+    value.contains("://")
+        && !path.starts_with("database.")
+        && !path.starts_with("user_store")
+        && re.is_match(value.trim())
 }
 
 fn key_form(raw: &str) -> &'static str {
