@@ -172,10 +172,11 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
     // Families that wait on something besides this host's files (DNS, peers, a java process)
     // get a thread each, so their waiting delays nobody; the rest share one thread per CPU
     // (starting a thread costs ~0.1 ms here, as much as some families' whole work).
-    let (waiting, local): (Vec<_>, Vec<_>) = by_family
+    let (waiting, mut local): (Vec<_>, Vec<_>) = by_family
         .iter()
         .map(|(family, names)| (*family, names.clone()))
         .partition(|(family, _)| family.may_wait(ctx.offline));
+    local.sort_by_key(|(family, _)| family.cost_rank());
     for job in waiting {
         let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
         std::thread::spawn(move || run_family(&ctx, job, &tx));

@@ -29,6 +29,24 @@ impl Family {
         }
     }
 
+    /// Local families by how long they usually take, longest first (measured on a staged
+    /// APIM 4.2 home: keystore ~1.4 ms, files ~0.5 ms, host ~0.45 ms, the rest under 0.35 ms):
+    /// the shared workers start the longest first, so no long one starts last.
+    pub fn cost_rank(self) -> u8 {
+        match self {
+            Family::Keystore => 0,
+            Family::Files => 1,
+            Family::Host => 2,
+            Family::Jvm => 3,
+            Family::Ports => 4,
+            Family::Config => 5,
+            Family::Jars => 6,
+            Family::Product => 7,
+            Family::Network => 8,
+            Family::Jdk => 9,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Family::Host => "host",
