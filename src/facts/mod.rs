@@ -175,8 +175,8 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
     let (waiting, mut local): (Vec<_>, Vec<_>) = by_family
         .iter()
         .map(|(family, names)| (*family, names.clone()))
-        .partition(|(family, _)| family.may_wait(ctx.offline));
-    local.sort_by_key(|(family, _)| family.cost_rank());
+        .partition(|(family, _)| may_wait(*family, ctx.offline));
+    local.sort_by_key(|(family, _)| cost_rank(*family));
     for job in waiting {
         let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
         std::thread::spawn(move || run_family(&ctx, job, &tx));
@@ -221,6 +221,34 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
             .or_insert_with(|| Fact::unavailable("the probe did not report this fact"));
     }
     out
+}
+
+/// Whether probing a family may wait on something besides this host's files: name lookups
+/// (host, config) and network peers unless `offline`, a `java -version` (jdk).
+fn may_wait(family: Family, offline: bool) -> bool {
+    match family {
+        Family::Host | Family::Config | Family::Network => !offline,
+        Family::Jdk => true,
+        _ => false,
+    }
+}
+
+/// Local families by how long they usually take, longest first (measured on a staged APIM 4.2
+/// home: keystore ~1.4 ms, files ~0.5 ms, host ~0.45 ms, the rest under 0.35 ms): the shared
+/// workers start the longest first, so no long one starts last.
+fn cost_rank(family: Family) -> u8 {
+    match family {
+        Family::Keystore => 0,
+        Family::Files => 1,
+        Family::Host => 2,
+        Family::Jvm => 3,
+        Family::Ports => 4,
+        Family::Config => 5,
+        Family::Jars => 6,
+        Family::Product => 7,
+        Family::Network => 8,
+        Family::Jdk => 9,
+    }
 }
 
 type FamilyDone = (Family, u64, Vec<(String, Fact)>);

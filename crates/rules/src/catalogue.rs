@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-/// The probe family that produces a fact. Each family runs once per run, in its own thread.
+/// The probe family that produces a fact. Each family runs once per run (preflight's facts
+/// module decides on which thread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
@@ -19,34 +20,6 @@ pub enum Family {
 }
 
 impl Family {
-    /// Whether probing this family may wait on something besides this host's files: name
-    /// lookups (host, config) and network peers unless `offline`, a `java -version` (jdk).
-    pub fn may_wait(self, offline: bool) -> bool {
-        match self {
-            Family::Host | Family::Config | Family::Network => !offline,
-            Family::Jdk => true,
-            _ => false,
-        }
-    }
-
-    /// Local families by how long they usually take, longest first (measured on a staged
-    /// APIM 4.2 home: keystore ~1.4 ms, files ~0.5 ms, host ~0.45 ms, the rest under 0.35 ms):
-    /// the shared workers start the longest first, so no long one starts last.
-    pub fn cost_rank(self) -> u8 {
-        match self {
-            Family::Keystore => 0,
-            Family::Files => 1,
-            Family::Host => 2,
-            Family::Jvm => 3,
-            Family::Ports => 4,
-            Family::Config => 5,
-            Family::Jars => 6,
-            Family::Product => 7,
-            Family::Network => 8,
-            Family::Jdk => 9,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Family::Host => "host",
