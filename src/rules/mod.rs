@@ -1,4 +1,5 @@
-//! Rules: the compiled rule model, the condition language, the pack compiler and the embedded pack.
+//! Rules: the rule language (crates/rules, re-exported), the embedded pack as the build compiled
+//! it, and reading pack folders.
 
 pub use preflight_rules::{cond, diag, load, model};
 
@@ -56,8 +57,8 @@ pub fn embedded_packs() -> Vec<PackSource> {
     load::shipped_packs(files.map(|(p, f, t)| (*p, *f, t.to_string())))
 }
 
-/// The embedded node packs as the build script compiled them: loading them costs a fifth of
-/// compiling [`embedded_packs`] again.
+/// The embedded node packs as the build script compiled them: loading them costs about a
+/// quarter of compiling [`embedded_packs`] again (2.4 M instructions against 8.6 M).
 pub fn embedded() -> RuleSet {
     let json = include_str!(concat!(env!("OUT_DIR"), "/embedded_pack.json"));
     serde_json::from_str(json).expect("the build script wrote the compiled pack")
