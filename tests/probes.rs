@@ -78,18 +78,24 @@ fn jdk_version_matches_java_dash_version() {
     assert!(f["facts"]["jdk.home"]["value"]["value"].is_string());
 }
 
+/// A JDK folder under `dir` whose `java` never returns, and no release file.
+fn hanging_jdk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let jdk = dir.join("jdk");
+    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let java = jdk.join("bin/java");
+    std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
+    jdk
+}
+
 /// Deselected rules cost no probing, with the embedded pack alone (whose reads are known from
 /// the build) and with a --rules pack: a `java` that never returns is never started for
 /// `--only host.cpu.cores`, so the run does not wait out a 30 s deadline.
 #[test]
 fn deselected_rules_probe_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let jdk = dir.path().join("jdk");
-    std::fs::create_dir_all(jdk.join("bin")).unwrap();
-    let java = jdk.join("bin/java");
-    std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let jdk = hanging_jdk(dir.path());
     let pack = dir.path().join("site");
     std::fs::create_dir(&pack).unwrap();
     let rule = "[[rule]]\nid = \"site.jdk\"\ntitle = \"t\"\ncategory = \"jdk\"\nfact = \"jdk.version\"\nfail = \"< 11\"\n";
@@ -138,12 +144,8 @@ fn deselected_rules_probe_nothing() {
 #[test]
 fn a_java_that_never_returns_costs_one_deadline() {
     let dir = tempfile::tempdir().unwrap();
-    let jdk = dir.path().join("jdk");
-    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let jdk = hanging_jdk(dir.path());
     let java = jdk.join("bin/java");
-    std::fs::write(&java, "#!/bin/sh\nexec sleep 600\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
     // A full JDK (javac present), so only what `java -version` would tell is unknown.
     std::fs::copy(&java, jdk.join("bin/javac")).unwrap();
     let home = stage_home(
