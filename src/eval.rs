@@ -1,6 +1,6 @@
 //! Evaluation: rules × facts → one result per rule. Pure: no I/O, no clock, no environment.
 
-use crate::facts::{Fact, Facts, Observation};
+use crate::facts::{Cause, Fact, Facts, Observation, Unseen};
 use crate::report::{RuleResult, Status};
 use crate::rules::cond::{self, Cond};
 use crate::rules::model::When;
@@ -47,7 +47,7 @@ impl Selection {
     }
 }
 
-/// The reason a network probe gives under `--offline`; such rules are `skip`, not `error`.
+/// The reason a probe gives for a fact it did not look at under `--offline` (cause `offline`).
 pub const OFFLINE_REASON: &str = "skipped: --offline";
 
 pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
@@ -81,15 +81,13 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
             .max()
             .unwrap_or(0),
     };
-    if let Some(reason) = selection
-        .excluded(rule, rules)
-        .or_else(|| not_applicable(rule, facts))
-    {
-        // Not knowing whether a rule applies is not knowing its result: error, never a quiet skip.
-        if reason.starts_with(CANNOT_TELL) && !reason.ends_with(OFFLINE_REASON) {
-            return error(result, reason);
-        }
+    if let Some(reason) = selection.excluded(rule, rules) {
         return skip(result, reason);
+    }
+    match not_applicable(rule, facts).map(Unmet::undecided) {
+        Some(Undecided::Skip(reason)) => return skip(result, reason),
+        Some(Undecided::Error(reason)) => return error(result, reason),
+        None => {}
     }
     if let Some(manual) = &rule.manual {
         result.status = Status::Manual;
@@ -103,11 +101,38 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
     };
     match judge(rule, case, &get) {
         Ok(verdict) => finish(result, rule, case, verdict, &get),
-        Err(reason) if reason.ends_with(OFFLINE_REASON) => skip(
-            result,
-            OFFLINE_REASON.replace("skipped: ", "not run under "),
-        ),
-        Err(reason) => error(result, reason),
+        Err(unseen) => match undecided(unseen) {
+            Undecided::Skip(reason) => skip(result, reason),
+            Undecided::Error(reason) => error(result, reason),
+        },
+    }
+}
+
+/// A rule that needs a fact it could not see: `skip` when the cause says the fact does not
+/// apply here (offline, not applicable), `error` for every other cause — decided by the type.
+fn undecided(unseen: Unseen) -> Undecided {
+    match unseen.cause {
+        Cause::Offline => Undecided::Skip("not run under --offline".into()),
+        Cause::NotApplicable => Undecided::Skip(unseen.reason),
+        Cause::Failed | Cause::TimedOut | Cause::NotCollected => Undecided::Error(unseen.reason),
+    }
+}
+
+/// Why a rule or case is not judged: it does not apply, or whether it applies is unseen.
+enum Unmet {
+    DoesNotApply(String),
+    Unseen(Unseen),
+}
+
+impl Unmet {
+    /// Not knowing whether a rule applies is not knowing its result: `error` unless the unseen
+    /// fact's cause is itself a reason to skip.
+    fn undecided(self) -> Undecided {
+        match self {
+            Unmet::DoesNotApply(why) => Undecided::Skip(why),
+            Unmet::Unseen(u) if u.cause.skips() => undecided(u),
+            Unmet::Unseen(u) => Undecided::Error(format!("{CANNOT_TELL}: {}", u.reason)),
+        }
     }
 }
 
@@ -126,29 +151,29 @@ fn skip(mut result: RuleResult, reason: String) -> RuleResult {
 }
 
 /// Why the rule does not apply here (scope, offline, OS, version, profile), if it does not.
-fn not_applicable(rule: &Rule, facts: &Facts) -> Option<String> {
+fn not_applicable(rule: &Rule, facts: &Facts) -> Option<Unmet> {
     // Network rules reach the endpoints PRODUCT_HOME configures, so they need one too.
     if matches!(rule.scope, Scope::Product | Scope::Network) && facts.product_home.is_none() {
-        return Some(
+        return Some(Unmet::DoesNotApply(
             "no PRODUCT_HOME given (use --product-home, $PRODUCT_HOME or $CARBON_HOME)".into(),
-        );
+        ));
     }
     if rule.scope == Scope::Network && facts.offline {
-        return Some("not run under --offline".into());
+        return Some(Unmet::DoesNotApply("not run under --offline".into()));
     }
     when_unmet(&rule.when, facts)
 }
 
 /// Why a `when` does not hold here (OS, version, profile, condition), if it does not.
-fn when_unmet(w: &When, facts: &Facts) -> Option<String> {
+fn when_unmet(w: &When, facts: &Facts) -> Option<Unmet> {
     if !w.os.is_empty() {
         let os = facts.get("host.os.name");
         let os = os.get().map(|v| v.to_string()).unwrap_or_default();
         if !w.os.contains(&os) {
-            return Some(format!(
+            return Some(Unmet::DoesNotApply(format!(
                 "applies to {} only; this host runs {os}",
                 w.os.join(", ")
-            ));
+            )));
         }
     }
     if let Some(v) = &w.version
@@ -160,13 +185,18 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<String> {
         let p = facts.get("product.profile");
         let p = match p.get() {
             Ok(v) => v.to_string(),
-            Err(reason) => return Some(format!("{CANNOT_TELL}: product.profile: {reason}")),
+            Err(reason) => {
+                return Some(Unmet::Unseen(Unseen {
+                    cause: p.cause().unwrap_or_default(),
+                    reason: format!("product.profile: {reason}"),
+                }));
+            }
         };
         if !w.profiles.contains(&p) {
-            return Some(format!(
+            return Some(Unmet::DoesNotApply(format!(
                 "applies to the {} profile(s); this node is {p}",
                 w.profiles.join(", ")
-            ));
+            )));
         }
     }
     w.condition
@@ -174,19 +204,25 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<String> {
         .and_then(|c| unmet(c, facts, "", "this condition"))
 }
 
-fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<String> {
+fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<Unmet> {
     match cond::eval(&c.expr, &|n| facts.get(n)) {
         Ok(o) if o.holds => None,
-        Ok(_) if fact.is_empty() => Some(format!("does not apply: `{}` does not hold", c.text)),
+        Ok(_) if fact.is_empty() => Some(Unmet::DoesNotApply(format!(
+            "does not apply: `{}` does not hold",
+            c.text
+        ))),
         Ok(_) => {
             let seen = facts
                 .get(fact)
                 .get()
                 .map(|v| v.to_string())
                 .unwrap_or_default();
-            Some(format!("applies to {what} {}; this is {seen}", c.text))
+            Some(Unmet::DoesNotApply(format!(
+                "applies to {what} {}; this is {seen}",
+                c.text
+            )))
         }
-        Err(reason) => Some(format!("{CANNOT_TELL}: {reason}")),
+        Err(unseen) => Some(Unmet::Unseen(unseen)),
     }
 }
 
@@ -205,8 +241,9 @@ fn select_case<'r>(rule: &'r Rule, facts: &Facts) -> Result<Option<&'r RuleCase>
     for case in &rule.cases {
         match when_unmet(&case.when, facts) {
             None => return Ok(Some(case)),
-            Some(why) if why.starts_with(CANNOT_TELL) => return Err(Undecided::Error(why)),
-            Some(why) => unmet.push(why),
+            Some(Unmet::DoesNotApply(why)) => unmet.push(why),
+            // Which case applies is unseen: the rule as a whole is skipped or errors.
+            Some(unseen) => return Err(unseen.undecided()),
         }
     }
     if rule.fail.is_some() || rule.warn.is_some() {
@@ -231,7 +268,7 @@ fn judge<'f>(
     rule: &Rule,
     case: Option<&RuleCase>,
     get: &dyn Fn(&str) -> Cow<'f, Fact>,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, Unseen> {
     let (fail, warn) = match case {
         Some(c) => (&c.fail, &c.warn),
         None => (&rule.fail, &rule.warn),

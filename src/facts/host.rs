@@ -602,5 +602,6 @@ mod tests {
         let offline = Context::new(None, true, None);
         let f = probe(&offline, &["host.hostname.resolves".to_string()]);
         assert_eq!(f[0].1.get(), Err(crate::eval::OFFLINE_REASON));
+        assert_eq!(f[0].1.cause(), Some(crate::facts::Cause::Offline));
     }
 }

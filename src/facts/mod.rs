@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 pub use catalogue::{FactSpec, FactType, Family, lookup};
 pub use preflight_rules::catalogue;
-pub use preflight_rules::fact::{Fact, Location, Observation};
+pub use preflight_rules::fact::{Cause, Fact, Location, Observation, Unseen};
 pub use preflight_rules::text::{LineIndex, line_col};
 
 /// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
@@ -67,7 +67,7 @@ impl Facts {
     pub fn get(&self, name: &str) -> Cow<'_, Fact> {
         match self.facts.get(name) {
             Some(f) => Cow::Borrowed(f),
-            None => Cow::Owned(Fact::unavailable(format!(
+            None => Cow::Owned(Fact::not_collected(format!(
                 "fact `{name}` was not collected in this facts file"
             ))),
         }
@@ -120,8 +120,7 @@ impl Context {
 
     /// A name lookup is network traffic: under `--offline` it is not made.
     pub fn offline_reason(&self) -> Option<Fact> {
-        self.offline
-            .then(|| Fact::unavailable(eval_offline_reason()))
+        self.offline.then(|| Fact::offline(eval_offline_reason()))
     }
 
     /// `repository/conf/deployment.toml`, read and parsed once per run.
@@ -163,7 +162,7 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
             None => {
                 out.insert(
                     name.clone(),
-                    Fact::unavailable(format!("unknown fact `{name}`")),
+                    Fact::not_collected(format!("unknown fact `{name}`")),
                 );
             }
         }
@@ -213,12 +212,12 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
                 family.name(),
                 ctx.deadline.as_secs()
             );
-            out.insert(name.clone(), Fact::unavailable(reason));
+            out.insert(name.clone(), Fact::timed_out(reason));
         }
     }
     for name in wanted {
         out.entry(name.clone())
-            .or_insert_with(|| Fact::unavailable("the probe did not report this fact"));
+            .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
     }
     out
 }

@@ -100,7 +100,7 @@ fn fact(
                 .collect(),
         ),
         "db.unreachable" => match down {
-            None if ctx.offline => Fact::unavailable(OFFLINE),
+            None if ctx.offline => Fact::offline(OFFLINE),
             None => Fact::unavailable("reachability was not checked"),
             Some(down) => str_list(
                 dbs.iter()
@@ -140,7 +140,7 @@ fn fact(
             None => Fact::value(Value::Null),
         },
         "userstore.ldap.unreachable" => match (ldap, down) {
-            (_, None) if ctx.offline => Fact::unavailable(OFFLINE),
+            (_, None) if ctx.offline => Fact::offline(OFFLINE),
             (None, _) => str_list(Vec::new()),
             (Some((Err(e), _)), _) => Fact::unavailable(e.clone()),
             (_, None) => Fact::unavailable("reachability was not checked"),

@@ -2,7 +2,7 @@
 //! against the fact catalogue at load time and evaluated purely against facts.
 
 use crate::catalogue::{self, FactType};
-use crate::fact::Fact;
+use crate::fact::{Fact, Unseen};
 use crate::value::{self, KNOWN_DEFAULT_SECRETS, Value, Version};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -667,7 +667,7 @@ pub struct Outcome {
 /// side of an `or` holds or the other side of an `and` fails, which decides it either way (so a
 /// keystore that cannot be opened does not hide `file_name == 'wso2carbon.jks'`).
 /// `fact` lends facts where it holds them (`Cow::Borrowed`): evaluation copies none.
-pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Outcome, String> {
+pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Outcome, Unseen> {
     match expr {
         // Three-valued (Kleene) logic: a side that cannot be observed only matters when the
         // other side does not decide. `A or B` holds when B holds, whatever A is.
@@ -704,7 +704,10 @@ pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Out
         }
         Expr::Test(t) => {
             let f = fact(&t.subject);
-            let v = f.get().map_err(|r| format!("{}: {r}", t.subject))?;
+            let v = f.get().map_err(|r| Unseen {
+                cause: f.cause().unwrap_or_default(),
+                reason: format!("{}: {r}", t.subject),
+            })?;
             Ok(Outcome {
                 holds: test(&t.pred, v),
                 witnesses: vec![t.subject.clone()],
@@ -1045,7 +1048,7 @@ mod tests {
         let f = facts(&[]);
         let c = compile("< 4", Some("host.cpu.cores")).unwrap();
         let e = eval(&c.expr, &f).unwrap_err();
-        assert!(e.contains("not probed"), "{e}");
+        assert!(e.reason.contains("not probed"), "{e}");
     }
 
     #[test]
