@@ -49,6 +49,7 @@ pub fn list(set: &RuleSet, as_json: bool) -> String {
                 json!({
                     "id": r.id, "title": r.title, "category": r.category, "level": level(r),
                     "facts": r.facts(), "scope": r.scope, "pack": r.pack, "docs": r.docs,
+                    "sources": r.sources,
                 })
             })
             .collect();
@@ -160,6 +161,12 @@ pub fn explain(r: &Rule) -> String {
     }
     for d in &r.docs {
         out.push_str(&format!("docs: {d}\n"));
+    }
+    if !r.sources.is_empty() {
+        out.push_str("\nsources:\n");
+        for s in &r.sources {
+            out.push_str(&format!("  {s}\n"));
+        }
     }
     out
 }

@@ -131,3 +131,30 @@ warn = "< 9"
     assert!(err.contains("this case never judges"), "{err}");
     assert!(err.contains("unreachable condition"), "{err}");
 }
+
+#[test]
+fn sources_are_kept_in_order_and_an_empty_one_is_a_located_error() {
+    let good = r#"
+[[rule]]
+id = "my.jdk"
+title = "t"
+category = "jdk"
+fact = "jdk.feature"
+fail = "< 11"
+sources = ["wso2/product-apim v4.2.0 api-manager.sh:238", "https://openjdk.org/jeps/411"]
+"#;
+    let set = compile(good).unwrap();
+    assert_eq!(
+        set.rules[0].sources,
+        [
+            "wso2/product-apim v4.2.0 api-manager.sh:238",
+            "https://openjdk.org/jeps/411"
+        ]
+    );
+    let err = compile(&good.replace("\"https://openjdk.org/jeps/411\"", "\" \"")).unwrap_err();
+    assert!(err.contains("t/r.toml:8:"), "{err}");
+    assert!(
+        err.contains("`sources` entries are one non-empty line each"),
+        "{err}"
+    );
+}

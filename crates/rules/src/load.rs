@@ -70,6 +70,7 @@ const RULE_KEYS: &[&str] = &[
     "fix",
     "docs",
     "rationale",
+    "sources",
     "scope",
     "when",
     "case",
@@ -488,17 +489,8 @@ fn compile_rule(
     let cases = cases(cx, &raw, subject.as_deref(), fact.is_none());
     let when = when(cx, &raw);
     let docs = docs(cx, &raw);
-    let overrides = match raw.fields.get("override").map(|(_, v)| v.get_ref()) {
-        Some(DeValue::Boolean(b)) => *b,
-        Some(_) => {
-            cx.error(
-                raw.fields["override"].1.span().start,
-                "`override` must be true or false",
-            );
-            false
-        }
-        None => false,
-    };
+    let sources = sources(cx, &raw);
+    let overrides = overrides(cx, &raw);
     let mut rule = Rule {
         id,
         title,
@@ -514,33 +506,56 @@ fn compile_rule(
         fix: raw.string(cx, "fix").map(|(s, _)| s),
         docs,
         rationale: raw.string(cx, "rationale").map(|(s, _)| s),
+        sources,
         scope: Scope::Host,
         when,
         template_facts: Vec::new(),
         pack: pack.to_string(),
         defined_at: format!("{}:{}", at.file, at.line),
     };
-    for key in ["message", "pass_message"] {
-        let named = template_facts(cx, &raw, key, &rule);
-        rule.template_facts.extend(named);
-    }
-    // Case messages: their offsets are not kept, so problems point at the `case` key.
-    let case_at = raw.fields.get("case").map_or(span.start, |(k, _)| k.start);
-    let texts: Vec<String> = rule
-        .cases
-        .iter()
-        .filter_map(|c| c.message.clone())
-        .collect();
-    for text in texts {
-        let named = template_text_facts(cx, &text, case_at, &rule);
-        for n in named {
-            if !rule.template_facts.contains(&n) {
-                rule.template_facts.push(n);
-            }
-        }
-    }
+    rule.template_facts = all_template_facts(cx, &raw, span.start, &rule);
     rule.scope = scope(cx, &raw, &rule);
     (cx.diags.len() == errors_before).then_some(((rule, at), overrides))
+}
+
+/// `override = true|false`; anything else is an error.
+fn overrides(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> bool {
+    match raw.fields.get("override").map(|(_, v)| v.get_ref()) {
+        Some(DeValue::Boolean(b)) => *b,
+        Some(_) => {
+            cx.error(
+                raw.fields["override"].1.span().start,
+                "`override` must be true or false",
+            );
+            false
+        }
+        None => false,
+    }
+}
+
+/// Facts named only in the rule's and its cases' message templates.
+fn all_template_facts(
+    cx: &mut FileCx<'_>,
+    raw: &RawRule<'_, '_>,
+    rule_start: usize,
+    rule: &Rule,
+) -> Vec<String> {
+    let mut named = Vec::new();
+    for key in ["message", "pass_message"] {
+        named.extend(template_facts(cx, raw, key, rule));
+    }
+    // Case messages: their offsets are not kept, so problems point at the `case` key.
+    let case_at = raw.fields.get("case").map_or(rule_start, |(k, _)| k.start);
+    for text in rule.cases.iter().filter_map(|c| c.message.as_deref()) {
+        named.extend(template_text_facts(cx, text, case_at, rule));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for n in named {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 fn required(
@@ -713,6 +728,21 @@ fn docs(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> Vec<String> {
         }
     }
     docs.into_iter().map(|(d, _)| d).collect()
+}
+
+/// `sources`: where the rule's truth comes from, each entry a non-empty line of text (a URL, or
+/// `repo tag path:line`).
+fn sources(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> Vec<String> {
+    let Some((_, v)) = raw.fields.get("sources") else {
+        return Vec::new();
+    };
+    let sources = string_list(cx, v, "sources");
+    for (s, off) in &sources {
+        if s.trim().is_empty() || s.contains('\n') {
+            cx.error(*off, "`sources` entries are one non-empty line each");
+        }
+    }
+    sources.into_iter().map(|(s, _)| s).collect()
 }
 
 fn when(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> When {

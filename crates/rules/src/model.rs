@@ -76,6 +76,10 @@ pub struct Rule {
     pub docs: Vec<String>,
     /// Why the rule exists, for `rules explain`.
     pub rationale: Option<String>,
+    /// Where the rule's truth comes from: a WSO2 file at a tag with its line, a doc URL, a JDK
+    /// source. Printed by `rules explain`.
+    #[serde(default)]
+    pub sources: Vec<String>,
     pub scope: Scope,
     pub when: When,
     /// Facts named only in message templates.
