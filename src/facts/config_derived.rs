@@ -236,21 +236,30 @@ fn is_password_key(path: &str) -> bool {
         && (last.ends_with("password") || last.ends_with("_secret"))
 }
 
-/// URL-valued keys pointing at this machine. JDBC and LDAP URLs have rules of their own.
+/// URL-valued keys pointing at this machine, in every spelling of loopback
+/// (`product_parse::is_loopback`). JDBC and LDAP URLs have rules of their own.
 fn is_localhost_url(path: &str, value: &str) -> bool {
-    use std::sync::OnceLock;
-    static RE: OnceLock<regex_lite::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex_lite::Regex::new(
-            r"(?i)^[a-z][a-z0-9+.-]*://(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)([:/]|$)",
-        )
-        .expect("static regex")
-    });
-    // The regex runs only on what can be a URL.
-    value.contains("://")
-        && !path.starts_with("database.")
-        && !path.starts_with("user_store")
-        && re.is_match(value.trim())
+    // Only what can be a URL is looked at.
+    let Some((scheme, rest)) = value.trim().split_once("://") else {
+        return false;
+    };
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        || path.starts_with("database.")
+        || path.starts_with("user_store")
+    {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    // A host still written as a placeholder is judged once it is resolved, not here.
+    !host.contains('$') && super::product_parse::is_loopback(host)
 }
 
 fn key_form(raw: &str) -> &'static str {
@@ -331,6 +340,10 @@ name = "Default"
 service_url = "https://localhost:${mgt.transport.https.port}/services/"
 http_endpoint = "http://gw.example.com:8280"
 ws_endpoint = "ws://127.0.0.1:9099"
+wss_endpoint = "wss://LOCALHOST.:8099"
+websub_event_receiver_http_endpoint = "http://[0:0:0:0:0:0:0:1]:9021"
+other_endpoint = "https://127.1/x"
+remote_endpoint = "https://api.example.com:8243"
 username = "$ref{super_admin.username}"
 password = "$ref{super_admin.nope}"
 
@@ -407,6 +420,9 @@ other = "c2VjcmV0"
             [
                 "apim.gateway.environment.0.service_url",
                 "apim.gateway.environment.0.ws_endpoint",
+                "apim.gateway.environment.0.wss_endpoint",
+                "apim.gateway.environment.0.websub_event_receiver_http_endpoint",
+                "apim.gateway.environment.0.other_endpoint",
                 "apim.throttling.throttle_decision_endpoints",
             ]
         );

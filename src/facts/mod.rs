@@ -12,6 +12,7 @@ pub mod keystore;
 pub mod network;
 pub mod ports;
 pub mod product;
+pub mod product_parse;
 pub mod systemd;
 
 use serde::{Deserialize, Serialize};

@@ -24,8 +24,25 @@ pub struct Jdbc {
     pub kind: &'static str,
     /// None for embedded H2.
     pub endpoint: Option<Endpoint>,
-    /// `useSSL=false`, `sslMode=DISABLED`, `sslmode=disable`, `encrypt=false`, `sslConnection=false`.
+    /// What the URL's TLS switches ask for, read as the type's driver reads them.
+    pub tls: JdbcTls,
+    /// TLS turned off or left to negotiation (`tls` is `Off` or `Optional`): `useSSL=false|no|0`,
+    /// `sslMode=DISABLED|PREFERRED`, `sslmode=disable|allow|prefer`, `encrypt=false|no|optional`,
+    /// `sslConnection=false`.
     pub tls_disabled: bool,
+}
+
+/// What a JDBC URL's TLS switches ask of the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JdbcTls {
+    /// Plain text: TLS turned off.
+    Off,
+    /// TLS only if the server offers it: a man in the middle can downgrade it to plain text.
+    Optional,
+    /// TLS or no connection.
+    Required,
+    /// No switch in the URL: the driver's default applies.
+    Unstated,
 }
 
 /// The default port of a database type (deployment.toml vocabulary).
@@ -66,10 +83,12 @@ pub fn parse(url: &str) -> Result<Jdbc, String> {
         "h2" => h2(tail)?,
         _ => Some(authority(after_slashes(tail)?, kind)?),
     };
+    let tls = jdbc_tls(kind, &url);
     Ok(Jdbc {
         kind,
         endpoint,
-        tls_disabled: tls_disabled(&url),
+        tls,
+        tls_disabled: matches!(tls, JdbcTls::Off | JdbcTls::Optional),
     })
 }
 
@@ -188,23 +207,77 @@ fn h2(tail: &str) -> Result<Option<Endpoint>, String> {
     Ok(None)
 }
 
-fn tls_disabled(url: &str) -> bool {
-    let params: Vec<(String, String)> = url
-        .split(['?', '&', ';'])
+/// The URL's parameters (`?a=b&c=d`, `;a=b;`, DB2's `:a=b;`), keys and values lower-cased,
+/// in order (a later one overrides an earlier one, as the drivers read them).
+fn params(url: &str) -> Vec<(String, String)> {
+    url.split(['?', '&', ';'])
         // DB2 puts its first property after a `:` (`/AM:sslConnection=false;`).
         .filter_map(|seg| seg.rsplit(':').next())
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase()))
-        .collect();
-    params.iter().any(|(k, v)| {
-        matches!(
-            (k.as_str(), v.as_str()),
-            (
-                "usessl" | "encrypt" | "sslconnection" | "requiressl",
-                "false"
-            ) | ("sslmode", "disable" | "disabled")
-        )
-    })
+        .collect()
+}
+
+/// A boolean connection property as the drivers parse it (Connector/J and MariaDB take
+/// true/false/yes/no, MariaDB also 1/0).
+fn boolean(v: &str) -> Option<bool> {
+    match v {
+        "true" | "yes" | "1" | "on" => Some(true),
+        "false" | "no" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// The TLS a JDBC URL asks for, by the switches the type's driver reads: MySQL/MariaDB
+/// `sslMode` (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY; MariaDB disable, trust,
+/// verify-ca, verify-full) over `useSSL`/`useSsl`; PostgreSQL `sslmode` (disable, allow, prefer,
+/// require, verify-ca, verify-full) over `ssl` (pgjdbc: `ssl=false` leaves `prefer`); SQL Server
+/// `encrypt` (false/no, optional, true/yes/mandatory/strict); DB2 `sslConnection`. An unknown
+/// value is `Unstated`, never `Required`.
+pub fn jdbc_tls(kind: &str, url: &str) -> JdbcTls {
+    use JdbcTls::*;
+    let params = params(url);
+    let get = |key: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let on_off = |v: Option<&str>| match v.and_then(boolean) {
+        Some(true) => Required,
+        Some(false) => Off,
+        None => Unstated,
+    };
+    match kind {
+        "mysql" | "mariadb" => match get("sslmode") {
+            Some("disabled" | "disable") => Off,
+            Some("preferred" | "prefer") => Optional,
+            Some(
+                "required" | "verify_ca" | "verify_identity" | "trust" | "verify-ca"
+                | "verify-full",
+            ) => Required,
+            _ => on_off(get("usessl")),
+        },
+        "postgre" => match get("sslmode") {
+            Some("disable") => Off,
+            Some("allow" | "prefer") => Optional,
+            Some("require" | "verify-ca" | "verify-full") => Required,
+            _ => match get("ssl").map(boolean) {
+                Some(Some(false)) => Optional,
+                Some(_) => Required,
+                None => Unstated,
+            },
+        },
+        "mssql" => match get("encrypt") {
+            Some("false" | "no") => Off,
+            Some("optional") => Optional,
+            Some("true" | "yes" | "mandatory" | "strict") => Required,
+            _ => Unstated,
+        },
+        "db2" => on_off(get("sslconnection")),
+        _ => Unstated,
+    }
 }
 
 /// The endpoints of an LDAP URL list (`ldap://h:389 ldaps://h2`), and whether all use TLS.
@@ -344,6 +417,63 @@ mod tests {
         assert!(parse("jdbc:sybase://x").is_err());
         assert!(parse("jdbc:mysql://h:99999/db").is_err());
         assert!(parse("jdbc:mysql:///db").is_err());
+    }
+
+    #[test]
+    fn tls_switches_with_every_value_the_drivers_accept() {
+        use JdbcTls::*;
+        let tls = |url: &str| parse(url).unwrap().tls;
+        for v in ["false", "FALSE", "no", "0"] {
+            assert_eq!(tls(&format!("jdbc:mysql://d/am?useSSL={v}")), Off, "{v}");
+            assert_eq!(tls(&format!("jdbc:mariadb://d/am?useSsl={v}")), Off, "{v}");
+        }
+        assert_eq!(tls("jdbc:mysql://d/am?useSSL=yes"), Required);
+        assert_eq!(tls("jdbc:mysql://d/am?sslMode=PREFERRED"), Optional);
+        assert_eq!(
+            tls("jdbc:mysql://d/am?useSSL=false&sslMode=VERIFY_IDENTITY"),
+            Required
+        );
+        assert_eq!(
+            tls("jdbc:mysql://d/am?useSSL=true&requireSSL=false"),
+            Required
+        );
+        assert_eq!(tls("jdbc:mysql://d/am?useSSL=maybe"), Unstated);
+        for (v, want) in [
+            ("disable", Off),
+            ("allow", Optional),
+            ("prefer", Optional),
+            ("require", Required),
+            ("verify-full", Required),
+        ] {
+            assert_eq!(
+                tls(&format!("jdbc:postgresql://pg/am?sslmode={v}")),
+                want,
+                "{v}"
+            );
+        }
+        assert_eq!(tls("jdbc:postgresql://pg/am?ssl=false"), Optional);
+        assert_eq!(tls("jdbc:postgresql://pg/am?ssl=true"), Required);
+        for (v, want) in [
+            ("false", Off),
+            ("no", Off),
+            ("optional", Optional),
+            ("true", Required),
+            ("strict", Required),
+        ] {
+            assert_eq!(tls(&format!("jdbc:sqlserver://m;encrypt={v}")), want, "{v}");
+        }
+        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=false;"), Off);
+        // A later switch overrides an earlier one, as the drivers read them.
+        assert_eq!(
+            tls("jdbc:postgresql://pg/am?sslmode=require&sslmode=allow"),
+            Optional
+        );
+        assert!(
+            parse("jdbc:postgresql://pg/am?sslmode=prefer")
+                .unwrap()
+                .tls_disabled
+        );
+        assert!(!parse("jdbc:postgresql://pg/am").unwrap().tls_disabled);
     }
 
     #[test]
