@@ -201,6 +201,7 @@ fn shipped_defaults_are_caught_for_every_version() {
         if d.version == "4.7.0" {
             expect_bad("config.encryption-key");
         }
+        shipped_listener_defaults_are_caught(&r, d, &what);
         if d.product_txt == "wso2am-tm-4.7.0" {
             assert_eq!(r["product"]["profile"], "traffic-manager", "{what}");
             let msg = result(&r, "db.not-h2")["message"].as_str().unwrap();
@@ -208,6 +209,128 @@ fn shipped_defaults_are_caught_for_every_version() {
             expect_bad("tls.binary-receiver.protocols");
         }
     }
+}
+
+/// The listeners and credentials every version ships weak (default.json, not deployment.toml):
+/// WSS 8099 with TLSv1.1, AMQP-SSL 8672 with TLSv1, the binary receiver's CBC-SHA ciphers, no
+/// PreferredCiphers on 8243, the broker's JMX on "password", the "dashboard" client password,
+/// and CORS for "*" (also where [apim.cors] is absent, as on the 4.7 gateway).
+fn shipped_listener_defaults_are_caught(r: &serde_json::Value, d: &Default, what: &str) {
+    let bad = |id: &str| {
+        let res = result(r, id);
+        assert!(
+            res["status"] == "fail" || res["status"] == "warn",
+            "{what}: {id} is {}: {}",
+            res["status"],
+            res["message"]
+        );
+    };
+    let tm = d.product_txt == "wso2am-tm-4.7.0";
+    let acp = d.product_txt.contains("acp");
+    let gateway = d.product_txt.contains("universal-gw");
+    bad("config.cors.wildcard");
+    if !tm && !acp {
+        bad("tls.websocket.protocols");
+        bad("tls.passthru.ciphers");
+    }
+    if !gateway {
+        bad("tls.amqp.protocols");
+        bad("tls.binary-receiver.ciphers");
+        if d.version != "3.2.0" {
+            bad("ports.broker-jmx");
+        }
+    }
+    if !tm && !gateway {
+        bad("config.client-auth.defaults");
+    }
+}
+
+/// 3.2 renders no qpid-config.xml: the broker's JMX is judged from the file as shipped.
+#[test]
+fn broker_jmx_on_3_2_reads_the_shipped_qpid_config() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let toml = std::fs::read_to_string(fx.join(DEFAULTS[0].toml)).unwrap();
+    let qpid = std::fs::read_to_string(fx.join(
+        "wso2-carbon-business-messaging/master/features/andes/org.wso2.carbon.andes.server.feature/resources/conf/qpid-config.xml",
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |sub: &str, xml: &str| {
+        let home = stage_home(&dir.path().join(sub), "3.2.0", &toml);
+        let advanced = home.join("repository/conf/advanced");
+        std::fs::create_dir_all(&advanced).unwrap();
+        std::fs::write(advanced.join("qpid-config.xml"), xml).unwrap();
+        let (_, r) = check_json(&[
+            "--product-home",
+            home.to_str().unwrap(),
+            "--offline",
+            "--only",
+            "ports.broker-jmx",
+        ]);
+        result(&r, "ports.broker-jmx").clone()
+    };
+    let shipped = run("shipped", &qpid);
+    assert_eq!(shipped["status"], "warn", "{}", shipped["message"]);
+    assert!(
+        shipped["message"]
+            .as_str()
+            .unwrap()
+            .contains("qpid-config.xml"),
+        "{}",
+        shipped["message"]
+    );
+    let off = qpid.replacen(
+        "<management>\n        <enabled>true</enabled>",
+        "<management>\n        <enabled>false</enabled>",
+        1,
+    );
+    assert_ne!(off, qpid, "the fixture's <management> block moved");
+    let off = run("off", &off);
+    assert_eq!(off["status"], "pass", "{}", off["message"]);
+}
+
+/// Carbon Metrics is metrics.xml's top-level <Enabled>, shipped true (product-apim v3.2.0 …
+/// v4.7.0 `modules/distribution/product/src/main/conf/metrics.xml:22-26`); deployment.toml has
+/// no key for it.
+#[test]
+fn metrics_off_reads_metrics_xml() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let toml = std::fs::read_to_string(fx.join(DEFAULTS[2].toml)).unwrap();
+    // The head of the shipped file (lines 22-32), root namespace included.
+    let shipped = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Metrics xmlns="http://wso2.org/projects/carbon/metrics.xml">
+    <!-- Enable Metrics -->
+    <Enabled>true</Enabled>
+    <Reporting>
+        <JMX>
+            <Enabled>true</Enabled>
+        </JMX>
+    </Reporting>
+</Metrics>
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |sub: &str, xml: Option<&str>| {
+        let home = stage_home(&dir.path().join(sub), "4.2.0", &toml);
+        if let Some(xml) = xml {
+            std::fs::write(home.join("repository/conf/metrics.xml"), xml).unwrap();
+        }
+        let (_, r) = check_json(&[
+            "--product-home",
+            home.to_str().unwrap(),
+            "--offline",
+            "--only",
+            "config.metrics-off",
+        ]);
+        result(&r, "config.metrics-off").clone()
+    };
+    assert_eq!(run("shipped", Some(shipped))["status"], "warn");
+    let off = shipped.replacen("<Enabled>true</Enabled>", "<Enabled>false</Enabled>", 1);
+    let res = run("off", Some(&off));
+    assert_eq!(res["status"], "pass", "{}", res["message"]);
+    // Only the top-level switch counts: the JMX reporter's <Enabled> stays true above.
+    let missing = run("missing", None);
+    assert_eq!(missing["status"], "error", "{}", missing["message"]);
+    assert!(missing["message"].as_str().unwrap().contains("metrics.xml"));
 }
 
 /// Gateways and traffic managers use shared_db only: with it on a production RDBMS and no
@@ -279,14 +402,12 @@ const NOT_YET_SOURCED: &[&str] = &[
     "config.secrets.encrypted",
     "config.secrets.last",
     "config.passwords.plaintext",
-    "config.cors.wildcard",
     "config.server-header",
     "config.hsts",
     "config.tryit-disabled",
     "config.script-java-access",
     "config.encryption-key",
     "config.max-http-header-size",
-    "config.metrics-off",
     "config.generated-files-edited",
     "tls.https.protocols",
     "tls.https.ciphers",

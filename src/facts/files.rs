@@ -14,6 +14,7 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("carbon", "repository/conf/carbon.xml"),
     ("qpid-config", "repository/conf/advanced/qpid-config.xml"),
+    ("metrics", "repository/conf/metrics.xml"),
     (
         "csrfguard",
         "repository/conf/security/Owasp.CsrfGuard.Carbon.properties",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Default ports (offset 0) and the profiles that open them (wso2-domain §7). The profile
 /// subsets follow each port's purpose: servlet and JMX everywhere; pass-through, WebSocket and
-/// WebSub on gateways; binary receiver and AMQP broker where the traffic manager runs (the 4.x
+/// WebSub on gateways; binary receiver, AMQP broker and its JMX (8999) where the traffic manager runs (the 4.x
 /// control plane embeds it). Not listed: 8005 (Tomcat shutdown; whether Carbon's embedded
 /// Tomcat opens it and offsets it is not established), 7611/7711 (Thrift, disabled by default),
 /// 10389/8000 (embedded LDAP/KDC only), 4000/45564 (clustering, only when enabled).
@@ -76,6 +76,9 @@ const PORTS: &[(u16, &str, &str, &[&str])] = &[
     (8099, "WebSocket secure", "apim.wss.port", GATEWAY),
     (9021, "WebSub HTTP", "", GATEWAY),
     (8021, "WebSub HTTPS", "apim.webhooks.https.port", GATEWAY),
+    // The broker's JMX management port, on by default where the broker runs (default.json
+    // `qpid.management.jmxport`, 4.0+; the static qpid-config.xml on 3.2).
+    (8999, "broker JMX", "qpid.management.jmxport", TM),
 ];
 const ALL: &[&str] = &[
     "all-in-one",
@@ -353,12 +356,14 @@ mod tests {
     #[test]
     fn profiles_and_offset() {
         let aio = expected_ports("all-in-one", 0, none);
-        assert_eq!(aio.len(), 14);
+        assert_eq!(aio.len(), 15);
         assert!(aio.contains(&9443) && aio.contains(&8021) && aio.contains(&11111));
+        assert!(aio.contains(&8999), "the broker's JMX port");
         let gw = expected_ports("gateway-worker", 1, none);
         assert!(gw.contains(&8281) && gw.contains(&9444) && !gw.contains(&5673));
         let tm = expected_ports("traffic-manager", 0, none);
         assert!(tm.contains(&9611) && tm.contains(&5672) && !tm.contains(&8280));
+        assert!(tm.contains(&8999) && !gw.contains(&9000));
         assert_eq!(
             expected_ports("key-manager", 0, none),
             vec![9443, 9763, 9999, 11111]

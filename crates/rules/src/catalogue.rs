@@ -523,7 +523,7 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::Any,
         None,
         F::Files,
-        "A value of a WSO2 XML file: `xml.<file>.<path>`, file one of catalina-server (repository/conf/tomcat/catalina-server.xml), carbon (repository/conf/carbon.xml), qpid-config (repository/conf/advanced/qpid-config.xml). The path is `/`-separated element local names from the root, each optionally with `[@attr='value']` predicates or a 1-based `[n]` index, ending in `/@attr` for an attribute or else giving the element's text: `xml.catalina-server./Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols`. The first match in document order; integers and true/false are typed; nothing when absent",
+        "A value of a WSO2 XML file: `xml.<file>.<path>`, file one of catalina-server (repository/conf/tomcat/catalina-server.xml), carbon (repository/conf/carbon.xml), qpid-config (repository/conf/advanced/qpid-config.xml), metrics (repository/conf/metrics.xml). The path is `/`-separated element local names from the root, each optionally with `[@attr='value']` predicates or a 1-based `[n]` index, ending in `/@attr` for an attribute or else giving the element's text: `xml.catalina-server./Server/Service/Connector[@port='9443']/SSLHostConfig/@protocols`. The first match in document order; integers and true/false are typed; nothing when absent",
     ),
     spec(
         "properties.*",

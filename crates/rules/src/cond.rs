@@ -255,13 +255,14 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, CondError> {
     Ok(out)
 }
 
-/// A word is a keyword or a fact name; fact names may hold quoted segments: `a.'b.c'.d`.
+/// A word is a keyword or a fact name; fact names may hold quoted segments: `a.'b.c'.d`, and
+/// `/` and `@` for XML paths: `xml.qpid-config./broker/management/enabled`.
 fn lex_word_end(text: &str, mut i: usize) -> Result<usize, CondError> {
     let bytes = text.as_bytes();
     let start = i;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() || b"_-*".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"_-*/@".contains(&b) {
             i += 1;
         } else if b == b'.' && matches!(bytes.get(i + 1), Some(b'\'' | b'"')) {
             let q = bytes[i + 1] as char;
