@@ -20,8 +20,15 @@ url = "jdbc:postgresql://db.example.com:5432/apim_db"
 type = "postgre"
 url = "jdbc:postgresql://db.example.com:5432/shared_db"
 
+[identity.auth_framework.endpoint]
+app_password = "$secret{app_password}"
+
+[account_recovery.endpoint.auth]
+hash = "b5a2c96250612366ea272ffac6d9744aaf4b45aacd96aa7cfcb931ee3b558259"
+
 [secrets]
 admin_password = "c2VjcmV0IGNpcGhlcnRleHQ"
+app_password = "YW5vdGhlciBjaXBoZXJ0ZXh0"
 "#;
 
 #[test]
@@ -34,6 +41,12 @@ fn exit_0_when_nothing_fails() {
     std::fs::copy(
         repo().join("tests/fixtures/jars/postgresql-42.7.3.jar"),
         lib.join("postgresql-42.7.3.jar"),
+    )
+    .unwrap();
+    // config.metrics-off: Carbon Metrics switched off in metrics.xml.
+    std::fs::write(
+        home.join("repository/conf/metrics.xml"),
+        "<Metrics xmlns=\"http://wso2.org/projects/carbon/metrics.xml\"><Enabled>false</Enabled></Metrics>\n",
     )
     .unwrap();
     let (code, report) = check_json(&[
