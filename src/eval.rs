@@ -69,7 +69,7 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
         reason: None,
         observed: None,
         expected: None,
-        fix: rule.fix.clone(),
+        fix: rule.fix.as_deref().map(|t| render_fix(t, rule, &get)),
         docs: rule.docs.clone(),
         location: None,
         waiver: None,
@@ -320,7 +320,40 @@ fn finish<'f>(
         .or_else(|| rule.message.clone())
         .unwrap_or_else(|| default_message(&v));
     result.message = render(&template, &result, get);
+    if let Some(fix) = case.and_then(|c| c.fix.as_deref()) {
+        result.fix = Some(render_fix(fix, rule, get));
+    }
     result
+}
+
+/// Fills a fix text: `{fact.name}` (or the text after `|` when the fact is not known, else the
+/// fact's name in angle brackets) and `{fix_parts}`, the rule's fix parts whose condition holds.
+fn render_fix<'f>(template: &str, rule: &Rule, get: &dyn Fn(&str) -> Cow<'f, Fact>) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (open, name) in preflight_rules::model::fix_placeholders(template) {
+        let close = open + template[open..].find('}').unwrap_or(template.len() - open);
+        out.push_str(&template[last..open]);
+        let inner = &template[open + 1..close];
+        let text = if name == "fix_parts" {
+            let parts: Vec<String> = rule
+                .fix_parts
+                .iter()
+                .filter(|p| cond::eval(&p.when.expr, get).is_ok_and(|o| o.holds))
+                .map(|p| render_fix(&p.text, rule, get))
+                .collect();
+            parts.join(", ")
+        } else {
+            show(&get(name)).unwrap_or_else(|| match inner.split_once('|') {
+                Some((_, fallback)) => fallback.to_string(),
+                None => format!("<{name}>"),
+            })
+        };
+        out.push_str(&text);
+        last = close + 1;
+    }
+    out.push_str(&template[last..]);
+    out
 }
 
 fn observed<'f>(rule: &Rule, v: &Verdict, get: &dyn Fn(&str) -> Cow<'f, Fact>) -> Option<String> {
@@ -339,6 +372,22 @@ fn show(f: &Fact) -> Option<String> {
     match &f.observation {
         Observation::Value(v) => Some(v.to_string()),
         Observation::Unavailable { .. } => None,
+    }
+}
+
+/// A fact's value as a message shows it, in a placeholder's format: `octal` (`0644`), `days`
+/// (`in 30 days`, `today`, `552 days ago`).
+fn show_as(f: &Fact, format: &str) -> Option<String> {
+    match (format, &f.observation) {
+        ("octal", Observation::Value(Value::Int(n))) => Some(format!("{n:04o}")),
+        ("days", Observation::Value(Value::Int(0))) => Some("today".into()),
+        ("days", Observation::Value(Value::Int(n))) if *n < 0 => {
+            Some(format!("{} day{} ago", -n, if *n == -1 { "" } else { "s" }))
+        }
+        ("days", Observation::Value(Value::Int(n))) => {
+            Some(format!("in {n} day{}", if *n == 1 { "" } else { "s" }))
+        }
+        _ => show(f),
     }
 }
 
@@ -372,7 +421,7 @@ fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact
             out.push_str(&rest[open..]);
             return out;
         };
-        let name = &rest[open + 1..open + close];
+        let (name, format) = preflight_rules::load::split_format(&rest[open + 1..open + close]);
         let text = match name {
             "observed" => r.observed.clone().unwrap_or_else(|| "(not set)".into()),
             "expected" => r.expected.clone().unwrap_or_default(),
@@ -381,7 +430,7 @@ fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact
                 .as_ref()
                 .map(|l| format!("{}:{}", l.file, l.line))
                 .unwrap_or_default(),
-            fact => show(&get(fact)).unwrap_or_else(|| Value::Null.to_string()),
+            fact => show_as(&get(fact), format).unwrap_or_else(|| Value::Null.to_string()),
         };
         out.push_str(&text);
         rest = &rest[open + close + 1..];

@@ -15,6 +15,8 @@ struct Case {
     expect: String,
     facts: Facts,
     message_contains: Option<String>,
+    /// Texts the message, or the fix, must (`*_contains`) or must not (`*_lacks`) hold.
+    texts: Vec<(String, bool, String)>,
     line: Option<i64>,
 }
 
@@ -100,9 +102,31 @@ fn load_cases() -> Vec<Case> {
                     .get("message_contains")
                     .and_then(|v| v.as_str())
                     .map(String::from),
+                texts: texts(c),
                 line: c.get("line").and_then(|v| v.as_integer()),
             });
         }
+    }
+    out
+}
+
+/// `message_lacks`, `fix_contains`, `fix_lacks`: a string or a list of strings each.
+fn texts(c: &toml::Table) -> Vec<(String, bool, String)> {
+    let mut out = Vec::new();
+    for (key, field, wanted) in [
+        ("message_lacks", "message", false),
+        ("fix_contains", "fix", true),
+        ("fix_lacks", "fix", false),
+    ] {
+        let items = match c.get(key) {
+            Some(toml::Value::String(s)) => vec![s.clone()],
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.extend(items.into_iter().map(|s| (field.to_string(), wanted, s)));
     }
     out
 }
@@ -135,6 +159,19 @@ fn every_case_gives_its_expected_status() {
                 "{}: {} message `{}` lacks `{m}`",
                 case.file, case.rule, r.message
             ));
+        }
+        for (field, wanted, text) in &case.texts {
+            let shown = match field.as_str() {
+                "fix" => r.fix.clone().unwrap_or_default(),
+                _ => r.message.clone(),
+            };
+            if shown.contains(text.as_str()) != *wanted {
+                let how = if *wanted { "lacks" } else { "holds" };
+                failures.push(format!(
+                    "{}: {} {field} `{shown}` {how} `{text}`",
+                    case.file, case.rule
+                ));
+            }
         }
         if let Some(line) = case.line
             && r.location.as_ref().map(|l| l.line as i64) != Some(line)

@@ -4,6 +4,8 @@
 use super::cond::{self, Cond};
 use super::diag::{Diagnostic, Diagnostics};
 use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
+
+mod fix;
 use crate::catalogue;
 use crate::par;
 use crate::text::LineIndex;
@@ -75,8 +77,10 @@ const RULE_KEYS: &[&str] = &[
     "when",
     "case",
     "override",
+    "fix_part",
+    "fix_edit",
 ];
-const CASE_KEYS: &[&str] = &["when", "fail", "warn", "expected", "message"];
+const CASE_KEYS: &[&str] = &["when", "fail", "warn", "expected", "message", "fix"];
 const WHEN_KEYS: &[&str] = &["version", "profile", "os", "condition"];
 const PACK_KEYS: &[&str] = &["name", "version", "description", "overrides", "categories"];
 const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
@@ -504,6 +508,8 @@ fn compile_rule(
         pass_message: raw.string(cx, "pass_message").map(|(s, _)| s),
         expected: raw.string(cx, "expected").map(|(s, _)| s),
         fix: raw.string(cx, "fix").map(|(s, _)| s),
+        fix_parts: Vec::new(),
+        fix_edits: Vec::new(),
         docs,
         rationale: raw.string(cx, "rationale").map(|(s, _)| s),
         sources,
@@ -514,6 +520,7 @@ fn compile_rule(
         defined_at: format!("{}:{}", at.file, at.line),
     };
     rule.template_facts = all_template_facts(cx, &raw, span.start, &rule);
+    fix_data(cx, &raw, &mut rule);
     rule.scope = scope(cx, &raw, &rule);
     (cx.diags.len() == errors_before).then_some(((rule, at), overrides))
 }
@@ -556,6 +563,28 @@ fn all_template_facts(
         }
     }
     out
+}
+
+/// The fix's parts and edits, and every fact a fix text names, which the rule then reads too.
+fn fix_data(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>, rule: &mut Rule) {
+    let mut named = Vec::new();
+    if let Some((text, off)) = raw.string(cx, "fix") {
+        named.extend(fix::text_facts(cx, &text, off));
+    }
+    let case_at = raw.fields.get("case").map_or(0, |(k, _)| k.start);
+    let case_fixes: Vec<String> = rule.cases.iter().filter_map(|c| c.fix.clone()).collect();
+    for text in case_fixes {
+        named.extend(fix::text_facts(cx, &text, case_at));
+    }
+    let (parts, part_facts) = fix::parts(cx, raw);
+    let (edits, edit_facts) = fix::edits(cx, raw);
+    rule.fix_parts = parts;
+    rule.fix_edits = edits;
+    for n in named.into_iter().chain(part_facts).chain(edit_facts) {
+        if !rule.template_facts.contains(&n) && !rule.facts().contains(&n) {
+            rule.template_facts.push(n);
+        }
+    }
 }
 
 fn required(
@@ -803,6 +832,7 @@ fn cases(
                 }
                 ("expected", Some((s, _))) => case.expected = Some(s),
                 ("message", Some((s, _))) => case.message = Some(s),
+                ("fix", Some((s, _))) => case.fix = Some(s),
                 (k, None) if CASE_KEYS.contains(&k) => {
                     cx.error(value.span().start, format!("`case.{k}` must be a string"))
                 }
@@ -906,8 +936,17 @@ fn scope(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>, rule: &Rule) -> Scope {
     }
 }
 
+/// How a message placeholder may be shown: `{fact:octal}` (a file mode, `0644`), `{fact:days}`
+/// (a day count from today: `in 30 days`, `552 days ago`).
+pub const FORMATS: &[&str] = &["octal", "days"];
+
+/// A placeholder's name and its format (empty when it has none).
+pub fn split_format(placeholder: &str) -> (&str, &str) {
+    placeholder.split_once(':').unwrap_or((placeholder, ""))
+}
+
 /// Placeholders in a message template: `observed`, `expected`, `location`, or a fact from the
-/// catalogue, which the rule then reads too.
+/// catalogue (each optionally `:format`), which the rule then reads too.
 fn template_facts(
     cx: &mut FileCx<'_>,
     raw: &RawRule<'_, '_>,
@@ -928,7 +967,16 @@ fn template_text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize, rule: &Ru
         let Some(close) = rest[open..].find('}') else {
             break;
         };
-        let name = &rest[open + 1..open + close];
+        let (name, format) = split_format(&rest[open + 1..open + close]);
+        if !format.is_empty() && !FORMATS.contains(&format) {
+            cx.error(
+                offset + base + open,
+                format!(
+                    "unknown format `:{format}`; formats are {}",
+                    FORMATS.join(", ")
+                ),
+            );
+        }
         if matches!(name, "observed" | "expected" | "location")
             || rule.facts().iter().any(|f| f == name)
         {

@@ -37,6 +37,38 @@ pub struct RuleCase {
     pub expected: Option<String>,
     /// Replaces the rule's `message` when this case decides.
     pub message: Option<String>,
+    /// Replaces the rule's `fix` when this case decides.
+    pub fix: Option<String>,
+}
+
+/// One `[[rule.fix_part]]`: a piece of the fix that is shown, in place of `{fix_parts}`, only
+/// where its condition holds, so that a fix advises only what is short.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FixPart {
+    pub when: Cond,
+    pub text: String,
+}
+
+/// One `[[rule.fix_edit]]`: the fix as data, the edit a person makes by following it. Texts
+/// may name facts (`{keystore.tls.file}`). preflight never applies them to PRODUCT_HOME; the
+/// fix round-trip test applies them to copies and checks that the rule then passes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FixEdit {
+    /// Set `key` (a dotted path, `server.hostname`) in repository/conf/deployment.toml to
+    /// `value`, a TOML value as written in the rule file.
+    TomlSet { key: String, value: String },
+    /// Add `flag` to the java command line of the start script (`{jvm.script}`), first removing
+    /// every flag that starts with `replaces`.
+    JvmFlag {
+        flag: String,
+        replaces: Option<String>,
+    },
+    /// `chmod mode file`, `file` relative to PRODUCT_HOME.
+    Chmod { file: String, mode: u32 },
+    /// Run the JDK's keytool with these arguments from PRODUCT_HOME (the store password is
+    /// typed at its prompt).
+    Keytool { args: Vec<String> },
 }
 
 impl When {
@@ -73,6 +105,10 @@ pub struct Rule {
     pub pass_message: Option<String>,
     pub expected: Option<String>,
     pub fix: Option<String>,
+    /// Pieces of the fix shown where their condition holds, in place of `{fix_parts}`.
+    pub fix_parts: Vec<FixPart>,
+    /// The fix as edits a test can apply.
+    pub fix_edits: Vec<FixEdit>,
     pub docs: Vec<String>,
     /// Why the rule exists, for `rules explain`.
     pub rationale: Option<String>,
@@ -100,6 +136,9 @@ impl Rule {
             c.expr.facts(&mut out);
         }
         self.when.facts(&mut out);
+        for part in &self.fix_parts {
+            part.when.expr.facts(&mut out);
+        }
         for case in &self.cases {
             case.when.facts(&mut out);
             for c in [&case.fail, &case.warn].into_iter().flatten() {
@@ -154,4 +193,31 @@ impl RuleSet {
         }
         out
     }
+}
+
+/// The fact placeholders of a fix text: `{fact.name}` or `{fact.name|text if unknown}`, and
+/// `{fix_parts}`. Braces after `$` (`$secret{alias}`) and braces around anything that does not
+/// look like a fact name (`{%c}`, `{…}`) are text.
+pub fn fix_placeholders(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find('{').map(|o| from + o) {
+        let Some(close) = text[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        from = close + 1;
+        if text[..open].ends_with('$') {
+            continue;
+        }
+        let name = text[open + 1..close].split('|').next().unwrap_or_default();
+        let fact_like = name.contains('.')
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-'".contains(c));
+        if fact_like || name == "fix_parts" {
+            out.push((open, name));
+        }
+    }
+    out
 }
