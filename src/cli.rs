@@ -130,6 +130,11 @@ pub struct Common {
     /// Deadline in seconds for each probe, process and connection
     #[arg(long, value_name = "SECS", default_value_t = 3)]
     pub timeout: u64,
+    /// The internal keystore's password for Secure Vault, on the first line of FILE, to decrypt
+    /// [secrets] [default: $PREFLIGHT_KEYSTORE_PASSWORD, then PRODUCT_HOME/password-tmp or
+    /// password-persist, read only]
+    #[arg(long, value_name = "FILE")]
+    pub keystore_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

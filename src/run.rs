@@ -327,6 +327,7 @@ fn context(common: &Common) -> Arc<Context> {
         common.profile.clone(),
     );
     ctx.deadline = Duration::from_secs(common.timeout.max(1));
+    ctx.keystore_password_file = common.keystore_password_file.clone();
     let ctx = Arc::new(ctx);
     ctx.prefetch();
     ctx

@@ -9,8 +9,9 @@
 //!   ([`suitable_host`]), then `check --facts`: every automated rule passes, the machine's too.
 //!
 //! Git does not keep mode 0600, so each home is copied into a tempdir and its keystores are
-//! chmod'ed there. The keystore passwords are `$env{}` placeholders this test sets (a `$secret{}`
-//! keystore password cannot be decrypted by preflight, see `resolve_placeholder`).
+//! chmod'ed there. The keystore passwords are `$env{}` placeholders this test sets, and Secure
+//! Vault's keystore password is `$PREFLIGHT_KEYSTORE_PASSWORD`: the `[secrets]` values are real
+//! ciphertext for the homes' keys (tests/fixtures/homes/README.md).
 
 mod common;
 use common::*;
@@ -145,7 +146,9 @@ fn stage(home: &Home, dir: &Path) -> PathBuf {
 fn service_env(home: &Home) -> assert_cmd::Command {
     let mut cmd = preflight();
     cmd.env("APIM_KEYSTORE_PASSWORD", home.keystore_password)
-        .env("APIM_TRUSTSTORE_PASSWORD", home.truststore_password);
+        .env("APIM_TRUSTSTORE_PASSWORD", home.truststore_password)
+        // Secure Vault's keystore password, as the product reads it from password-persist.
+        .env("PREFLIGHT_KEYSTORE_PASSWORD", home.keystore_password);
     for var in [
         "JAVA_OPTS",
         "JVM_MEM_OPTS",

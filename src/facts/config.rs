@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue};
 /// The path of deployment.toml inside PRODUCT_HOME.
 pub const DEPLOYMENT_TOML: &str = "repository/conf/deployment.toml";
 /// No real deployment.toml comes close to this; a larger file is refused, not read.
-const MAX_CONFIG_BYTES: u64 = 8 << 20;
+pub const MAX_CONFIG_BYTES: u64 = 8 << 20;
 
 /// deployment.toml, loaded once per run.
 #[derive(Debug, Default)]

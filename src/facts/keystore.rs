@@ -10,7 +10,8 @@ use super::{Context, Fact, Location, config};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 pub use super::catalogue::{STORE_FACTS, STORES};
 
@@ -33,6 +34,20 @@ struct Configured {
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
+    let (vault, names): (Vec<String>, Vec<String>) =
+        names.iter().cloned().partition(|n| n.starts_with("vault."));
+    let mut out: Vec<(String, Fact)> = vault
+        .into_iter()
+        .map(|n| {
+            let f = ctx.secrets().fact(&n);
+            (n, f)
+        })
+        .collect();
+    out.extend(store_probe(ctx, &names));
+    out
+}
+
+fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let Some(home) = ctx.home() else {
         return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
@@ -71,36 +86,72 @@ fn split_name(name: &str) -> Option<(&'static str, &str)> {
     })
 }
 
-/// Keystores already read and verified in this probe, by file and password, and the facts
-/// already read from them, by file, password and alias: the TLS, primary and internal keystores
-/// are usually one file, verifying a PKCS#12 MAC costs a PBKDF2 run, and reading the alias's
-/// certificate an X.509 parse.
+/// Facts already read in this probe, by file, password and alias: the TLS, primary and internal
+/// keystores are usually one file, and reading the alias's certificate is an X.509 parse. The
+/// keystores themselves are opened once per run through [`Cache`].
 #[derive(Default)]
 struct Opened {
-    stores: Vec<(OpenedKey, Result<Rc<Store>, String>)>,
     described: Vec<(DescribedKey, BTreeMap<String, Fact>)>,
 }
 
-/// A keystore file and the password it was opened with.
-type OpenedKey = (PathBuf, Option<String>);
 /// A keystore file, the configured password (or why there is none), alias and defaultness.
 type DescribedKey = (PathBuf, Result<String, String>, String, bool);
 
-impl Opened {
-    fn open(&mut self, path: &Path, password: Option<&str>) -> Result<Rc<Store>, String> {
-        let key = (path.to_path_buf(), password.map(str::to_string));
-        if let Some((_, done)) = self.stores.iter().find(|(k, _)| *k == key) {
-            return done.clone();
-        }
-        let done = super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
-            .and_then(|b| open(&b, password))
-            .map(Rc::new);
-        self.stores.push((key, done.clone()));
-        done
-    }
+/// Keystores read and verified in this run, by file and password: verifying a PKCS#12 MAC costs
+/// a PBKDF2 run, and the keystore probe and Secure Vault open the same files.
+#[derive(Default)]
+pub struct Cache {
+    opened: Mutex<Vec<CacheEntry>>,
+}
 
+type CacheEntry = (
+    PathBuf,
+    Option<Zeroizing<String>>,
+    Result<Arc<Store>, String>,
+);
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the passwords.
+        let n = self.opened.lock().map_or(0, |o| o.len());
+        write!(f, "Cache({n} keystores)")
+    }
+}
+
+/// Reads and opens the keystore at `path` with `password`, once per run.
+pub fn open_cached(
+    ctx: &Context,
+    path: &Path,
+    password: Option<&str>,
+) -> Result<Arc<Store>, String> {
+    let cache = &ctx.keystores().opened;
+    let same = |e: &&CacheEntry| e.0 == path && e.1.as_deref().map(|p| p.as_str()) == password;
+    if let Some(done) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.iter().find(same).map(|e| e.2.clone()))
+    {
+        return done;
+    }
+    let done = super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
+        .and_then(|b| open(&b, password))
+        .map(Arc::new);
+    if let Ok(mut c) = cache.lock() {
+        let pw = password.map(|p| Zeroizing::new(p.to_string()));
+        c.push((path.to_path_buf(), pw, done.clone()));
+    }
+    done
+}
+
+impl Opened {
     /// The facts read from the keystore file itself: all but `file`, `mode` and `exists`.
-    fn facts(&mut self, home: &Path, path: &Path, cfg: &Configured) -> BTreeMap<String, Fact> {
+    fn facts(
+        &mut self,
+        ctx: &Context,
+        home: &Path,
+        path: &Path,
+        cfg: &Configured,
+    ) -> BTreeMap<String, Fact> {
         let key = (
             path.to_path_buf(),
             cfg.password.clone(),
@@ -111,7 +162,7 @@ impl Opened {
             return done.clone();
         }
         let mut out = BTreeMap::new();
-        match self.open(path, cfg.password.as_deref().ok()) {
+        match open_cached(ctx, path, cfg.password.as_deref().ok()) {
             Ok(store) => describe(&store, cfg, &mut out),
             Err(e) => {
                 let e = super::under_home(&e, home, path);
@@ -158,7 +209,7 @@ fn store_facts(
         )),
     };
     out.insert("exists".to_string(), exists);
-    out.extend(opened.facts(home, &path, &cfg));
+    out.extend(opened.facts(ctx, home, &path, &cfg));
     out
 }
 
@@ -203,7 +254,7 @@ fn configured(
         Some((Value::Str(s), _)) => s,
         _ => DEFAULT_ALIAS.to_string(),
     };
-    let password = password(passwords, &fallback("password"));
+    let password = password(ctx, passwords, &fallback("password"));
     let defaults = file_name == default_file
         && alias == DEFAULT_ALIAS
         && password.as_deref() == Ok(DEFAULT_PASSWORD);
@@ -216,8 +267,10 @@ fn configured(
     })
 }
 
-/// The clear password, read from deployment.toml inside this probe only.
+/// The clear password, read from deployment.toml inside this probe only; a `$secret{}` alias
+/// is decrypted by Secure Vault ([`Context::secrets`]).
 fn password(
+    ctx: &Context,
     raw: &BTreeMap<String, String>,
     keys: &(String, Option<String>),
 ) -> Result<String, String> {
@@ -226,8 +279,23 @@ fn password(
         .or_else(|| keys.1.as_ref().and_then(|p| raw.get(p)));
     match value {
         None => Ok(DEFAULT_PASSWORD.to_string()),
-        Some(v) => resolve_placeholder(v),
+        Some(v) => match secret_alias(v) {
+            Some(alias) => ctx
+                .secrets()
+                .secret(alias)
+                .map(str::to_string)
+                .map_err(|e| format!("the password is a $secret{{}} alias: {e}")),
+            None => resolve_placeholder(v),
+        },
     }
+}
+
+/// The alias of a `$secret{alias}` placeholder.
+fn secret_alias(v: &str) -> Option<&str> {
+    v.trim()
+        .strip_prefix("$secret{")
+        .and_then(|r| r.strip_suffix('}'))
+        .map(str::trim)
 }
 
 /// Resolves `$env{NAME}`; `$secret{}`, `$sys{}` and `$ref{}` cannot be resolved here.
@@ -301,6 +369,33 @@ pub struct Entry {
     pub kind: EntryKind,
     /// DER of the entry's certificate (the first of a key's chain).
     pub cert: Option<Vec<u8>>,
+    /// A private key as stored, still encrypted: decrypted only by [`private_key`].
+    pub protected_key: Option<Vec<u8>>,
+}
+
+/// The PKCS#8 PrivateKeyInfo of `alias`'s private key, decrypted with `password` the way the
+/// JDK's keystore does (JKS: Sun KeyProtector; PKCS#12: the shrouded key bag's PBE).
+pub fn private_key(
+    store: &Store,
+    alias: &str,
+    password: &str,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let entry = store
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::PrivateKey && e.alias.eq_ignore_ascii_case(alias))
+        .ok_or_else(|| format!("the keystore has no private key entry `{alias}`"))?;
+    let protected = entry.protected_key.as_deref().ok_or_else(|| {
+        format!(
+            "the private key of `{alias}` is not stored encrypted, which preflight does not read"
+        )
+    })?;
+    match store.format {
+        Format::Jks => jks::recover_key(protected, password),
+        Format::Pkcs12 => pkcs12::recover_key(protected, password),
+        Format::Jceks => Err("private keys of JCEKS keystores are not read by preflight".into()),
+    }
+    .map_err(|e| format!("the private key `{alias}` does not decrypt: {e}"))
 }
 
 /// Opens a keystore by its magic bytes, never by its file extension.

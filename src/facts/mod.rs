@@ -14,6 +14,7 @@ pub mod ports;
 pub mod product;
 pub mod product_parse;
 pub mod systemd;
+pub mod vault;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -86,6 +87,10 @@ pub struct Context {
     deployment: OnceLock<config::Deployment>,
     product: OnceLock<product::Detected>,
     systemd_unit: OnceLock<Result<Option<systemd::Unit>, String>>,
+    /// `--keystore-password-file`: the keystore password for Secure Vault, read by [`vault`].
+    pub keystore_password_file: Option<PathBuf>,
+    vault: OnceLock<vault::Vault>,
+    keystores: keystore::Cache,
 }
 
 impl Context {
@@ -98,7 +103,20 @@ impl Context {
             deployment: OnceLock::new(),
             product: OnceLock::new(),
             systemd_unit: OnceLock::new(),
+            keystore_password_file: None,
+            vault: OnceLock::new(),
+            keystores: keystore::Cache::default(),
         }
+    }
+
+    /// The `[secrets]` values decrypted as Secure Vault does at start, once per run.
+    pub fn secrets(&self) -> &vault::Vault {
+        self.vault.get_or_init(|| vault::Vault::load(self))
+    }
+
+    /// Keystores already read and verified in this run, by file and password.
+    pub fn keystores(&self) -> &keystore::Cache {
+        &self.keystores
     }
 
     pub fn home(&self) -> Option<&Path> {

@@ -630,6 +630,27 @@ pub const CATALOGUE: &[FactSpec] = &[
         F::Keystore,
         "Whether the truststore holds WSO2's default certificate: an alias `wso2carbon` or a certificate with subject `CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US`",
     ),
+    spec(
+        "vault.password-source",
+        T::Str,
+        None,
+        F::Keystore,
+        "Where the keystore password for Secure Vault came from: `option` (--keystore-password-file), `env` ($PREFLIGHT_KEYSTORE_PASSWORD), `password`, `password-tmp` or `password-persist` (the product's own files in PRODUCT_HOME, read, never changed), or `none`. The password itself is never a fact",
+    ),
+    spec(
+        "vault.secrets.decrypted",
+        T::List,
+        None,
+        F::Keystore,
+        "Aliases of [secrets] whose cipher-tool value decrypts with the internal keystore's private key, as Secure Vault does at start; the clear values stay in memory and are never facts",
+    ),
+    spec(
+        "vault.secrets.undecryptable",
+        T::List,
+        None,
+        F::Keystore,
+        "Aliases of [secrets] whose value does not decrypt, as `alias: reason` (not base64, wrong key, wrong padding); unavailable without a keystore password or when the keystore or its key cannot be read",
+    ),
 ];
 
 /// The stores this probe knows, as fact prefixes. The deployment.toml table has the same name.

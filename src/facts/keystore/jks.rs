@@ -1,8 +1,10 @@
-//! Java KeyStore (JKS, and JCEKS for its key and certificate entries): entries and the keyed
-//! SHA-1 integrity digest.
+//! Java KeyStore (JKS, and JCEKS for its key and certificate entries): entries, the keyed
+//! SHA-1 integrity digest, and private keys recovered as the JDK's KeyProtector does.
 
+use super::der;
 use super::{Entry, EntryKind, Format, Store};
 use sha1::{Digest, Sha1};
+use zeroize::Zeroizing;
 
 pub const JKS_MAGIC: [u8; 4] = [0xfe, 0xed, 0xfe, 0xed];
 pub const JCEKS_MAGIC: [u8; 4] = [0xce, 0xce, 0xce, 0xce];
@@ -93,7 +95,8 @@ fn entry(r: &mut Reader<'_>, version: u32) -> Result<Entry, String> {
     r.take(8)?; // creation time
     match tag {
         1 => {
-            r.blob()?; // the protected private key: never decrypted
+            // The protected private key: decrypted only when a rule needs it.
+            let protected = r.blob()?.to_vec();
             let chain = r.u32()?;
             let mut certs = Vec::new();
             for _ in 0..chain.min(MAX_ENTRIES) {
@@ -103,12 +106,14 @@ fn entry(r: &mut Reader<'_>, version: u32) -> Result<Entry, String> {
                 alias,
                 kind: EntryKind::PrivateKey,
                 cert: certs.into_iter().next(),
+                protected_key: Some(protected),
             })
         }
         2 => Ok(Entry {
             alias,
             kind: EntryKind::TrustedCert,
             cert: Some(r.cert(version)?),
+            protected_key: None,
         }),
         3 => Err(format!(
             "entry `{alias}` is a JCEKS secret key entry, which preflight does not read"
@@ -126,6 +131,50 @@ pub fn digest(password: &str, body: &[u8]) -> [u8; 20] {
     h.update(b"Mighty Aphrodite");
     h.update(body);
     h.finalize().into()
+}
+
+/// The JDK's proprietary key protection (OpenJDK `sun.security.provider.KeyProtector`).
+const KEY_PROTECTOR: &str = "1.3.6.1.4.1.42.2.17.1.1";
+
+/// Recovers the PKCS#8 PrivateKeyInfo from a JKS key entry's EncryptedPrivateKeyInfo, as
+/// OpenJDK's `sun.security.provider.KeyProtector.recover` does: the data is a 20-byte salt, the
+/// key XORed with a stream of SHA-1(password ‖ previous digest) blocks starting from the salt,
+/// and SHA-1(password ‖ key) to check the password (the password as UTF-16BE bytes).
+pub fn recover_key(protected: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    let (epki, _) = der::expect(protected, 0x30)?;
+    let kids = der::children(epki.body)?;
+    let alg = der::children(kids.first().ok_or("empty EncryptedPrivateKeyInfo")?.body)?;
+    let id = der::oid(alg.first().ok_or("empty key protection algorithm")?)?;
+    if id != KEY_PROTECTOR {
+        return Err(format!("key protection {id} is not supported"));
+    }
+    let data = der::octets(kids.get(1).ok_or("no encrypted key")?)?;
+    if data.len() < 41 {
+        return Err("the protected key is too short".into());
+    }
+    let (salt, rest) = data.split_at(20);
+    let (encrypted, check) = rest.split_at(rest.len() - 20);
+    let pw: Zeroizing<Vec<u8>> =
+        Zeroizing::new(password.encode_utf16().flat_map(u16::to_be_bytes).collect());
+    let mut key = Zeroizing::new(Vec::with_capacity(encrypted.len()));
+    let mut digest: [u8; 20] = salt.try_into().expect("20 bytes");
+    for chunk in encrypted.chunks(20) {
+        digest = Sha1::new()
+            .chain_update(&*pw)
+            .chain_update(digest)
+            .finalize()
+            .into();
+        key.extend(chunk.iter().zip(digest).map(|(c, d)| c ^ d));
+    }
+    let expected: [u8; 20] = Sha1::new()
+        .chain_update(&*pw)
+        .chain_update(&*key)
+        .finalize()
+        .into();
+    if expected != check {
+        return Err("wrong key password (the key's check digest does not match)".into());
+    }
+    Ok(key)
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
-//! PKCS#12 (RFC 7292): MAC verification with the appendix B key derivation, PBES2 decryption
-//! of shrouded keys and encrypted certificate bags, and the bags' aliases and certificates.
+//! PKCS#12 (RFC 7292): MAC verification with the appendix B key derivation, decryption of
+//! shrouded keys and encrypted certificate bags (PBES2, and the legacy appendix C PBE schemes
+//! keytool wrote before 8u301/11.0.12: 3DES and RC2), and the bags' aliases and certificates.
 
 use super::der::{self, Tlv};
 use super::{Entry, EntryKind, Format, Store};
 use hmac::{KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
 
 const DATA: &str = "1.2.840.113549.1.7.1";
 const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
@@ -18,6 +20,12 @@ const FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
 const LOCAL_KEY_ID: &str = "1.2.840.113549.1.9.21";
 const PBES2: &str = "1.2.840.113549.1.5.13";
 const PBKDF2: &str = "1.2.840.113549.1.5.12";
+/// RFC 7292 appendix C: pbeWithSHAAnd3-KeyTripleDES-CBC, pbeWithSHAAnd128BitRC2-CBC and
+/// pbeWithSHAAnd40BitRC2-CBC, the JDK's PKCS#12 defaults before 8u301/11.0.12
+/// (`keystore.pkcs12.keyProtectionAlgorithm` / `certProtectionAlgorithm`).
+const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
+const PBE_SHA1_RC2_128: &str = "1.2.840.113549.1.12.1.5";
+const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
 /// More iterations than any real keystore uses; refused so a hostile file cannot stall a run.
 const MAX_ITERATIONS: u64 = 1_000_000;
 
@@ -27,6 +35,8 @@ struct Bag {
     name: Option<String>,
     key_id: Option<Vec<u8>>,
     cert: Option<Vec<u8>>,
+    /// A shrouded key bag's EncryptedPrivateKeyInfo body, decrypted only when a rule needs it.
+    key: Option<Vec<u8>>,
 }
 
 /// What the walk over the authenticated safe found.
@@ -36,6 +46,8 @@ struct Walk {
     /// Whether some protected content decrypted with the password (None: nothing tried).
     decrypted: Option<bool>,
     note: Option<String>,
+    /// Whether to decrypt shrouded keys to tell the password: only when the file has no MAC.
+    check_keys: bool,
 }
 
 /// Parses a PKCS#12 file, verifying `password` by its MAC, or without one by decryption.
@@ -46,7 +58,10 @@ pub fn parse(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
         return Err("not a version 3 PKCS#12 file".into());
     }
     let auth_safe = content_data(&parts[1])?;
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        check_keys: parts.get(2).is_none(),
+        ..Walk::default()
+    };
     walk_safe(&auth_safe, password, &mut walk)?;
     let (opens, verified_by) = match (parts.get(2), password) {
         (_, None) => (Err("no password to check".to_string()), "none".to_string()),
@@ -133,13 +148,16 @@ fn read_bags(safe_contents: &[u8], password: Option<&str>, walk: &mut Walk) -> R
             Some(attrs) => attributes(attrs)?,
             None => (None, None),
         };
+        let mut key = None;
         let (kind, cert) = match id.as_str() {
             KEY_BAG => (EntryKind::PrivateKey, None),
             SHROUDED_KEY_BAG => {
-                if let Some(p) = password {
+                // With a MAC the password is told by the MAC: the key is not decrypted here.
+                if let Some(p) = password.filter(|_| walk.check_keys) {
                     let ok = shrouded_key_opens(&value, p);
                     walk.decrypted = Some(walk.decrypted.unwrap_or(true) && ok);
                 }
+                key = Some(value.body.to_vec());
                 (EntryKind::PrivateKey, None)
             }
             CERT_BAG => (EntryKind::TrustedCert, cert_der(&value)?),
@@ -151,6 +169,7 @@ fn read_bags(safe_contents: &[u8], password: Option<&str>, walk: &mut Walk) -> R
             name,
             key_id,
             cert,
+            key,
         });
     }
     Ok(())
@@ -217,11 +236,13 @@ fn entries(bags: Vec<Bag>) -> Vec<Entry> {
                 alias: b.name.clone().unwrap_or_default(),
                 kind: EntryKind::PrivateKey,
                 cert: cert_for(&b.key_id),
+                protected_key: b.key.clone(),
             }),
             _ => out.push(Entry {
                 alias: b.name.clone().unwrap_or_default(),
                 kind: b.kind,
                 cert: b.cert.clone(),
+                protected_key: None,
             }),
         }
     }
@@ -229,28 +250,44 @@ fn entries(bags: Vec<Bag>) -> Vec<Entry> {
 }
 
 fn shrouded_key_opens(value: &Tlv<'_>, password: &str) -> bool {
-    let Ok(kids) = der::children(value.body) else {
-        return false;
-    };
-    let (Some(alg), Some(ct)) = (kids.first(), kids.get(1)) else {
-        return false;
-    };
-    der::octets(ct)
-        .and_then(|ct| decrypt(alg, password, &ct))
-        .is_ok()
+    recover_key(value.body, password).is_ok()
 }
 
-/// Decrypts PBES2 (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC) content; the plaintext must be DER.
-fn decrypt(alg: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Vec<u8>, String> {
+/// The PKCS#8 PrivateKeyInfo of a shrouded key bag (its EncryptedPrivateKeyInfo body).
+pub fn recover_key(protected: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    let kids = der::children(protected)?;
+    let (Some(alg), Some(ct)) = (kids.first(), kids.get(1)) else {
+        return Err("the shrouded key bag is incomplete".into());
+    };
+    decrypt(alg, password, &der::octets(ct)?)
+}
+
+/// Decrypts PBES2 (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC) or legacy PKCS#12 PBE (3DES, RC2)
+/// content; the plaintext must be DER.
+fn decrypt(alg: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
     let kids = der::children(alg.body)?;
     let id = der::oid(kids.first().ok_or("empty AlgorithmIdentifier")?)?;
-    if id != PBES2 {
-        return Err(format!(
-            "encryption {} is not supported",
-            algorithm_name(&id)
-        ));
+    let params = kids.get(1).ok_or("encryption without parameters")?;
+    let plain = match id.as_str() {
+        PBES2 => pbes2(params, password, ct)?,
+        PBE_SHA1_3DES | PBE_SHA1_RC2_128 | PBE_SHA1_RC2_40 => {
+            legacy_pbe(&id, params, password, ct)?
+        }
+        _ => {
+            return Err(format!(
+                "encryption {} is not supported",
+                algorithm_name(&id)
+            ));
+        }
+    };
+    match der::read(&plain) {
+        Ok((t, rest)) if t.tag == 0x30 && rest.is_empty() => Ok(plain),
+        _ => Err("wrong password (decrypted content is not DER)".into()),
     }
-    let params = der::children(kids.get(1).ok_or("PBES2 without parameters")?.body)?;
+}
+
+fn pbes2(params: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+    let params = der::children(params.body)?;
     let (kdf, scheme) = match (params.first(), params.get(1)) {
         (Some(k), Some(s)) => (der::children(k.body)?, der::children(s.body)?),
         _ => return Err("PBES2 parameters are incomplete".into()),
@@ -263,12 +300,50 @@ fn decrypt(alg: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Vec<u8>, String> 
         other => return Err(format!("cipher {other} is not supported")),
     };
     let iv = der::octets(scheme.get(1).ok_or("no IV")?)?;
-    let key = pbkdf2_key(&kdf, password, key_len)?;
-    let plain = aes_cbc_decrypt(&key, &iv, ct)?;
-    match der::read(&plain) {
-        Ok((t, rest)) if t.tag == 0x30 && rest.is_empty() => Ok(plain),
-        _ => Err("wrong password (decrypted content is not DER)".into()),
+    let key = Zeroizing::new(pbkdf2_key(&kdf, password, key_len)?);
+    aes_cbc_decrypt(&key, &iv, ct)
+}
+
+/// RFC 7292 appendix C: key (ID 1) and IV (ID 2) from the appendix B derivation with SHA-1
+/// over the BMPString password, then 3DES-CBC or RC2-CBC with PKCS#7 padding.
+fn legacy_pbe(
+    id: &str,
+    params: &Tlv<'_>,
+    password: &str,
+    ct: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7};
+    let p = der::children(params.body)?;
+    let salt = der::octets(p.first().ok_or("PBE without salt")?)?;
+    let rounds = der::uint(p.get(1).ok_or("PBE without iterations")?)?;
+    if rounds > MAX_ITERATIONS {
+        return Err(format!(
+            "{rounds} PBE iterations is more than preflight will run"
+        ));
     }
+    let pw = Zeroizing::new(bmp_password(password));
+    let iv = kdf::<Sha1>(&pw, &salt, rounds, 2, 8);
+    let mut buf = Zeroizing::new(ct.to_vec());
+    let bad = |_| "wrong password (bad padding)".to_string();
+    let len = if id == PBE_SHA1_3DES {
+        let key = Zeroizing::new(kdf::<Sha1>(&pw, &salt, rounds, 1, 24));
+        cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
+            .map_err(|_| "bad 3DES key or IV length")?
+            .decrypt_padded::<Pkcs7>(&mut buf)
+            .map_err(bad)?
+            .len()
+    } else {
+        let bits = if id == PBE_SHA1_RC2_40 { 40 } else { 128 };
+        let key = Zeroizing::new(kdf::<Sha1>(&pw, &salt, rounds, 1, bits / 8));
+        let rc2 = rc2::Rc2::new_with_eff_key_len(&key, bits);
+        cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, &iv)
+            .map_err(|_| "bad RC2 IV length")?
+            .decrypt_padded::<Pkcs7>(&mut buf)
+            .map_err(bad)?
+            .len()
+    };
+    buf.truncate(len);
+    Ok(buf)
 }
 
 fn pbkdf2_key(kdf: &[Tlv<'_>], password: &str, len: usize) -> Result<Vec<u8>, String> {
@@ -303,9 +378,9 @@ fn pbkdf2_key(kdf: &[Tlv<'_>], password: &str, len: usize) -> Result<Vec<u8>, St
     Ok(key)
 }
 
-fn aes_cbc_decrypt(key: &[u8], iv: &[u8], ct: &[u8]) -> Result<Vec<u8>, String> {
+fn aes_cbc_decrypt(key: &[u8], iv: &[u8], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
     use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
-    let mut buf = ct.to_vec();
+    let mut buf = Zeroizing::new(ct.to_vec());
     let bad = |_| "wrong password (bad padding)".to_string();
     let len = match key.len() {
         16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)

@@ -1,0 +1,374 @@
+//! Secure Vault: the keystore password (`--keystore-password-file`, `$PREFLIGHT_KEYSTORE_PASSWORD`
+//! or the product's own `password` / `password-tmp` / `password-persist`), and every `[secrets]`
+//! value of deployment.toml decrypted in memory as the product does at start. Clear values leave
+//! this module only through [`Vault::secret`], to probes that must use them (keystore passwords,
+//! database logins, LDAP binds); facts say only which aliases decrypt.
+//!
+//! How the product does it (read from the sources, not recalled):
+//! - `bin/ciphertool.sh -Dconfigure` encrypts each `[secrets]` value with the certificate of the
+//!   *internal* keystore's key (carbon.xml `InternalKeyStore`, which deployment.toml's
+//!   `[keystore.internal]` fills and which falls back to `[keystore.primary]`): wso2/cipher-tool
+//!   v1.2.7 `Utils.java` lines 255-272 and `KeyStoreUtil.java` lines 60-70 (`Cipher.getInstance("RSA")`
+//!   unless `-Dorg.wso2.CipherTransformation=` is given), and writes base64 of the raw RSA
+//!   ciphertext (`Utils.doEncryption`, lines 403-414, `printBase64Binary`). With a transformation
+//!   given it records it as `secretRepositories.file.algorithm` in
+//!   repository/conf/security/secret-conf.properties (`Utils.java` lines 222-226).
+//! - At start org.wso2.securevault's `FileBaseSecretRepository.init` decrypts every alias with
+//!   that algorithm, default `RSA` (SunJCE: RSA/ECB/PKCS1Padding), base64 input; with
+//!   `encryptionMode=symmetric` it uses AES/GCM with a self-contained JSON ciphertext instead.
+//! - The keystore password comes from `DefaultSecretCallbackHandler` (carbon-kernel v4.9.0
+//!   core/org.wso2.carbon.securevault/.../DefaultSecretCallbackHandler.java lines 73-131): the
+//!   first line of PRODUCT_HOME/`password`, else `password-tmp`, else `password-persist`, else the
+//!   console. The product renames or deletes the first two; preflight only reads them.
+
+use super::{Context, Fact, keystore};
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// The environment variable that may hold the keystore password.
+pub const PASSWORD_ENV: &str = "PREFLIGHT_KEYSTORE_PASSWORD";
+/// The product's own password files, in the order DefaultSecretCallbackHandler reads them.
+const PRODUCT_PASSWORD_FILES: [&str; 3] = ["password", "password-tmp", "password-persist"];
+const SECRET_CONF: &str = "repository/conf/security/secret-conf.properties";
+/// Password files and secret-conf.properties are a few lines.
+const MAX_SMALL_FILE: u64 = 64 << 10;
+/// How to give preflight the keystore password, for skip reasons and errors.
+pub const HOW_TO_SUPPLY: &str = "give the internal keystore's password with --keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD (or keep the product's password-persist file)";
+
+/// The Secure Vault as preflight sees it, built once per run by [`Context::secrets`].
+pub struct Vault {
+    /// Where the keystore password came from (`none` without one), or why that is unknown.
+    source: Result<&'static str, String>,
+    /// Alias → clear value, or why it does not decrypt. `[plain text]` aliases are left out.
+    secrets: BTreeMap<String, Result<Zeroizing<String>, String>>,
+    /// Why no alias could be tried (no password, keystore unreadable, key not recovered).
+    problem: Option<String>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the values: only which aliases decrypt.
+        f.debug_struct("Vault")
+            .field("source", &self.source)
+            .field("aliases", &self.secrets.keys().collect::<Vec<_>>())
+            .field("problem", &self.problem)
+            .finish()
+    }
+}
+
+impl Vault {
+    /// The clear value of a `[secrets]` alias, or why it is not known.
+    pub fn secret(&self, alias: &str) -> Result<&str, String> {
+        match self.secrets.get(alias) {
+            Some(Ok(v)) => Ok(v.as_str()),
+            Some(Err(e)) => Err(format!("$secret{{{alias}}} does not decrypt: {e}")),
+            None => Err(match &self.problem {
+                Some(p) => format!("$secret{{{alias}}} was not decrypted: {p}"),
+                None => format!("$secret{{{alias}}} is not an encrypted alias of [secrets]"),
+            }),
+        }
+    }
+
+    /// Reads the password, the keystore and `[secrets]`, and decrypts every alias.
+    pub fn load(ctx: &Context) -> Vault {
+        let Some(home) = ctx.home() else {
+            return Vault::failed(Err("no PRODUCT_HOME given".into()), "no PRODUCT_HOME given");
+        };
+        let password = match supplied_password(ctx.keystore_password_file.as_deref(), home) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return Vault::failed(
+                    Ok("none"),
+                    &format!("no keystore password: {HOW_TO_SUPPLY}"),
+                );
+            }
+            Err(e) => return Vault::failed(Err(e.clone()), &e),
+        };
+        let source = Ok(password.0);
+        let encrypted = match encrypted_aliases(home) {
+            Ok(a) => a,
+            Err(e) => return Vault::failed(source, &e),
+        };
+        if encrypted.is_empty() {
+            return Vault {
+                source,
+                secrets: BTreeMap::new(),
+                problem: None,
+            };
+        }
+        match Decryptor::new(ctx, home, &password) {
+            Ok(d) => Vault {
+                source,
+                secrets: encrypted
+                    .into_iter()
+                    .map(|(alias, value)| {
+                        let clear = d.decrypt(&value);
+                        (alias, clear)
+                    })
+                    .collect(),
+                problem: None,
+            },
+            Err(e) => Vault::failed(source, &e),
+        }
+    }
+
+    fn failed(source: Result<&'static str, String>, problem: &str) -> Vault {
+        Vault {
+            source,
+            secrets: BTreeMap::new(),
+            problem: Some(problem.to_string()),
+        }
+    }
+
+    /// The `vault.*` facts.
+    pub fn fact(&self, name: &str) -> Fact {
+        let list =
+            |ok: bool| {
+                let items = self.secrets.iter().filter(|(_, v)| v.is_ok() == ok).map(
+                    |(alias, v)| match v {
+                        Ok(_) => Value::Str(alias.clone()),
+                        Err(e) => Value::Str(format!("{alias}: {e}")),
+                    },
+                );
+                Fact::value(Value::List(items.collect()))
+            };
+        match (name, &self.problem) {
+            ("vault.password-source", _) => match &self.source {
+                Ok(s) => Fact::value(Value::Str((*s).to_string())),
+                Err(e) => Fact::unavailable(e.clone()),
+            },
+            ("vault.secrets.decrypted" | "vault.secrets.undecryptable", Some(p)) => {
+                Fact::unavailable(p.clone())
+            }
+            ("vault.secrets.decrypted", None) => list(true),
+            ("vault.secrets.undecryptable", None) => list(false),
+            _ => Fact::unavailable(format!("the keystore probe does not know `{name}`")),
+        }
+    }
+}
+
+/// The keystore password and where it came from: the option's file, the environment, then the
+/// product's own files in the product's order. Only the first line counts, as for the product.
+fn supplied_password(
+    option: Option<&Path>,
+    home: &Path,
+) -> Result<Option<(&'static str, Zeroizing<String>)>, String> {
+    if let Some(file) = option {
+        let text = Zeroizing::new(
+            super::read_input(file, MAX_SMALL_FILE)
+                .map_err(|e| format!("--keystore-password-file: {e}"))?,
+        );
+        return Ok(Some(("option", first_line(&text))));
+    }
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(Some(("env", Zeroizing::new(p))));
+    }
+    for name in PRODUCT_PASSWORD_FILES {
+        let path = home.join(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
+        let text = super::read_capped(&path, MAX_SMALL_FILE)
+            .map(Zeroizing::new)
+            .map_err(|e| super::under_home(&e, home, &path))?;
+        return Ok(Some((name, first_line(&text))));
+    }
+    Ok(None)
+}
+
+/// The first line without its line terminator, as `BufferedReader.readLine` returns it.
+fn first_line(text: &str) -> Zeroizing<String> {
+    let line = text.split(['\n', '\r']).next().unwrap_or_default();
+    Zeroizing::new(line.to_string())
+}
+
+/// The `[secrets]` aliases whose values are cipher-tool output (not `[plain text]`), read from
+/// deployment.toml inside this module only.
+fn encrypted_aliases(home: &Path) -> Result<Vec<(String, Zeroizing<String>)>, String> {
+    let path = home.join(super::config::DEPLOYMENT_TOML);
+    let text = Zeroizing::new(
+        super::read_capped(&path, super::config::MAX_CONFIG_BYTES)
+            .map_err(|e| super::under_home(&e, home, &path))?,
+    );
+    let root: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("deployment.toml is invalid TOML: {}", e.message().trim()))?;
+    let Some(toml::Value::Table(secrets)) = root.get("secrets") else {
+        return Ok(Vec::new());
+    };
+    Ok(secrets
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_str()
+                .map(|s| (k.clone(), Zeroizing::new(s.trim().to_string())))
+        })
+        .filter(|(_, v)| !(v.starts_with('[') && v.ends_with(']')))
+        .collect())
+}
+
+/// The padding the product decrypts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Padding {
+    Pkcs1,
+    OaepSha1,
+    OaepSha256,
+}
+
+/// Maps a JCE transformation to its padding; SunJCE's `OAEPWith<digest>AndMGF1Padding` keeps
+/// MGF1 on SHA-1 whatever the digest (OpenJDK `RSACipher.engineInit`).
+fn padding(transformation: &str) -> Result<Padding, String> {
+    let t = transformation
+        .trim()
+        .to_ascii_uppercase()
+        .replace("SHA-", "SHA");
+    match t.as_str() {
+        "RSA" | "RSA/ECB/PKCS1PADDING" | "RSA/NONE/PKCS1PADDING" => Ok(Padding::Pkcs1),
+        "RSA/ECB/OAEPWITHSHA1ANDMGF1PADDING"
+        | "RSA/ECB/OAEPPADDING"
+        | "RSA/NONE/OAEPWITHSHA1ANDMGF1PADDING" => Ok(Padding::OaepSha1),
+        "RSA/ECB/OAEPWITHSHA256ANDMGF1PADDING" => Ok(Padding::OaepSha256),
+        _ => Err(format!(
+            "secretRepositories.file.algorithm = {transformation} is not a transformation preflight decrypts"
+        )),
+    }
+}
+
+/// The transformation Secure Vault is configured with in secret-conf.properties (`RSA` when the
+/// file or the key is absent, as in FileBaseSecretRepository).
+fn transformation(home: &Path) -> Result<String, String> {
+    let path = home.join(SECRET_CONF);
+    let text = match super::read_capped(&path, MAX_SMALL_FILE) {
+        Ok(t) => t,
+        Err(_) if !path.exists() => return Ok("RSA".into()),
+        Err(e) => return Err(super::under_home(&e, home, &path)),
+    };
+    let prop = |key: &str| {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && !l.starts_with('!'))
+            .filter_map(|l| l.split_once(['=', ':']))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    if prop("secretRepositories.file.encryptionMode").as_deref() == Some("symmetric") {
+        return Err("secret-conf.properties sets encryptionMode=symmetric (AES-GCM), which preflight does not decrypt".into());
+    }
+    Ok(prop("secretRepositories.file.algorithm").unwrap_or_else(|| "RSA".into()))
+}
+
+/// The internal keystore's private key and the padding, ready to decrypt `[secrets]` values.
+struct Decryptor {
+    key: rsa::PrivateKey,
+    padding: Padding,
+}
+
+impl Decryptor {
+    fn new(
+        ctx: &Context,
+        home: &Path,
+        password: &(&str, Zeroizing<String>),
+    ) -> Result<Decryptor, String> {
+        use rsa::pkcs8::DecodePrivateKey;
+        let padding = padding(&transformation(home)?)?;
+        let (file, alias) = internal_keystore(ctx);
+        let path = home.join(keystore::SECURITY_DIR).join(&file);
+        let store = keystore::open_cached(ctx, &path, Some(&password.1))
+            .map_err(|e| super::under_home(&e, home, &path))?;
+        if store.opens != Ok(true) {
+            return Err(format!(
+                "the keystore password from {} does not open PRODUCT_HOME/{}/{file}",
+                describe_source(password.0),
+                keystore::SECURITY_DIR
+            ));
+        }
+        let der = keystore::private_key(&store, &alias, &password.1)?;
+        let key = rsa::PrivateKey::from_pkcs8_der(&der)
+            .map_err(|e| format!("the private key `{alias}` is not an RSA key: {e}"))?;
+        Ok(Decryptor { key, padding })
+    }
+
+    /// One `[secrets]` value: base64 of the RSA ciphertext, as the cipher tool writes it.
+    fn decrypt(&self, value: &str) -> Result<Zeroizing<String>, String> {
+        use base64::Engine;
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        let ct = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| "not base64 cipher-tool output".to_string())?;
+        let clear = match self.padding {
+            Padding::Pkcs1 => self.key.decrypt(rsa::Pkcs1v15Encrypt, &ct),
+            Padding::OaepSha1 => self.key.decrypt(rsa::Oaep::<sha1::Sha1>::new(), &ct),
+            Padding::OaepSha256 => self.key.decrypt(
+                rsa::Oaep::<sha2::Sha256, sha1::Sha1>::new_with_mgf_hash(),
+                &ct,
+            ),
+        }
+        .map(Zeroizing::new)
+        .map_err(|_| {
+            format!(
+                "does not decrypt with the internal keystore's key ({})",
+                match self.padding {
+                    Padding::Pkcs1 => "RSA/ECB/PKCS1Padding",
+                    Padding::OaepSha1 => "RSA/ECB/OAEPWithSHA1AndMGF1Padding",
+                    Padding::OaepSha256 => "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
+                }
+            )
+        })?;
+        Ok(Zeroizing::new(String::from_utf8_lossy(&clear).into_owned()))
+    }
+}
+
+fn describe_source(source: &str) -> String {
+    match source {
+        "option" => "--keystore-password-file".into(),
+        "env" => format!("${PASSWORD_ENV}"),
+        file => format!("PRODUCT_HOME/{file}"),
+    }
+}
+
+/// The internal keystore's file name and key alias: `[keystore.internal]`, falling back to
+/// `[keystore.primary]` and then the shipped defaults (carbon-kernel default.json
+/// `keystore.internal.* = $ref{keystore.primary.*}`).
+fn internal_keystore(ctx: &Context) -> (String, String) {
+    let d = ctx.deployment();
+    let get = |key: &str, default: &str| {
+        ["keystore.internal", "keystore.primary"]
+            .iter()
+            .find_map(|s| match d.lookup(&format!("{s}.{key}")) {
+                Some((Value::Str(v), _)) => Some(v.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| default.to_string())
+    };
+    (
+        get("file_name", "wso2carbon.jks"),
+        get("alias", "wso2carbon"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transformations_map_to_the_padding_the_jdk_uses() {
+        assert_eq!(padding("RSA"), Ok(Padding::Pkcs1));
+        assert_eq!(padding("RSA/ECB/PKCS1Padding"), Ok(Padding::Pkcs1));
+        assert_eq!(
+            padding("RSA/ECB/OAEPwithSHA1andMGF1Padding"),
+            Ok(Padding::OaepSha1)
+        );
+        assert_eq!(
+            padding("RSA/ECB/OAEPWithSHA-256AndMGF1Padding"),
+            Ok(Padding::OaepSha256)
+        );
+        assert!(padding("AES/GCM/NoPadding").is_err());
+    }
+
+    #[test]
+    fn only_the_first_line_of_a_password_file_counts() {
+        assert_eq!(first_line("s3cret\nignored\n").as_str(), "s3cret");
+        assert_eq!(first_line("s3cret\r\n").as_str(), "s3cret");
+        assert_eq!(first_line("").as_str(), "");
+    }
+}

@@ -1,0 +1,440 @@
+//! Secure Vault end to end: keystores made by `keytool` and `openssl`, `[secrets]` encrypted by
+//! independent producers (the JDK's `javax.crypto.Cipher`, as ciphertool.sh does, and
+//! `openssl pkeyutl`), then `preflight check` must decrypt them, open keystores whose passwords
+//! are `$secret{}` aliases, never show a clear value, and never touch the product's password
+//! files.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KS_PASSWORD: &str = "Ks-Vault-Pw-31c7";
+const DB_PASSWORD: &str = "Db-Clear-Value-8e21";
+const ADMIN_PASSWORD: &str = "Admin-Clear-Value-5a90";
+
+/// What ciphertool.sh does: the certificate of the keystore's key, `Cipher.getInstance(t)`,
+/// `doFinal` over the UTF-8 bytes, base64 (wso2/cipher-tool KeyStoreUtil.initializeCipher,
+/// Utils.doEncryption).
+const ENCRYPTOR: &str = r#"
+import java.io.FileInputStream;
+import java.security.KeyStore;
+import java.util.Base64;
+import javax.crypto.Cipher;
+
+public class Enc {
+    public static void main(String[] a) throws Exception {
+        KeyStore ks = KeyStore.getInstance(a[1]);
+        try (FileInputStream in = new FileInputStream(a[0])) { ks.load(in, a[2].toCharArray()); }
+        Cipher c = Cipher.getInstance(a[4]);
+        for (int i = 5; i < a.length; i++) {
+            c.init(Cipher.ENCRYPT_MODE, ks.getCertificate(a[3]));
+            System.out.println(Base64.getEncoder().encodeToString(c.doFinal(a[i].getBytes("UTF-8"))));
+        }
+    }
+}
+"#;
+
+/// Whether `tool` can run here; without it the test is skipped with a message, except under CI.
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg(if tool == "openssl" {
+            "version"
+        } else {
+            "-version"
+        })
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing under CI"
+        );
+        eprintln!("SKIPPED: {tool} is not installed; Secure Vault tests did not run");
+    }
+    ok
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A keystore with one RSA key `alias`, made by keytool.
+fn keytool_store(path: &Path, store_type: &str, alias: &str) {
+    let p = path.to_str().unwrap();
+    run(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-keystore",
+            p,
+            "-storetype",
+            store_type,
+            "-storepass",
+            KS_PASSWORD,
+            "-keypass",
+            KS_PASSWORD,
+            "-alias",
+            alias,
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "365",
+            "-dname",
+            "CN=apim.example.com, O=Example",
+        ],
+    );
+}
+
+/// Encrypts each value with the JDK, as ciphertool.sh does.
+fn jdk_encrypt(
+    dir: &Path,
+    store: &Path,
+    ty: &str,
+    alias: &str,
+    transformation: &str,
+    values: &[&str],
+) -> Vec<String> {
+    let src = dir.join("Enc.java");
+    std::fs::write(&src, ENCRYPTOR).unwrap();
+    let mut args = vec![
+        src.to_str().unwrap(),
+        store.to_str().unwrap(),
+        ty,
+        KS_PASSWORD,
+        alias,
+        transformation,
+    ];
+    args.extend(values);
+    run("java", &args).lines().map(str::to_string).collect()
+}
+
+/// Encrypts `value` for the key in a PKCS#12 file with `openssl pkeyutl` (`oaep` or `pkcs1`).
+fn openssl_encrypt(dir: &Path, p12: &Path, padding: &str, value: &str) -> String {
+    let pass = format!("pass:{KS_PASSWORD}");
+    let cert = dir.join("cert.pem");
+    let cert_s = cert.to_str().unwrap();
+    run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            p12.to_str().unwrap(),
+            "-passin",
+            &pass,
+            "-nokeys",
+            "-clcerts",
+            "-out",
+            cert_s,
+        ],
+    );
+    let pubkey = dir.join("pub.pem");
+    std::fs::write(
+        &pubkey,
+        run("openssl", &["x509", "-in", cert_s, "-pubkey", "-noout"]),
+    )
+    .unwrap();
+    let plain = dir.join("plain.txt");
+    std::fs::write(&plain, value).unwrap();
+    let ct = dir.join("ct.bin");
+    run(
+        "openssl",
+        &[
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-inkey",
+            pubkey.to_str().unwrap(),
+            "-pkeyopt",
+            &format!("rsa_padding_mode:{padding}"),
+            "-in",
+            plain.to_str().unwrap(),
+            "-out",
+            ct.to_str().unwrap(),
+        ],
+    );
+    run("openssl", &["base64", "-A", "-in", ct.to_str().unwrap()])
+        .trim()
+        .to_string()
+}
+
+/// A 4.2.0 home whose keystores all use `$secret{}` passwords.
+fn hardened_home(dir: &Path, file: &str, secrets: &[(&str, String)]) -> PathBuf {
+    let mut toml = format!(
+        r#"[server]
+hostname = "apim.example.com"
+
+[keystore.primary]
+file_name = "{file}"
+password = "$secret{{keystore_password}}"
+alias = "apim"
+key_password = "$secret{{keystore_password}}"
+
+[keystore.tls]
+file_name = "{file}"
+password = "$secret{{keystore_password}}"
+alias = "apim"
+key_password = "$secret{{keystore_password}}"
+
+[truststore]
+file_name = "{file}"
+password = "$secret{{keystore_password}}"
+
+[database.apim_db]
+type = "mysql"
+url = "jdbc:mysql://db.example.com:3306/apim_db"
+username = "apim"
+password = "$secret{{db_password}}"
+
+[secrets]
+"#
+    );
+    for (alias, value) in secrets {
+        toml.push_str(&format!("{alias} = \"{value}\"\n"));
+    }
+    let home = stage_home(dir, "4.2.0", &toml);
+    std::fs::create_dir_all(home.join("repository/resources/security")).unwrap();
+    home
+}
+
+fn security(home: &Path, file: &str) -> PathBuf {
+    home.join("repository/resources/security").join(file)
+}
+
+fn check(home: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, serde_json::Value, String) {
+    let mut cmd = preflight();
+    cmd.env_remove("PREFLIGHT_KEYSTORE_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args([
+            "check",
+            "--offline",
+            "--product-home",
+            home.to_str().unwrap(),
+        ])
+        .args(["--only", "config.secrets.decrypt", "--only", "keystore"])
+        .args(extra)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let report =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (out.status.code().unwrap(), report, text)
+}
+
+fn assert_no_clear_values(text: &str) {
+    for v in [KS_PASSWORD, DB_PASSWORD, ADMIN_PASSWORD] {
+        assert!(
+            !text.contains(v),
+            "a clear value reached the output: {text}"
+        );
+    }
+}
+
+#[test]
+fn jks_secrets_encrypted_by_the_jdk_decrypt_and_open_secret_keystores() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    // No secret-conf.properties: Secure Vault's default `RSA` (PKCS#1 v1.5), like ciphertool.
+    let ct = jdk_encrypt(
+        dir.path(),
+        &store,
+        "JKS",
+        "apim",
+        "RSA",
+        &[KS_PASSWORD, DB_PASSWORD, ADMIN_PASSWORD],
+    );
+    let secrets = [
+        ("keystore_password", ct[0].clone()),
+        ("db_password", ct[1].clone()),
+        ("admin_password", ct[2].clone()),
+        ("still_plain", "[not-yet-encrypted]".to_string()),
+    ];
+    let home = hardened_home(dir.path(), "apim.jks", &secrets);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let persist = home.join("password-persist");
+    std::fs::write(&persist, format!("{KS_PASSWORD}\n")).unwrap();
+
+    let (_, report, text) = check(&home, &[], &[]);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "pass", "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("admin_password") && msg.contains("db_password"),
+        "{msg}"
+    );
+    // The keystores' passwords are $secret{} aliases: they open now.
+    assert_eq!(
+        result(&report, "keystore.readable")["status"],
+        "pass",
+        "{}",
+        result(&report, "keystore.readable")
+    );
+    assert_eq!(result(&report, "keystore.cert-expiry")["status"], "pass");
+    assert_no_clear_values(&text);
+    // The product's file is read, never changed.
+    assert_eq!(
+        std::fs::read_to_string(&persist).unwrap(),
+        format!("{KS_PASSWORD}\n")
+    );
+}
+
+#[test]
+fn pkcs12_oaep_secrets_from_openssl_and_a_foreign_key_fail() {
+    if !have("keytool") || !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.p12");
+    keytool_store(&store, "PKCS12", "apim");
+    let other = dir.path().join("other.p12");
+    keytool_store(&other, "PKCS12", "other");
+    let good = openssl_encrypt(dir.path(), &store, "oaep", DB_PASSWORD);
+    let ks = openssl_encrypt(dir.path(), &store, "oaep", KS_PASSWORD);
+    let foreign = openssl_encrypt(dir.path(), &other, "oaep", ADMIN_PASSWORD);
+    let secrets = [
+        ("keystore_password", ks),
+        ("db_password", good),
+        ("admin_password", foreign),
+    ];
+    let home = hardened_home(dir.path(), "apim.p12", &secrets);
+    std::fs::copy(&store, security(&home, "apim.p12")).unwrap();
+    // ciphertool.sh -Dorg.wso2.CipherTransformation=… records the transformation here.
+    std::fs::create_dir_all(home.join("repository/conf/security")).unwrap();
+    std::fs::write(
+        home.join("repository/conf/security/secret-conf.properties"),
+        "secretRepositories=file\nsecretRepositories.file.algorithm=RSA/ECB/OAEPwithSHA1andMGF1Padding\n",
+    )
+    .unwrap();
+    let pw_file = dir.path().join("ks-password");
+    std::fs::write(&pw_file, KS_PASSWORD).unwrap();
+
+    let (code, report, text) = check(
+        &home,
+        &["--keystore-password-file", pw_file.to_str().unwrap()],
+        &[],
+    );
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "fail", "{r}");
+    assert_eq!(code, 1);
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("admin_password") && !msg.contains("db_password:"),
+        "{msg}"
+    );
+    assert!(msg.contains("OAEP"), "{msg}");
+    assert_eq!(result(&report, "keystore.readable")["status"], "pass");
+    assert_no_clear_values(&text);
+
+    // The wrong padding: the same values under PKCS#1 v1.5 do not decrypt.
+    std::fs::write(
+        home.join("repository/conf/security/secret-conf.properties"),
+        "secretRepositories.file.algorithm=RSA\n",
+    )
+    .unwrap();
+    let (_, report, _) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)]);
+    let msg = result(&report, "config.secrets.decrypt")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("db_password") && msg.contains("PKCS1"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn without_a_password_the_rule_is_skipped_and_says_how_to_supply_one() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    let ct = jdk_encrypt(
+        dir.path(),
+        &store,
+        "JKS",
+        "apim",
+        "RSA/ECB/OAEPwithSHA1andMGF1Padding",
+        &[DB_PASSWORD],
+    );
+    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let (_, report, _) = check(&home, &[], &[]);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "skip", "{r}");
+    // The keystore rules cannot open the store: error with the way out, never a pass.
+    let ks = result(&report, "keystore.readable");
+    assert_eq!(ks["status"], "error", "{ks}");
+    assert!(
+        ks["message"]
+            .as_str()
+            .unwrap()
+            .contains("--keystore-password-file"),
+        "{ks}"
+    );
+
+    // password-tmp is read (the product would delete it at start; preflight leaves it).
+    let tmp = home.join("password-tmp");
+    std::fs::write(&tmp, KS_PASSWORD).unwrap();
+    std::fs::write(
+        home.join("repository/conf/deployment.toml"),
+        std::fs::read_to_string(home.join("repository/conf/deployment.toml"))
+            .unwrap()
+            .replace("$secret{keystore_password}", KS_PASSWORD),
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join("repository/conf/security")).unwrap();
+    std::fs::write(
+        home.join("repository/conf/security/secret-conf.properties"),
+        "secretRepositories.file.algorithm=RSA/ECB/OAEPwithSHA1andMGF1Padding\n",
+    )
+    .unwrap();
+    let (_, report, _) = check(&home, &[], &[]);
+    assert_eq!(result(&report, "config.secrets.decrypt")["status"], "pass");
+    assert_eq!(std::fs::read_to_string(&tmp).unwrap(), KS_PASSWORD);
+}
+
+#[test]
+fn a_wrong_keystore_password_is_an_error_not_a_verdict() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
+    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let (_, report, _) = check(
+        &home,
+        &[],
+        &[("PREFLIGHT_KEYSTORE_PASSWORD", "not-the-password")],
+    );
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "error", "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("PREFLIGHT_KEYSTORE_PASSWORD"),
+        "{r}"
+    );
+}
