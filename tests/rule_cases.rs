@@ -31,6 +31,12 @@ fn value(name: &str, v: &toml::Value) -> Fact {
         {
             return Fact::unavailable(reason);
         }
+        if let Some(reason) = s
+            .strip_prefix("<not-applicable: ")
+            .and_then(|r| r.strip_suffix('>'))
+        {
+            return Fact::not_applicable(reason);
+        }
     }
     let ty =
         catalogue::fact_type(name).unwrap_or_else(|| panic!("unknown fact `{name}` in a case"));

@@ -380,6 +380,13 @@ fn without_a_password_the_rule_is_skipped_and_says_how_to_supply_one() {
     let (_, report, _) = check(&home, &[], &[]);
     let r = result(&report, "config.secrets.decrypt");
     assert_eq!(r["status"], "skip", "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("--keystore-password-file"),
+        "{r}"
+    );
     // The keystore rules cannot open the store: error with the way out, never a pass.
     let ks = result(&report, "keystore.readable");
     assert_eq!(ks["status"], "error", "{ks}");

@@ -45,6 +45,8 @@ pub struct Vault {
     secrets: BTreeMap<String, Result<Zeroizing<String>, String>>,
     /// Why no alias could be tried (no password, keystore unreadable, key not recovered).
     problem: Option<String>,
+    /// Whether `problem` means "nothing to judge" (no password, no encrypted alias): `skip`.
+    not_applicable: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -79,7 +81,7 @@ impl Vault {
         let password = match supplied_password(ctx.keystore_password_file.as_deref(), home) {
             Ok(Some(p)) => p,
             Ok(None) => {
-                return Vault::failed(
+                return Vault::not_applicable(
                     Ok("none"),
                     &format!("no keystore password: {HOW_TO_SUPPLY}"),
                 );
@@ -92,11 +94,10 @@ impl Vault {
             Err(e) => return Vault::failed(source, &e),
         };
         if encrypted.is_empty() {
-            return Vault {
+            return Vault::not_applicable(
                 source,
-                secrets: BTreeMap::new(),
-                problem: None,
-            };
+                "deployment.toml has no encrypted [secrets] value",
+            );
         }
         match Decryptor::new(ctx, home, &password) {
             Ok(d) => Vault {
@@ -109,6 +110,7 @@ impl Vault {
                     })
                     .collect(),
                 problem: None,
+                not_applicable: false,
             },
             Err(e) => Vault::failed(source, &e),
         }
@@ -119,6 +121,14 @@ impl Vault {
             source,
             secrets: BTreeMap::new(),
             problem: Some(problem.to_string()),
+            not_applicable: false,
+        }
+    }
+
+    fn not_applicable(source: Result<&'static str, String>, why: &str) -> Vault {
+        Vault {
+            not_applicable: true,
+            ..Vault::failed(source, why)
         }
     }
 
@@ -140,7 +150,11 @@ impl Vault {
                 Err(e) => Fact::unavailable(e.clone()),
             },
             ("vault.secrets.decrypted" | "vault.secrets.undecryptable", Some(p)) => {
-                Fact::unavailable(p.clone())
+                if self.not_applicable {
+                    Fact::not_applicable(p.clone())
+                } else {
+                    Fact::unavailable(p.clone())
+                }
             }
             ("vault.secrets.decrypted", None) => list(true),
             ("vault.secrets.undecryptable", None) => list(false),
