@@ -161,3 +161,240 @@ fn a_facts_file_without_causes_still_loads_and_its_unseen_facts_are_errors() {
     assert_eq!(code, 1);
     assert_eq!(Cause::default(), Cause::Failed);
 }
+
+// ---- §1: the value the product will use -------------------------------------------------------
+
+/// Runs `check --only RULE` on a staged 4.2.0 home with this deployment.toml and environment.
+fn judge_home(toml: &str, env: &[(&str, &str)], rule: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", toml);
+    judge_staged(&home, env, rule)
+}
+
+fn judge_staged(home: &std::path::Path, env: &[(&str, &str)], rule: &str) -> serde_json::Value {
+    let out = common::preflight()
+        .args(["check", "--offline", "--format", "json", "--only", rule])
+        .arg("--product-home")
+        .arg(home)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    common::result(&report, rule).clone()
+}
+
+#[track_caller]
+fn assert_status(r: &serde_json::Value, want: &str) {
+    assert_eq!(r["status"], want, "{r:#}");
+}
+
+#[test]
+fn hostname_from_env_naming_localhost_fails() {
+    let toml = "[server]\nhostname = \"$env{PF_TEST_HN}\"\n";
+    let r = judge_home(toml, &[("PF_TEST_HN", "localhost")], "config.hostname");
+    assert_status(&r, "fail");
+    assert!(r["message"].as_str().unwrap().contains("localhost"), "{r}");
+    let r = judge_home(
+        toml,
+        &[("PF_TEST_HN", "apim.example.com")],
+        "config.hostname",
+    );
+    assert_status(&r, "pass");
+}
+
+#[test]
+fn hostname_in_any_loopback_spelling_fails() {
+    for h in [
+        "LOCALHOST",
+        "localhost.",
+        "127.0.1.1",
+        "127.1",
+        "[::1]",
+        "0:0:0:0:0:0:0:1",
+        "ip6-localhost",
+        "0.0.0.0",
+    ] {
+        let r = judge_home(
+            &format!("[server]\nhostname = \"{h}\"\n"),
+            &[],
+            "config.hostname",
+        );
+        assert_status(&r, "fail");
+    }
+}
+
+#[test]
+fn hostname_unset_env_or_sys_placeholder_is_an_error_not_a_pass() {
+    let r = judge_home(
+        "[server]\nhostname = \"$env{PF_TEST_UNSET_HN}\"\n",
+        &[],
+        "config.hostname",
+    );
+    assert_status(&r, "error");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("$env{PF_TEST_UNSET_HN}"),
+        "{r}"
+    );
+    let r = judge_home(
+        "[server]\nhostname = \"$sys{host}\"\n",
+        &[],
+        "config.hostname",
+    );
+    assert_status(&r, "error");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("only known when the product starts"),
+        "{r}"
+    );
+}
+
+const HTTPS_PROTOCOLS: &str = "[transport.https.sslHostConfig.properties]\nprotocols = ";
+
+#[test]
+fn protocols_from_env_with_tlsv1_fail() {
+    let toml = format!("{HTTPS_PROTOCOLS}\"$env{{PF_TEST_PROTO}}\"\n");
+    let r = judge_home(
+        &toml,
+        &[("PF_TEST_PROTO", "+TLSv1,+TLSv1.2")],
+        "tls.https.protocols",
+    );
+    assert_status(&r, "fail");
+    let r = judge_home(
+        &toml,
+        &[("PF_TEST_PROTO", "+TLSv1.2,+TLSv1.3")],
+        "tls.https.protocols",
+    );
+    assert_status(&r, "pass");
+}
+
+#[test]
+fn protocols_from_a_ref_to_a_table_holding_tlsv1_fail() {
+    let toml = format!(
+        "{HTTPS_PROTOCOLS}\"$ref{{my.tls.protocols}}\"\n[my.tls]\nprotocols = \"TLSv1,TLSv1.2\"\n"
+    );
+    let r = judge_home(&toml, &[], "tls.https.protocols");
+    assert_status(&r, "fail");
+}
+
+#[test]
+fn cors_allow_origins_from_env_with_a_wildcard_warns() {
+    let toml = "[apim.cors]\nenable = true\nallow_origins = \"$env{PF_TEST_CORS}\"\n";
+    let r = judge_home(toml, &[("PF_TEST_CORS", "*")], "config.cors.wildcard");
+    assert_status(&r, "warn");
+    let toml = "[apim.cors]\nenable = true\nallow_origins = [\"$env{PF_TEST_CORS}\"]\n";
+    let r = judge_home(toml, &[("PF_TEST_CORS", "*")], "config.cors.wildcard");
+    assert_status(&r, "warn");
+}
+
+#[test]
+fn admin_password_from_env_that_is_admin_fails() {
+    let toml = "[super_admin]\nusername = \"admin\"\npassword = \"$env{PF_TEST_ADMPW}\"\n";
+    let r = judge_home(toml, &[("PF_TEST_ADMPW", "admin")], "config.admin.default");
+    assert_status(&r, "fail");
+    let r = judge_home(
+        toml,
+        &[("PF_TEST_ADMPW", "Xq7-unique")],
+        "config.admin.default",
+    );
+    assert_status(&r, "pass");
+}
+
+#[test]
+fn admin_password_from_a_ref_to_a_table_holding_admin_fails() {
+    let toml =
+        "[super_admin]\nusername = \"admin\"\npassword = \"$ref{ops.pw}\"\n[ops]\npw = \"admin\"\n";
+    let r = judge_home(toml, &[], "config.admin.default");
+    assert_status(&r, "fail");
+}
+
+#[test]
+fn admin_user_name_is_compared_case_insensitively() {
+    let toml = "[super_admin]\nusername = \"Admin\"\npassword = \"admin\"\n";
+    let r = judge_home(toml, &[], "config.admin.default");
+    assert_status(&r, "fail");
+}
+
+#[test]
+fn jdbc_url_from_env_with_use_ssl_false_is_flagged() {
+    let toml = "[database.apim_db]\ntype = \"mysql\"\nurl = \"$env{PF_TEST_DBURL}\"\nusername = \"am\"\npassword = \"x\"\n";
+    for url in [
+        "jdbc:mysql://db:3306/am?useSSL=false",
+        "jdbc:mysql://db:3306/am?useSSL=no",
+        "jdbc:mysql://db:3306/am?useSSL=0",
+        "jdbc:postgresql://db/am?sslmode=prefer",
+    ] {
+        let r = judge_home(toml, &[("PF_TEST_DBURL", url)], "db.tls");
+        assert_status(&r, "warn");
+    }
+}
+
+#[test]
+fn the_shipped_keystore_ref_without_keystore_primary_resolves_against_the_kernel_defaults() {
+    let toml = "[server]\nhostname = \"apim.example.com\"\n[keystore.tls]\nfile_name = \"$ref{keystore.primary.file_name}\"\n";
+    let r = judge_home(toml, &[], "config.placeholders");
+    assert_status(&r, "pass");
+}
+
+// ---- §1: an unreadable or unparseable deployment.toml never means "defaults" ------------------
+
+const DEPLOYMENT_READERS: &[&str] = &[
+    "keystore.not-default",
+    "ports.privileged",
+    "config.hostname",
+];
+
+#[track_caller]
+fn assert_every_reader_errors(home: &std::path::Path) {
+    let parses = judge_staged(home, &[], "config.parses");
+    assert_ne!(parses["status"], "pass", "{parses:#}");
+    for rule in DEPLOYMENT_READERS {
+        let r = judge_staged(home, &[], rule);
+        assert_status(&r, "error");
+        let msg = r["message"].as_str().unwrap();
+        assert!(
+            msg.contains("deployment.toml could not be read"),
+            "{rule}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn a_duplicate_key_makes_every_deployment_rule_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(
+        dir.path(),
+        "4.2.0",
+        "[server]\nhostname = \"apim.example.com\"\nhostname = \"apim.example.com\"\n",
+    );
+    assert_every_reader_errors(&home);
+}
+
+#[test]
+fn a_utf16_deployment_toml_makes_every_deployment_rule_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "[server]\nhostname = \"apim.example.com\"\n".encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(home.join("repository/conf/deployment.toml"), bytes).unwrap();
+    assert_every_reader_errors(&home);
+}
+
+#[test]
+fn an_unreadable_deployment_toml_makes_every_deployment_rule_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "");
+    // A folder where the file should be cannot be read by anyone, root included.
+    let file = home.join("repository/conf/deployment.toml");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    assert_every_reader_errors(&home);
+}

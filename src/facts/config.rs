@@ -2,9 +2,10 @@
 //! their file, line and column; secrets redacted as the file is read.
 
 use super::config_derived::{Derived, located_list};
+use super::placeholders::{self, Resolved, Resolver, StartEnv};
 use super::{Context, Fact, LineIndex, Location, line_col, read_capped, under_home};
 use crate::value::{Secret, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
@@ -14,7 +15,7 @@ pub const DEPLOYMENT_TOML: &str = "repository/conf/deployment.toml";
 pub const MAX_CONFIG_BYTES: u64 = 8 << 20;
 
 /// deployment.toml, loaded once per run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Deployment {
     /// Why the file cannot be used, with where the problem is.
     pub error: Option<(String, Option<Location>)>,
@@ -22,10 +23,48 @@ pub struct Deployment {
     pub keys: BTreeMap<String, (Value, Location)>,
     /// Facts about the file as a whole, computed while it is parsed.
     pub derived: Derived,
+    /// Key paths whose value the product only knows at start, or cannot resolve, and why.
+    pub unknown: BTreeMap<String, String>,
+    /// The names (never the values) of the variables set in the environment the product
+    /// starts with.
+    pub env_names: BTreeSet<String>,
+    /// The version's config defaults, or why they are not known.
+    pub defaults: placeholders::Defaults,
+}
+
+impl Default for Deployment {
+    fn default() -> Deployment {
+        Deployment {
+            error: None,
+            keys: BTreeMap::new(),
+            derived: Derived::default(),
+            unknown: BTreeMap::new(),
+            env_names: BTreeSet::new(),
+            defaults: Ok(placeholders::KERNEL_DEFAULTS),
+        }
+    }
+}
+
+/// What placeholders resolve against: the environment the product starts with and the
+/// version's config defaults.
+pub struct StartsWith {
+    pub env: StartEnv,
+    pub defaults: placeholders::Defaults,
+}
+
+impl StartsWith {
+    /// This run's environment and the defaults of the versions this preflight knows (for
+    /// tests and tools that have no product to ask).
+    pub fn this_run() -> StartsWith {
+        StartsWith {
+            env: StartEnv::of_this_run(),
+            defaults: Ok(placeholders::KERNEL_DEFAULTS),
+        }
+    }
 }
 
 impl Deployment {
-    pub fn load(home: Option<&Path>) -> Deployment {
+    pub fn load(home: Option<&Path>, start: &StartsWith) -> Deployment {
         let Some(home) = home else {
             return Deployment::failed("no PRODUCT_HOME given", None);
         };
@@ -34,29 +73,50 @@ impl Deployment {
             Ok(t) => t,
             Err(e) => return Deployment::failed(&under_home(&e, home, &path), None),
         };
-        Deployment::parse(&text)
+        Deployment::parse_in(&text, start)
     }
 
     fn failed(reason: &str, location: Option<Location>) -> Deployment {
         Deployment {
             error: Some((reason.to_string(), location)),
-            keys: BTreeMap::new(),
-            derived: Derived::default(),
+            ..Deployment::default()
         }
     }
 
-    /// Parses deployment.toml text; a syntax error is kept with its line and column.
+    /// Parses deployment.toml text against this run's environment.
     pub fn parse(text: &str) -> Deployment {
+        Deployment::parse_in(text, &StartsWith::this_run())
+    }
+
+    /// Parses deployment.toml text, placeholders resolved as the product will resolve them; a
+    /// syntax error (duplicate keys included) is kept with its line and column.
+    pub fn parse_in(text: &str, start: &StartsWith) -> Deployment {
         match DeTable::parse(text) {
             Ok(root) => {
-                let mut keys = BTreeMap::new();
                 let index = LineIndex::new(text);
-                flatten_table(&index, root.get_ref(), "", &mut keys);
-                let derived = Derived::compute(&index, root.get_ref());
+                // Raw scalars, for $ref{} and $secret{}: held only while the file is parsed.
+                let mut raw = BTreeMap::new();
+                raw_scalars(root.get_ref(), "", &mut raw);
+                let r = Resolver {
+                    file: &raw,
+                    defaults: &start.defaults,
+                    env: &start.env,
+                };
+                let mut flat = Flat {
+                    index: &index,
+                    resolver: &r,
+                    keys: BTreeMap::new(),
+                    unknown: BTreeMap::new(),
+                };
+                flat.table(root.get_ref(), "");
+                let derived = Derived::compute(&index, root.get_ref(), &r);
                 Deployment {
                     error: None,
-                    keys,
+                    keys: flat.keys,
                     derived,
+                    unknown: flat.unknown,
+                    env_names: start.env.names(),
+                    defaults: start.defaults.clone(),
                 }
             }
             Err(e) => {
@@ -79,9 +139,65 @@ impl Deployment {
         }
     }
 
-    /// The value at a key path (`server.hostname`), if the file sets it.
+    /// The value at a key path (`server.hostname`), if the file sets it. Probes that judge a
+    /// value use `get`, which fails closed.
     pub fn lookup(&self, path: &str) -> Option<&(Value, Location)> {
         self.keys.get(path)
+    }
+
+    /// The value the product will use at a key path: `Ok(None)` when the file does not set it,
+    /// `Err` when the file cannot be read or the value is only known at start — never the
+    /// shipped default in place of a file that could not be read.
+    pub fn get(&self, path: &str) -> Result<Option<&(Value, Location)>, String> {
+        if let Some(why) = self.unusable() {
+            return Err(why);
+        }
+        if let Some(why) = self.unknown.get(path) {
+            return Err(format!("{}: {why}", shown_key(path)));
+        }
+        Ok(self.keys.get(path))
+    }
+
+    /// Why the file cannot be used at all, if it cannot: "deployment.toml could not be read: …".
+    pub fn unusable(&self) -> Option<String> {
+        let (msg, loc) = self.error.as_ref()?;
+        let at = loc
+            .as_ref()
+            .map(|l| format!(" (line {})", l.line))
+            .unwrap_or_default();
+        Some(format!("deployment.toml could not be read: {msg}{at}"))
+    }
+}
+
+/// `[server] hostname` for `server.hostname`: how the user finds the key in the file.
+fn shown_key(path: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((table, key)) => format!("[{table}] {key}"),
+        None => path.to_string(),
+    }
+}
+
+/// Every scalar of the file as text, by canonical key path (what `$ref{}` and `$secret{}`
+/// resolve against). Array items are not addressable by `$ref{}`.
+fn raw_scalars(table: &DeTable<'_>, prefix: &str, out: &mut BTreeMap<String, String>) {
+    for (key, value) in table.iter() {
+        let path = join(prefix, key.get_ref());
+        match value.get_ref() {
+            DeValue::Table(t) => raw_scalars(t, &path, out),
+            DeValue::String(s) => {
+                out.insert(path, s.to_string());
+            }
+            DeValue::Integer(i) => {
+                out.insert(path, i.as_str().replace('_', ""));
+            }
+            DeValue::Float(f) => {
+                out.insert(path, f.as_str().to_string());
+            }
+            DeValue::Boolean(b) => {
+                out.insert(path, b.to_string());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -263,52 +379,69 @@ fn fact(d: &Deployment, name: &str) -> Fact {
             None => Fact::value(Value::Null),
         };
     }
+    if let Some(why) = d.unusable() {
+        return Fact::unavailable(why);
+    }
     if name.starts_with("config.") {
-        if let Some((msg, loc)) = &d.error {
-            let at = loc
-                .as_ref()
-                .map(|l| format!(" (line {})", l.line))
-                .unwrap_or_default();
-            return Fact::unavailable(format!("deployment.toml cannot be used: {msg}{at}"));
-        }
-        return derived_fact(&d.derived, name);
+        return derived_fact(d, name);
     }
     let Some(path) = name.strip_prefix("deployment.") else {
         return Fact::unavailable(format!("the config probe does not know `{name}`"));
     };
-    if let Some((msg, loc)) = &d.error {
-        let at = loc
-            .as_ref()
-            .map(|l| format!(" (line {})", l.line))
-            .unwrap_or_default();
-        return Fact::unavailable(format!("deployment.toml cannot be used: {msg}{at}"));
-    }
     let Some(canonical) = canonical_path(path) else {
         return Fact::unavailable(format!("`{path}` is not a valid key path"));
     };
-    match d.lookup(&canonical) {
-        Some((v, loc)) => Fact::value(v.clone()).at(Some(loc.clone())),
-        None => Fact::value(Value::Null),
+    match d.get(&canonical) {
+        Ok(Some((v, loc))) => Fact::value(v.clone()).at(Some(loc.clone())),
+        Ok(None) => Fact::value(Value::Null),
+        Err(why) => Fact::unavailable(why).at(d.lookup(&canonical).map(|(_, l)| l.clone())),
+    }
+}
+
+/// Whether `[server] hostname`, resolved, names this machine only (absent: the product's
+/// `localhost`).
+fn hostname_loopback(d: &Deployment) -> Fact {
+    match d.get("server.hostname") {
+        Ok(Some((Value::Str(h), loc))) => {
+            Fact::value(Value::Bool(super::product_parse::is_loopback(h))).at(Some(loc.clone()))
+        }
+        Ok(Some((_, loc))) => {
+            Fact::unavailable("[server] hostname is not a string").at(Some(loc.clone()))
+        }
+        Ok(None) => Fact::value(Value::Bool(true)),
+        Err(why) => Fact::unavailable(why),
     }
 }
 
 /// The facts derived from the whole file (see `config_derived`).
-fn derived_fact(d: &Derived, name: &str) -> Fact {
+fn derived_fact(dep: &Deployment, name: &str) -> Fact {
+    let d = &dep.derived;
     let list = |items: &[(String, Location)]| {
         let (v, loc) = located_list(items);
         Fact::value(v).at(loc)
     };
     match name {
+        "config.hostname.loopback" => hostname_loopback(dep),
+        "config.placeholders.defaults-unknown" => list(
+            &d.unresolved(&|v| dep.env_names.contains(v), &dep.defaults)
+                .1,
+        ),
         "config.secrets.last" => match &d.secrets_last {
             Some((last, loc)) => Fact::value(Value::Bool(*last)).at(Some(loc.clone())),
             None => Fact::value(Value::Null),
         },
         "config.secrets.plain" => list(&d.secrets_plain),
-        "config.placeholders.unresolved" => {
-            list(&d.unresolved(&|v| std::env::var_os(v).is_some_and(|x| !x.is_empty())))
-        }
+        "config.placeholders.unresolved" => list(
+            &d.unresolved(&|v| dep.env_names.contains(v), &dep.defaults)
+                .0,
+        ),
         "config.passwords.plaintext" => list(&d.plaintext_passwords),
-        "config.localhost-urls" => list(&d.localhost_urls),
+        "config.localhost-urls" => match d.unknown_urls.first() {
+            Some((path, why, at)) => {
+                Fact::unavailable(format!("{}: {why}", shown_key(path))).at(Some(at.clone()))
+            }
+            None => list(&d.localhost_urls),
+        },
         "config.encryption-key" => match &d.encryption_key {
             Some((form, loc)) => Fact::value(Value::Str(form.clone())).at(Some(loc.clone())),
             None => Fact::value(Value::Null),
@@ -321,62 +454,92 @@ fn derived_fact(d: &Derived, name: &str) -> Fact {
     }
 }
 
-fn flatten_table(
-    text: &LineIndex<'_>,
-    table: &DeTable<'_>,
-    prefix: &str,
-    out: &mut BTreeMap<String, (Value, Location)>,
-) {
-    for (key, value) in table.iter() {
-        let path = join(prefix, key.get_ref());
-        flatten_value(text, value.get_ref(), value.span(), &path, out);
+/// Flattens the file into key paths, resolving placeholders as it goes.
+struct Flat<'a> {
+    index: &'a LineIndex<'a>,
+    resolver: &'a Resolver<'a>,
+    keys: BTreeMap<String, (Value, Location)>,
+    unknown: BTreeMap<String, String>,
+}
+
+impl Flat<'_> {
+    fn table(&mut self, table: &DeTable<'_>, prefix: &str) {
+        for (key, value) in table.iter() {
+            let path = join(prefix, key.get_ref());
+            self.value(value.get_ref(), value.span(), &path);
+        }
+    }
+
+    fn value(&mut self, value: &DeValue<'_>, span: std::ops::Range<usize>, path: &str) {
+        let (line, column) = self.index.line_col(span.start);
+        let loc = Location {
+            file: DEPLOYMENT_TOML.into(),
+            line,
+            column,
+        };
+        let v = match value {
+            DeValue::Table(t) => {
+                self.table(t, path);
+                Value::List(
+                    t.keys()
+                        .map(|k| Value::Str(k.get_ref().to_string()))
+                        .collect(),
+                )
+            }
+            DeValue::Array(items)
+                if items
+                    .iter()
+                    .any(|i| matches!(i.get_ref(), DeValue::Table(_))) =>
+            {
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item.get_ref(), item.span(), &format!("{path}.{i}"));
+                }
+                Value::List((0..items.len()).map(|i| Value::Int(i as i64)).collect())
+            }
+            other => match scalar(other, is_secret_path(path), self.resolver) {
+                Ok(v) => v,
+                Err(why) => {
+                    self.unknown.insert(path.to_string(), why);
+                    // What the file says, redacted, for `lookup`; `get` reports it unknown.
+                    scalar_as_written(other, is_secret_path(path))
+                }
+            },
+        };
+        self.keys.insert(path.to_string(), (v, loc));
     }
 }
 
-fn flatten_value(
-    text: &LineIndex<'_>,
-    value: &DeValue<'_>,
-    span: std::ops::Range<usize>,
-    path: &str,
-    out: &mut BTreeMap<String, (Value, Location)>,
-) {
-    let (line, column) = text.line_col(span.start);
-    let loc = Location {
-        file: DEPLOYMENT_TOML.into(),
-        line,
-        column,
-    };
-    let v = match value {
-        DeValue::Table(t) => {
-            flatten_table(text, t, path, out);
-            Value::List(
-                t.keys()
-                    .map(|k| Value::Str(k.get_ref().to_string()))
-                    .collect(),
-            )
-        }
-        DeValue::Array(items)
-            if items
-                .iter()
-                .any(|i| matches!(i.get_ref(), DeValue::Table(_))) =>
-        {
-            for (i, item) in items.iter().enumerate() {
-                flatten_value(
-                    text,
-                    item.get_ref(),
-                    item.span(),
-                    &format!("{path}.{i}"),
-                    out,
-                );
-            }
-            Value::List((0..items.len()).map(|i| Value::Int(i as i64)).collect())
-        }
-        other => scalar(other, is_secret_path(path)),
-    };
-    out.insert(path.to_string(), (v, loc));
+/// A scalar as the product will use it: placeholders resolved, secrets redacted.
+fn scalar(value: &DeValue<'_>, secret: bool, r: &Resolver<'_>) -> Result<Value, String> {
+    match value {
+        DeValue::String(s) if placeholders::has_placeholder(s) => resolved(s, secret, r),
+        DeValue::Array(items) => items
+            .iter()
+            .map(|i| scalar(i.get_ref(), secret, r))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List),
+        other => Ok(scalar_as_written(other, secret)),
+    }
 }
 
-fn scalar(value: &DeValue<'_>, secret: bool) -> Value {
+fn resolved(raw: &str, secret: bool, r: &Resolver<'_>) -> Result<Value, String> {
+    let form = Secret::redact(raw).form;
+    let as_secret = |plain: Option<&str>| {
+        Value::Secret(Secret {
+            known_default: plain.and_then(|p| Secret::redact(p).known_default),
+            form: form.clone(),
+        })
+    };
+    match r.resolve(raw) {
+        Resolved::Text(t) if secret => Ok(as_secret(Some(&t))),
+        Resolved::Text(t) => Ok(Value::Str(redact_inline(&t))),
+        Resolved::Secret(plain) => Ok(as_secret(plain.as_deref())),
+        Resolved::Unknown(why) => Err(why),
+    }
+}
+
+/// A scalar as the file writes it, secrets redacted.
+fn scalar_as_written(value: &DeValue<'_>, secret: bool) -> Value {
     match value {
         DeValue::String(s) if secret => Value::Secret(Secret::redact(s)),
         DeValue::String(s) => Value::Str(redact_inline(s)),
@@ -389,9 +552,12 @@ fn scalar(value: &DeValue<'_>, secret: bool) -> Value {
         DeValue::Float(f) => f.as_str().parse().map(Value::Float).unwrap_or(Value::Null),
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(d) => Value::Str(d.to_string()),
-        DeValue::Array(items) => {
-            Value::List(items.iter().map(|i| scalar(i.get_ref(), secret)).collect())
-        }
+        DeValue::Array(items) => Value::List(
+            items
+                .iter()
+                .map(|i| scalar_as_written(i.get_ref(), secret))
+                .collect(),
+        ),
         DeValue::Table(_) => Value::Null,
     }
 }
@@ -548,5 +714,54 @@ name = "Default"
         let (msg, loc) = d.error.unwrap();
         assert!(msg.starts_with("invalid TOML"), "{msg}");
         assert_eq!(loc.unwrap().line, 3);
+    }
+}
+
+#[cfg(test)]
+mod fail_closed_tests {
+    use super::*;
+
+    fn parse_with(text: &str, env: &[(&str, &str)]) -> Deployment {
+        Deployment::parse_in(
+            text,
+            &StartsWith {
+                env: StartEnv::from_vars(env),
+                defaults: Ok(placeholders::KERNEL_DEFAULTS),
+            },
+        )
+    }
+
+    #[test]
+    fn a_duplicate_key_makes_the_file_unusable() {
+        let d = Deployment::parse("[server]\nhostname = \"a\"\nhostname = \"b\"\n");
+        let why = d.unusable().expect("duplicate key refused");
+        assert!(
+            why.starts_with("deployment.toml could not be read: "),
+            "{why}"
+        );
+        assert_eq!(d.get("server.hostname").unwrap_err(), why);
+    }
+
+    #[test]
+    fn values_are_the_ones_the_product_will_use() {
+        let d = parse_with(
+            "[server]\nhostname = \"$env{HN}\"\n[super_admin]\npassword = \"$env{ADMPW}\"\n[x]\np = \"$sys{p}\"\n",
+            &[("HN", "localhost"), ("ADMPW", "admin")],
+        );
+        assert_eq!(
+            d.get("server.hostname").unwrap().unwrap().0,
+            Value::Str("localhost".into())
+        );
+        match &d.get("super_admin.password").unwrap().unwrap().0 {
+            Value::Secret(s) => {
+                assert_eq!(s.known_default.as_deref(), Some("admin"));
+                assert_eq!(s.form, "env");
+            }
+            other => panic!("{other:?}"),
+        }
+        let why = d.get("x.p").unwrap_err();
+        assert!(why.contains("only known when the product starts"), "{why}");
+        // `lookup` still shows what the file says, for messages.
+        assert!(d.lookup("x.p").is_some());
     }
 }

@@ -5,6 +5,10 @@
 
 use super::Location;
 use super::config::{DEPLOYMENT_TOML, is_secret_path, join};
+use super::placeholders::{Defaults, Resolved, Resolver, has_placeholder};
+
+/// Key paths (or messages about them) with where they are.
+pub type Located = Vec<(String, Location)>;
 use crate::facts::LineIndex;
 use crate::value::{Value, placeholder_form};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,8 +42,10 @@ pub struct Derived {
     pub placeholders: Vec<Placeholder>,
     /// Key paths whose password-like value is plain text.
     pub plaintext_passwords: Vec<(String, Location)>,
-    /// Key paths of URL values pointing at localhost.
+    /// Key paths of URL values pointing at localhost (placeholders resolved).
     pub localhost_urls: Vec<(String, Location)>,
+    /// URL values whose host is only known at start: key path, why, where.
+    pub unknown_urls: Vec<(String, String, Location)>,
     /// How `[encryption] key` is written: secret-ref, env, sys, plain-hex, invalid.
     pub encryption_key: Option<(String, Location)>,
     /// A HttpHeaderSecurityFilter with HSTS on, mapped to a URL pattern.
@@ -49,7 +55,7 @@ pub struct Derived {
 }
 
 impl Derived {
-    pub fn compute(index: &LineIndex<'_>, root: &DeTable<'_>) -> Derived {
+    pub fn compute(index: &LineIndex<'_>, root: &DeTable<'_>, r: &Resolver<'_>) -> Derived {
         let text = index.text();
         let mut strings = Vec::new();
         let mut paths = BTreeSet::new();
@@ -77,10 +83,26 @@ impl Derived {
             {
                 d.plaintext_passwords.push((s.path.clone(), s.at.clone()));
             }
-            if is_localhost_url(&s.path, &s.value)
-                && !d.localhost_urls.iter().any(|(p, _)| *p == s.path)
-            {
-                d.localhost_urls.push((s.path.clone(), s.at.clone()));
+            let value = match has_placeholder(&s.value) {
+                false => Ok(s.value.clone()),
+                true => match r.resolve(&s.value) {
+                    Resolved::Text(t) => Ok(t),
+                    Resolved::Secret(_) => Ok(String::new()),
+                    Resolved::Unknown(why) => Err(why),
+                },
+            };
+            match value {
+                Ok(v) => {
+                    if is_localhost_url(&s.path, &v)
+                        && !d.localhost_urls.iter().any(|(p, _)| *p == s.path)
+                    {
+                        d.localhost_urls.push((s.path.clone(), s.at.clone()));
+                    }
+                }
+                Err(why) if s.value.contains("://") && is_url_key(&s.path) => {
+                    d.unknown_urls.push((s.path.clone(), why, s.at.clone()));
+                }
+                Err(_) => {}
             }
             if s.path == "encryption.key" {
                 d.encryption_key = Some((key_form(&s.value).to_string(), s.at.clone()));
@@ -93,22 +115,33 @@ impl Derived {
         d
     }
 
-    /// `$env{}` not set in `env`, `$secret{}` without alias, `$ref{}` to a key the file lacks.
-    pub fn unresolved(&self, env: &dyn Fn(&str) -> bool) -> Vec<(String, Location)> {
-        let mut out = Vec::new();
+    /// `$env{}` not set in `env`, `$secret{}` without alias, `$ref{}` to a key neither the file
+    /// nor the version's `defaults` set; and, apart, `$ref{}`s to keys the file lacks when the
+    /// version's defaults are not known (they may or may not resolve).
+    pub fn unresolved(
+        &self,
+        env: &dyn Fn(&str) -> bool,
+        defaults: &Defaults,
+    ) -> (Located, Located) {
+        let (mut out, mut unknown) = (Vec::new(), Vec::new());
         for p in &self.placeholders {
+            let shown = format!("${}{{{}}} at {}", p.kind, p.name, p.path);
             let why = match p.kind.as_str() {
-                "env" if !env(&p.name) => "is not set in this environment",
+                "env" if !env(&p.name) => "is not set in the environment the product starts with",
                 "secret" if !self.secret_aliases.contains(&p.name) => "has no alias in [secrets]",
-                "ref" if !self.has_path(&p.name) => "names a key this file does not set",
+                "ref" if !self.has_path(&p.name) => match defaults {
+                    Ok(table) if table.iter().any(|(k, _)| *k == p.name) => continue,
+                    Ok(_) => "names a key neither this file nor the version's defaults set",
+                    Err(why) => {
+                        unknown.push((format!("{shown}: {why}"), p.at.clone()));
+                        continue;
+                    }
+                },
                 _ => continue,
             };
-            out.push((
-                format!("${}{{{}}} at {} {why}", p.kind, p.name, p.path),
-                p.at.clone(),
-            ));
+            out.push((format!("{shown} {why}"), p.at.clone()));
         }
-        out
+        (out, unknown)
     }
 
     fn has_path(&self, dotted: &str) -> bool {
@@ -262,6 +295,12 @@ fn is_localhost_url(path: &str, value: &str) -> bool {
     !host.contains('$') && super::product_parse::is_loopback(host)
 }
 
+/// Keys whose URL values config.localhost-urls judges (JDBC and LDAP URLs are the db and
+/// userstore rules' own).
+fn is_url_key(path: &str) -> bool {
+    !path.starts_with("database.") && !path.starts_with("user_store")
+}
+
 fn key_form(raw: &str) -> &'static str {
     match placeholder_form(raw) {
         Some("secret-ref") => "secret-ref",
@@ -398,14 +437,28 @@ other = "c2VjcmV0"
     #[test]
     fn unresolved_placeholders_name_the_key_never_the_value() {
         let d = derived(FILE);
-        let un = d.unresolved(&|v| v == "SET_VAR");
+        let known = Ok(crate::facts::placeholders::KERNEL_DEFAULTS);
+        let (un, unknown) = d.unresolved(&|v| v == "SET_VAR", &known);
         let un = names(&un);
         assert_eq!(
             un,
             [
-                "$env{PREFLIGHT_TEST_SURELY_UNSET} at database.apim_db.username is not set in this environment",
+                "$env{PREFLIGHT_TEST_SURELY_UNSET} at database.apim_db.username is not set in the environment the product starts with",
                 "$secret{missing_alias} at keystore.tls.password has no alias in [secrets]",
-                "$ref{super_admin.nope} at apim.gateway.environment.0.password names a key this file does not set",
+                "$ref{super_admin.nope} at apim.gateway.environment.0.password names a key neither this file nor the version's defaults set",
+            ]
+        );
+        assert!(unknown.is_empty());
+        // $ref{keystore.primary.file_name} without [keystore.primary]: the kernel default.
+        let shipped = derived("[keystore.tls]\nfile_name = \"$ref{keystore.primary.file_name}\"\n");
+        assert!(shipped.unresolved(&|_| false, &known).0.is_empty());
+        let (un, unknown) =
+            shipped.unresolved(&|_| false, &Err("APIM 9.9 defaults unknown".into()));
+        assert!(un.is_empty());
+        assert_eq!(
+            names(&unknown),
+            [
+                "$ref{keystore.primary.file_name} at keystore.tls.file_name: APIM 9.9 defaults unknown"
             ]
         );
         assert!(!format!("{d:?}").contains("Sup3rUnique"));

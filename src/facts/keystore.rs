@@ -235,22 +235,28 @@ fn configured(
         (own, uses_primary.then_some(primary))
     };
     let d = ctx.deployment();
-    let lookup = |key: &str| -> Option<(Value, Location)> {
+    // Fail closed: an unreadable deployment.toml or a value only known at start is an error,
+    // never the shipped default.
+    let lookup = |key: &str| -> Result<Option<(Value, Location)>, String> {
         let (own, primary) = fallback(key);
-        d.lookup(&own)
-            .or_else(|| primary.and_then(|p| d.lookup(&p)))
-            .cloned()
+        match d.get(&own)? {
+            Some(v) => Ok(Some(v.clone())),
+            None => match primary {
+                Some(p) => Ok(d.get(&p)?.cloned()),
+                None => Ok(None),
+            },
+        }
     };
     let default_file = if store == "truststore" {
         "client-truststore.jks"
     } else {
         "wso2carbon.jks"
     };
-    let (file_name, file_at) = match lookup("file_name") {
+    let (file_name, file_at) = match lookup("file_name")? {
         Some((Value::Str(s), loc)) => (s, Some(loc)),
         _ => (default_file.to_string(), None),
     };
-    let alias = match lookup("alias") {
+    let alias = match lookup("alias")? {
         Some((Value::Str(s), _)) => s,
         _ => DEFAULT_ALIAS.to_string(),
     };

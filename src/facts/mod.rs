@@ -10,6 +10,7 @@ pub mod jdk;
 pub mod jvm;
 pub mod keystore;
 pub mod network;
+pub mod placeholders;
 pub mod ports;
 pub mod product;
 pub mod product_parse;
@@ -144,8 +145,20 @@ impl Context {
 
     /// `repository/conf/deployment.toml`, read and parsed once per run.
     pub fn deployment(&self) -> &config::Deployment {
-        self.deployment
-            .get_or_init(|| config::Deployment::load(self.product_home.as_deref()))
+        self.deployment.get_or_init(|| {
+            config::Deployment::load(self.product_home.as_deref(), &self.starts_with())
+        })
+    }
+
+    /// What the product's placeholders resolve against: this run's environment with the
+    /// systemd unit's on top, and the config defaults of the product version.
+    fn starts_with(&self) -> config::StartsWith {
+        let unit = self.systemd_unit().as_ref().ok().and_then(|u| u.as_ref());
+        let version = self.product().version.as_ref().map(|(v, _)| v);
+        config::StartsWith {
+            env: placeholders::StartEnv::of_this_run().with_unit(unit),
+            defaults: placeholders::defaults_for(version),
+        }
     }
 
     /// deployment.toml if it has been read and parsed by now; `None` while a read is stuck.

@@ -41,8 +41,7 @@ struct Db {
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let d = ctx.deployment();
-    if let Some((msg, _)) = &d.error {
-        let reason = format!("deployment.toml cannot be used: {msg}");
+    if let Some(reason) = d.unusable() {
         return names
             .iter()
             .map(|n| (n.clone(), Fact::unavailable(reason.clone())))

@@ -96,6 +96,14 @@ const NET_TCP_CAP: u64 = 32 << 20;
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let offset = offset(ctx);
+    // A port key only known at start makes the expected ports unknown, not the default.
+    let unknown_port = PORTS
+        .iter()
+        .find_map(|(_, _, key, _)| ctx.deployment().get(key).err());
+    let offset = match unknown_port {
+        Some(why) => Err(why),
+        None => offset,
+    };
     let expected = offset
         .as_ref()
         .map(|o| expected_ports(&profile(ctx), *o, |k| configured(ctx, k)));
@@ -137,7 +145,7 @@ fn profile(ctx: &Context) -> String {
 
 /// `[server] offset` of deployment.toml (0 when absent); an integer or a numeric string.
 fn offset(ctx: &Context) -> Result<i64, String> {
-    let n = match ctx.deployment().lookup("server.offset") {
+    let n = match ctx.deployment().get("server.offset")? {
         None => return Ok(0),
         Some((Value::Int(n), _)) => Some(*n),
         Some((Value::Str(s), _)) => s.trim().parse().ok(),

@@ -460,7 +460,7 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::List,
         None,
         F::Config,
-        "Placeholders the config mapper cannot resolve, as `$env{X} at key.path is not set in this environment`: `$env{}` unset in preflight's environment (run it with the service's environment), `$secret{}` without an alias in [secrets], `$ref{}` to a key the file does not set. `$sys{}` cannot be known before start and is not listed",
+        "Placeholders the config mapper cannot resolve, as `$env{X} at key.path is not set in the environment the product starts with`: `$env{}` unset in preflight's environment plus the `Environment=`/`EnvironmentFile=` of the systemd unit that starts PRODUCT_HOME, `$secret{}` without an alias in [secrets], `$ref{}` to a key neither the file nor the version's config defaults (the kernel's default.json) set. `$sys{}` cannot be known before start and is not listed",
     ),
     spec(
         "config.secrets.plain",
@@ -650,6 +650,20 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Keystore,
         "Aliases of [secrets] whose value does not decrypt, as `alias: reason` (not base64, wrong key, wrong padding); unavailable without a keystore password or when the keystore or its key cannot be read",
+    ),
+    spec(
+        "config.hostname.loopback",
+        T::Bool,
+        None,
+        F::Config,
+        "Whether `[server] hostname` of deployment.toml, placeholders resolved, names this machine only, in any spelling: localhost (any case, trailing dot, *.localhost, ip6-localhost), 127.0.0.0/8 in every inet_aton form (127.1, 127.0.1.1), ::1 in every form and in brackets, 0.0.0.0, ::, empty; true when the file sets no hostname (the product's default is localhost). Unavailable when the value is only known at start",
+    ),
+    spec(
+        "config.placeholders.defaults-unknown",
+        T::List,
+        None,
+        F::Config,
+        "`$ref{}` placeholders to keys deployment.toml does not set, when the config defaults of this product version are not known to preflight (they may or may not resolve), as `$ref{x} at key.path: why`",
     ),
 ];
 
