@@ -398,3 +398,26 @@ fn an_unreadable_deployment_toml_makes_every_deployment_rule_an_error() {
     std::fs::create_dir(&file).unwrap();
     assert_every_reader_errors(&home);
 }
+
+// ---- §1: the user the product runs as -----------------------------------------------------------
+
+#[test]
+fn preflight_under_sudo_does_not_fail_a_home_owned_by_a_service_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&home, Some(1000), Some(1000)).unwrap();
+    }
+    let r = judge_staged(&home, &[], "host.user.not-root");
+    let msg = r["message"].as_str().unwrap();
+    assert!(msg.contains("owner of PRODUCT_HOME"), "{msg}");
+    if root {
+        // preflight itself is root here; the product, run by the home's owner, is not.
+        assert_status(&r, "pass");
+        std::os::unix::fs::chown(&home, Some(0), Some(0)).unwrap();
+        let r = judge_staged(&home, &[], "host.user.not-root");
+        assert_status(&r, "fail");
+    }
+}

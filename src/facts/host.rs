@@ -59,6 +59,8 @@ fn fact(sh: &Shared, name: &str) -> Fact {
         // SAFETY: geteuid cannot fail and touches no memory of ours.
         "host.user.uid" => Fact::value(Value::Int(unsafe { libc::geteuid() } as i64)),
         "host.home.owner.uid" => home_owner(ctx.home()),
+        "host.product.uid" => super::run_user::product_user(ctx).0,
+        "host.product.user-source" => super::run_user::product_user(ctx).1,
         "host.hostname.resolves" => hostname_resolves(ctx),
         "host.proxy" => proxy(|k| std::env::var_os(k)),
         "host.systemd.unit" | "host.systemd.limit-nofile" | "host.systemd.limit-nproc" => {

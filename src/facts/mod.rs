@@ -14,6 +14,7 @@ pub mod placeholders;
 pub mod ports;
 pub mod product;
 pub mod product_parse;
+pub mod run_user;
 pub mod systemd;
 pub mod vault;
 

@@ -665,6 +665,20 @@ pub const CATALOGUE: &[FactSpec] = &[
         F::Config,
         "`$ref{}` placeholders to keys deployment.toml does not set, when the config defaults of this product version are not known to preflight (they may or may not resolve), as `$ref{x} at key.path: why`",
     ),
+    spec(
+        "host.product.uid",
+        T::Int,
+        None,
+        F::Host,
+        "The uid the product runs as: `User=` of the systemd unit that starts PRODUCT_HOME (no `User=` is 0, root; `DynamicUser=yes` a non-root uid), else the owner of PRODUCT_HOME, else preflight's own uid. Unavailable when the units cannot be searched or `User=` names no user of this host",
+    ),
+    spec(
+        "host.product.user-source",
+        T::Str,
+        None,
+        F::Host,
+        "How host.product.uid was decided, e.g. `User=wso2 of /etc/systemd/system/wso2am.service`, `the owner of PRODUCT_HOME (no systemd unit starts it)`",
+    ),
 ];
 
 /// The stores this probe knows, as fact prefixes. The deployment.toml table has the same name.
