@@ -273,6 +273,11 @@ fn suitable_host(home: &Home) -> BTreeMap<&'static str, Value> {
         ("host.sysctl.net.ipv4.ip_local_port_range", s("1024 65535")),
         ("host.user.uid", int(1001)),
         ("host.home.owner.uid", int(1001)),
+        ("host.product.uid", int(1001)),
+        (
+            "host.product.user-source",
+            s("User=wso2 of /etc/systemd/system/wso2am.service"),
+        ),
         ("host.hostname", s("apim-node-1")),
         ("host.hostname.resolves", b(true)),
         ("host.proxy", json!({"type": "null"})),

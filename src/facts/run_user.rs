@@ -9,12 +9,14 @@ use std::path::Path;
 
 /// Who decides: the uid the product will run as, and how that was found.
 pub fn product_user(ctx: &Context) -> (Fact, Fact) {
-    match (ctx.systemd_unit(), ctx.home()) {
-        (Ok(Some(unit)), _) => from_unit(unit),
-        (Ok(None), Some(home)) => from_owner(home),
-        (Ok(None), None) => own_user(),
+    let Some(home) = ctx.home() else {
+        return own_user();
+    };
+    match ctx.systemd_unit() {
+        Ok(Some(unit)) => from_unit(unit),
+        Ok(None) => from_owner(home),
         // Whether a unit starts PRODUCT_HOME is unknown: its User= could be root.
-        (Err(e), _) => {
+        Err(e) => {
             let why = format!("the systemd units could not be searched: {e}");
             (Fact::unavailable(why.clone()), Fact::unavailable(why))
         }
