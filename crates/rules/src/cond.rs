@@ -291,7 +291,17 @@ struct Parser<'a> {
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
     default_subject: Option<&'a str>,
+    /// How many `(` and `not` enclose the token being read.
+    depth: usize,
+    /// How many `and` and `or` have been read.
+    operators: usize,
 }
+
+/// Most `(` and `not` one condition may nest: evaluation and analysis recurse once per level,
+/// so a hostile rule file must not be able to overflow the stack.
+pub const MAX_NESTING: usize = 32;
+/// Most `and` and `or` one condition may hold (each adds a level to the expression tree).
+pub const MAX_OPERATORS: usize = 50;
 
 const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "matches", "contains", "missing", "present", "empty", "true", "false",
@@ -308,6 +318,8 @@ pub fn compile(text: &str, default_subject: Option<&str>) -> Result<Cond, CondEr
         toks,
         pos: 0,
         default_subject,
+        depth: 0,
+        operators: 0,
     };
     let expr = p.or()?;
     if let Some((_, span)) = p.toks.get(p.pos) {
@@ -344,10 +356,36 @@ impl Parser<'_> {
         matches!(self.peek_at(n), Some(Tok::Word(x)) if x == w)
     }
 
+    /// Counts an `and`/`or` at the current token, failing past [`MAX_OPERATORS`].
+    fn operator(&mut self) -> Result<(), CondError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return err(
+                self.span(),
+                format!("more than {MAX_OPERATORS} `and`/`or` in one condition; split the rule"),
+            );
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Enters a `(` or `not` at the current token, failing past [`MAX_NESTING`].
+    fn nest(&mut self) -> Result<(), CondError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return err(
+                self.span(),
+                format!("more than {MAX_NESTING} nested `(` or `not` in one condition"),
+            );
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
     fn or(&mut self) -> Result<Expr, CondError> {
         let mut left = self.and()?;
         while self.is_word(0, "or") {
-            self.pos += 1;
+            self.operator()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -356,7 +394,7 @@ impl Parser<'_> {
     fn and(&mut self) -> Result<Expr, CondError> {
         let mut left = self.unary()?;
         while self.is_word(0, "and") {
-            self.pos += 1;
+            self.operator()?;
             left = Expr::And(Box::new(left), Box::new(self.unary()?));
         }
         Ok(left)
@@ -364,16 +402,19 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<Expr, CondError> {
         if self.is_word(0, "not") && !self.is_word(1, "in") && !self.is_word(1, "matches") {
-            self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.nest()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Tok::LParen) {
-            self.pos += 1;
+            self.nest()?;
             let e = self.or()?;
             if self.peek() != Some(&Tok::RParen) {
                 return err(self.span(), "expected `)`");
             }
             self.pos += 1;
+            self.depth -= 1;
             return Ok(e);
         }
         self.test().map(|t| Expr::Test(Box::new(t)))
@@ -1098,6 +1139,24 @@ mod tests {
         }
         let negated = run("not (host.cpu.cores < 2 or host.memory.total < 4GiB)").unwrap();
         assert!(!negated.holds);
+    }
+
+    #[test]
+    fn deep_nesting_and_long_chains_are_errors_not_stack_overflows() {
+        for (text, what) in [
+            (
+                format!("{}< 1{}", "(".repeat(20_000), ")".repeat(20_000)),
+                "nested",
+            ),
+            (format!("{}< 1", "not ".repeat(20_000)), "nested"),
+            (vec!["< 1"; 20_000].join(" and "), "`and`/`or`"),
+        ] {
+            let e = compile(&text, Some("host.cpu.cores")).unwrap_err();
+            assert!(e.message.contains(what), "{}", e.message);
+            assert!(e.span.start < text.len(), "points into the text");
+        }
+        let ok = format!("{}< 1{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        assert!(compile(&ok, Some("host.cpu.cores")).is_ok());
     }
 
     #[test]
