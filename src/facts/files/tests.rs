@@ -254,3 +254,25 @@ fn latin1_where_the_jvm_reads_latin1_and_an_error_elsewhere() {
     assert_eq!(parse_properties(&text)["a"].value, "b");
     assert!(!declares_latin1(b"<Server encoding=\"latin1\"/>"));
 }
+
+#[test]
+fn entity_blowups_are_refused_before_parsing_and_small_entities_still_work() {
+    let quadratic = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY e \"{}\">]>\n<a>{}</a>",
+        "x".repeat(100_000),
+        "&e;".repeat(300_000)
+    );
+    let laughs = "<!DOCTYPE a [<!ENTITY l0 \"lol\"><!ENTITY l1 \"&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;\"><!ENTITY l2 \"&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;\"><!ENTITY l3 \"&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;\"><!ENTITY l4 \"&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;\"><!ENTITY l5 \"&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;\"><!ENTITY l6 \"&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;\"><!ENTITY l7 \"&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;\">]><a>&l7;&l7;&l7;</a>";
+    for (name, text, line) in [("quadratic", quadratic.as_str(), 2), ("laughs", laughs, 1)] {
+        let t = std::time::Instant::now();
+        let e = xml_fact(text, "c.xml", "/a").get().unwrap_err().to_string();
+        assert!(e.contains(&format!("c.xml:{line}:")), "{name}: {e}");
+        assert!(e.contains("would expand it to"), "{name}: {e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{name}");
+    }
+    let small = "<!DOCTYPE a [<!ENTITY e \"val\">]><a>&e;-&e;</a>";
+    assert_eq!(
+        xml_fact(small, "c.xml", "/a").get(),
+        Ok(&Value::Str("val-val".into()))
+    );
+}
