@@ -10,6 +10,7 @@ use crate::report::{self, Report, Summary};
 use crate::rules::{self, RuleSet};
 use crate::waivers;
 use anyhow::{Context as _, Result, bail};
+use preflight_rules::suggest;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -49,18 +50,15 @@ pub fn run(command: Command) -> Result<u8> {
 
 /// The embedded pack (compiled at build time) followed by each `--rules` folder.
 pub fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
-    let mut packs = Vec::new();
-    let mut diags = Vec::new();
-    for dir in extra {
-        match rules::read_pack(dir) {
-            Ok(p) => packs.push(p),
-            Err(d) => diags.push(d),
-        }
+    // Packs that were read are compiled even when another could not be, so that one run
+    // reports every problem.
+    let (packs, mut diags) = rules::read_packs(extra);
+    match rules::load::compile_onto(rules::embedded(), &packs) {
+        Ok(set) if diags.is_empty() => return Ok(set),
+        Ok(_) => {}
+        Err(rules::Diagnostics(more)) => diags.extend(more),
     }
-    if !diags.is_empty() {
-        return Err(rules::Diagnostics(diags).into());
-    }
-    Ok(rules::load::compile_onto(rules::embedded(), &packs)?)
+    Err(rules::Diagnostics(diags).into())
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
@@ -76,6 +74,13 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
     let source = facts_source(args, &selection);
     let rules = load_rules(&args.common.rules)?;
+    let unmatched = selection.unmatched(&rules);
+    if !unmatched.is_empty() {
+        bail!(
+            "{}\n(`preflight rules list` shows the rule ids and categories)",
+            unmatched.join("\n")
+        );
+    }
     if let Some(w) = &waivers {
         w.check(&rules).map_err(waivers::Invalid)?;
     }
@@ -363,6 +368,7 @@ pub fn read_facts(file: &Path) -> Result<Facts> {
     let text = facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
     let facts: Facts = serde_json::from_str(&text).map_err(|e| facts::not_a_facts_file(file, e))?;
     facts::check_facts_schema(file, facts.schema_version)?;
+    facts::check_fact_types(file, &facts.facts)?;
     Ok(facts)
 }
 
@@ -483,31 +489,21 @@ fn rules_command(cmd: RulesCommand) -> Result<u8> {
         RulesCommand::Explain { id, rules } => {
             let set = load_rules(&rules)?;
             let Some(rule) = set.get(&id) else {
-                let hint = set
-                    .rules
-                    .iter()
-                    .map(|r| (strsim::jaro_winkler(&id, &r.id), &r.id))
-                    .filter(|(s, _)| *s > 0.8)
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, r)| format!("; did you mean `{r}`?"))
-                    .unwrap_or_default();
+                let hint = suggest::did_you_mean(&id, set.rules.iter().map(|r| r.id.as_str()));
                 bail!("no rule `{id}`{hint} (`preflight rules list` shows them all)");
             };
             emit(&crate::explain::explain(rule), None)?;
         }
         RulesCommand::Validate { dirs } => {
-            let mut packs = Vec::new();
-            let mut diags = Vec::new();
-            for d in &dirs {
-                match rules::read_pack(d) {
-                    Ok(p) => packs.push(p),
-                    Err(e) => diags.push(e),
+            let (packs, mut diags) = rules::read_packs(&dirs);
+            let set = match rules::compile(&packs) {
+                Ok(set) if diags.is_empty() => set,
+                Ok(_) => return Err(rules::Diagnostics(diags).into()),
+                Err(rules::Diagnostics(more)) => {
+                    diags.extend(more);
+                    return Err(rules::Diagnostics(diags).into());
                 }
-            }
-            if !diags.is_empty() {
-                return Err(rules::Diagnostics(diags).into());
-            }
-            let set = rules::compile(&packs)?;
+            };
             emit(
                 &format!(
                     "{} rules in {} pack(s): ok\n",

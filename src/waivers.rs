@@ -32,6 +32,7 @@ use crate::facts::line_col;
 use crate::report::{Attestation, RuleResult, Status, Waiver};
 use crate::rules::{Diagnostic, Diagnostics, RuleSet};
 use chrono::NaiveDate;
+use preflight_rules::suggest::closest;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -178,7 +179,7 @@ impl Parser<'_> {
     }
 
     fn unknown_key(&mut self, key: &str, offset: usize, allowed: &[&str], what: &str) {
-        let hint = suggest(key, allowed.iter().copied())
+        let hint = closest(key, allowed.iter().copied())
             .map(|k| format!("; did you mean `{k}`?"))
             .unwrap_or_else(|| format!("; {what} keys are: {}", allowed.join(", ")));
         self.error(offset, format!("unknown key `{key}` in {what}{hint}"));
@@ -324,14 +325,6 @@ impl Parser<'_> {
     }
 }
 
-fn suggest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|k| (strsim::jaro_winkler(key, k), k))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
 impl WaiverFile {
     /// Every waiver and attestation must name a loaded rule, and attestations a manual one.
     pub fn check(&self, rules: &RuleSet) -> Result<(), Diagnostics> {
@@ -345,7 +338,7 @@ impl WaiverFile {
             });
         };
         let unknown = |id: &str| {
-            let hint = suggest(id, rules.rules.iter().map(|r| r.id.as_str()))
+            let hint = closest(id, rules.rules.iter().map(|r| r.id.as_str()))
                 .map(|k| format!("; did you mean `{k}`?"))
                 .unwrap_or_else(|| "; `preflight rules list` shows the rule ids".into());
             format!("unknown rule id `{id}`{hint}")

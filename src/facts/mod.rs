@@ -10,6 +10,7 @@ pub mod jdk;
 pub mod jvm;
 pub mod keystore;
 pub mod network;
+pub mod pipe;
 pub mod placeholders;
 pub mod ports;
 pub mod product;
@@ -61,6 +62,36 @@ pub fn check_facts_schema(file: &Path, version: u32) -> anyhow::Result<()> {
         anyhow::bail!(
             "{}: facts schema_version {version} is not supported (this preflight reads {FACTS_SCHEMA_VERSION})",
             file.display(),
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a facts file in which a fact the catalogue knows holds a value of another type (a
+/// string where a byte size belongs): evaluating it would compare the wrong thing.
+pub fn check_fact_types<'a>(
+    file: &Path,
+    facts: impl IntoIterator<Item = (&'a String, &'a Fact)>,
+) -> anyhow::Result<()> {
+    let wrong: Vec<String> = facts
+        .into_iter()
+        .filter_map(|(name, fact)| {
+            let value = fact.get().ok()?;
+            let ty = preflight_rules::catalogue::fact_type(name)?;
+            (!ty.admits(value)).then(|| {
+                format!(
+                    "fact `{name}` holds a {} where a {} belongs",
+                    value.type_name(),
+                    ty.name()
+                )
+            })
+        })
+        .collect();
+    if !wrong.is_empty() {
+        anyhow::bail!(
+            "{}: not a facts file this preflight can judge: {}",
+            file.display(),
+            wrong.join("; ")
         );
     }
     Ok(())
@@ -344,7 +375,10 @@ pub fn read_input(path: &Path, cap: u64) -> Result<String, String> {
     if meta.is_dir() {
         return Err(format!("{} is a directory, not a file", path.display()));
     }
-    let bytes = read_stream(path, cap, &meta)?;
+    let bytes = match std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
+        true => pipe::read_pipe(path, cap)?,
+        false => read_stream(path, cap, &meta)?,
+    };
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "{} is not UTF-8 text (invalid byte at offset {})",
@@ -383,7 +417,7 @@ pub fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
         .collect()
 }
 
-fn too_large(path: &Path, cap: u64) -> String {
+pub(crate) fn too_large(path: &Path, cap: u64) -> String {
     format!(
         "{} is larger than {} and was not read",
         path.display(),

@@ -283,6 +283,7 @@ fn read_facts(file: &Path, wanted: &BTreeSet<String>) -> Result<PartialFacts> {
         .and_then(|f| de.end().map(|_| f))
         .map_err(|e| crate::facts::not_a_facts_file(file, e))?;
     crate::facts::check_facts_schema(file, parsed.schema_version)?;
+    crate::facts::check_fact_types(file, &parsed.facts)?;
     Ok(parsed)
 }
 

@@ -235,6 +235,15 @@ impl Report {
 }
 
 impl RuleResult {
+    /// Whether `--only`/`--skip` left this rule out (a `skip` the table does not show).
+    pub fn unselected(&self) -> bool {
+        self.status == Status::Skip
+            && self
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with(crate::eval::NOT_SELECTED))
+    }
+
     /// Whether this result makes the run exit 1: an unwaived fail or error, or an unwaived warn
     /// when `fail_on_warn`.
     pub fn counts(&self, fail_on_warn: bool) -> bool {

@@ -15,7 +15,8 @@ pub fn render(report: &Report, colour: bool, width: u16) -> String {
         out.push('\n');
         out.push_str(&title);
         out.push('\n');
-        for r in report.results.iter().filter(|r| ids.contains(&r.category)) {
+        let shown = report.results.iter().filter(|r| !r.unselected());
+        for r in shown.filter(|r| ids.contains(&r.category)) {
             row(&mut out, r, colour, detail);
         }
     }
@@ -69,7 +70,7 @@ pub fn groups(report: &Report) -> Vec<(String, Vec<String>)> {
             .map_or_else(|| title_case(id), |(_, t)| t.clone())
     };
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for r in &report.results {
+    for r in report.results.iter().filter(|r| !r.unselected()) {
         let t = title(&r.category);
         match out.iter_mut().find(|(x, _)| *x == t) {
             Some((_, ids)) if ids.contains(&r.category) => {}

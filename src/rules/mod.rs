@@ -8,34 +8,87 @@ pub use load::{PackSource, Source, compile};
 pub use model::{PackInfo, Rule, RuleCase, RuleSet, Scope};
 use std::path::Path;
 
-/// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error.
+/// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error, and
+/// so is a `*.toml` entry that cannot be read (a dangling symlink, a loop, a FIFO): a pack never
+/// loses a file quietly.
 pub fn read_pack(dir: &Path) -> Result<PackSource, Diagnostic> {
-    let shown = dir.display().to_string();
-    let fail = |message: String| Diagnostic {
-        file: shown.clone(),
+    let (pack, diags) = read_pack_reporting_all(dir);
+    match (pack, diags.into_iter().next()) {
+        (Some(pack), None) => Ok(pack),
+        (_, Some(first)) => Err(first),
+        (None, None) => unreachable!("a pack that is not read has a diagnostic"),
+    }
+}
+
+/// Reads each folder like [`read_pack`], with every problem of every folder: the packs read
+/// whole, and the diagnostics of those that were not.
+pub fn read_packs(dirs: &[std::path::PathBuf]) -> (Vec<PackSource>, Vec<Diagnostic>) {
+    let mut packs = Vec::new();
+    let mut diags = Vec::new();
+    for dir in dirs {
+        let (pack, d) = read_pack_reporting_all(dir);
+        match d.is_empty() {
+            true => packs.extend(pack),
+            false => diags.extend(d),
+        }
+    }
+    (packs, diags)
+}
+
+fn read_pack_reporting_all(dir: &Path) -> (Option<PackSource>, Vec<Diagnostic>) {
+    let at = |file: &Path, message: String| Diagnostic {
+        file: file.display().to_string(),
         line: 1,
         column: 1,
         message,
     };
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read rule folder: {e}")))?;
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(fail("no *.toml rule files in this folder".into()));
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return (None, vec![at(dir, format!("cannot read rule folder: {e}"))]),
+    };
+    let mut diags = Vec::new();
+    let mut paths = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) if e.path().extension().is_some_and(|x| x == "toml") => paths.push(e.path()),
+            Ok(_) => {}
+            Err(e) => diags.push(at(dir, format!("cannot list rule folder: {e}"))),
+        }
     }
+    paths.sort();
     let mut files = Vec::new();
     for p in paths {
-        let text = crate::facts::read_input(&p, 4 << 20).map_err(fail)?;
-        files.push(Source {
-            path: p.display().to_string(),
-            text,
-        });
+        match read_rule_file(&p) {
+            Ok(Some(text)) => files.push(Source {
+                path: p.display().to_string(),
+                text,
+            }),
+            Ok(None) => {}
+            Err(message) => diags.push(at(&p, message)),
+        }
     }
-    Ok(PackSource { dir: shown, files })
+    if files.is_empty() && diags.is_empty() {
+        diags.push(at(dir, "no *.toml rule files in this folder".into()));
+    }
+    let shown = dir.display().to_string();
+    (Some(PackSource { dir: shown, files }), diags)
+}
+
+/// The text of one `*.toml` entry; `None` for a folder that happens to be named so.
+fn read_rule_file(p: &Path) -> Result<Option<String>, String> {
+    let meta = std::fs::metadata(p).map_err(|e| match std::fs::symlink_metadata(p) {
+        Ok(link) if link.is_symlink() => format!("cannot read rule file (a broken symlink): {e}"),
+        _ => format!("cannot read rule file: {e}"),
+    })?;
+    if meta.is_dir() {
+        return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(
+            "not a regular file (a FIFO, socket or device); rule files are plain files".into(),
+        );
+    }
+    crate::facts::read_input(p, 4 << 20).map(Some)
 }
 
 mod embedded {

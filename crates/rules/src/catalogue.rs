@@ -67,6 +67,25 @@ impl FactType {
             FactType::Any => "config value",
         }
     }
+
+    /// Whether a fact of this type may hold `v`. Nothing (`null`, a key that is absent) fits
+    /// every type; a config value may be any scalar or list.
+    pub fn admits(self, v: &crate::value::Value) -> bool {
+        use crate::value::Value as V;
+        matches!(
+            (self, v),
+            (_, V::Null)
+                | (FactType::Any, _)
+                | (FactType::Bool, V::Bool(_))
+                | (FactType::Int, V::Int(_))
+                | (FactType::Bytes, V::Bytes(_))
+                | (FactType::Duration, V::Duration(_))
+                | (FactType::Version, V::Version(_))
+                | (FactType::Str, V::Str(_))
+                | (FactType::List, V::List(_))
+                | (FactType::Secret, V::Secret(_))
+        )
+    }
 }
 
 /// One entry of the catalogue. A name ending in `.*` stands for a family of facts addressed by
@@ -834,10 +853,5 @@ pub fn fact_type(name: &str) -> Option<FactType> {
 
 /// Catalogue names close to `name`, for "did you mean" hints.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    all()
-        .iter()
-        .map(|s| (strsim::jaro_winkler(name, s.name), s.name))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| n)
+    crate::suggest::closest(name, all().iter().map(|s| s.name))
 }

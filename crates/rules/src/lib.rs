@@ -9,5 +9,6 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod par;
+pub mod suggest;
 pub mod text;
 pub mod value;

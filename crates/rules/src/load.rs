@@ -227,12 +227,8 @@ impl FileCx<'_> {
     }
 
     fn unknown_key(&mut self, key: &str, offset: usize, allowed: &[&str], what: &str) {
-        let hint = allowed
-            .iter()
-            .map(|k| (strsim::jaro_winkler(key, k), *k))
-            .filter(|(s, _)| *s > 0.75)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, k)| format!("; did you mean `{k}`?"))
+        let hint = crate::suggest::closest(key, allowed.iter().copied())
+            .map(|k| format!("; did you mean `{k}`?"))
             .unwrap_or_else(|| format!("; {what} keys are: {}", allowed.join(", ")));
         self.error(offset, format!("unknown key `{key}` in {what}{hint}"));
     }
@@ -470,16 +466,20 @@ fn compile_rule(
             cx.unknown_key(key, kspan.start, RULE_KEYS, "[[rule]]");
         }
     }
-    let errors_before = cx.diags.len();
     let at = cx.at(span.start);
-    let id = required(cx, &raw, "id", span.start).unwrap_or_default();
-    if !id.is_empty() && !valid_id(&id) {
+    let id = required(cx, &raw, "id", span.start);
+    if let Some(id) = id.as_deref().filter(|id| !valid_id(id)) {
         let off = raw.string(cx, "id").map_or(span.start, |(_, o)| o);
+        let shown = match id {
+            "" => "rule id is empty; ".to_string(),
+            _ => format!("rule id `{id}` "),
+        };
         cx.error(
             off,
-            format!("rule id `{id}` must be lowercase words separated by dots: host.memory.total"),
+            format!("{shown}must be lowercase words separated by dots: host.memory.total"),
         );
     }
+    let id = id.unwrap_or_default();
     let title = required(cx, &raw, "title", span.start).unwrap_or_default();
     let category = required(cx, &raw, "category", span.start).unwrap_or_default();
     let named = raw.string(cx, "fact");
@@ -522,7 +522,9 @@ fn compile_rule(
     rule.template_facts = all_template_facts(cx, &raw, span.start, &rule);
     fix_data(cx, &raw, &mut rule);
     rule.scope = scope(cx, &raw, &rule);
-    (cx.diags.len() == errors_before).then_some(((rule, at), overrides))
+    // A rule with errors is still returned (the pack fails on its diagnostics all the same), so
+    // that a duplicate of its id is reported in the same run as its other errors.
+    (!rule.id.is_empty()).then_some(((rule, at), overrides))
 }
 
 /// `override = true|false`; anything else is an error.
