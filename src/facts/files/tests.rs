@@ -268,7 +268,7 @@ fn entity_blowups_are_refused_before_parsing_and_small_entities_still_work() {
         let e = xml_fact(text, "c.xml", "/a").get().unwrap_err().to_string();
         assert!(e.contains(&format!("c.xml:{line}:")), "{name}: {e}");
         assert!(e.contains("would expand it to"), "{name}: {e}");
-        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{name}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "{name}");
     }
     let small = "<!DOCTYPE a [<!ENTITY e \"val\">]><a>&e;-&e;</a>";
     assert_eq!(
