@@ -1,4 +1,4 @@
-//! SIGINT and SIGTERM: kill the process groups of the children the probes are waiting for
+//! SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session): kill the process groups of the children the probes are waiting for
 //! (`java -version` runs in a group of its own, so a terminal's Ctrl-C does not reach it),
 //! then die by the same signal. No partial report is written: one could pass for a finished
 //! run, and dying by the signal (a shell shows 130) is what lets a calling shell loop or
@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// Process groups to kill on interruption; 0 is a free slot. A probe runs one child at a time.
 static GROUPS: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
 
-/// Installs the handler for SIGINT and SIGTERM; the binary calls it once at start.
+/// Installs the handler for SIGINT, SIGTERM and SIGHUP; the binary calls it once at start.
 pub fn install() {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only loads atomics and calls async-signal-safe kill, signal and
         // raise; the sigaction struct is zeroed and then filled in.
         unsafe {

@@ -538,8 +538,17 @@ fn interrupt(
     child: &mut std::process::Child,
     within: Duration,
 ) -> (std::process::ExitStatus, Duration) {
+    signal(child, libc::SIGINT, within)
+}
+
+/// Sends `sig` to a running preflight and waits for it to end.
+fn signal(
+    child: &mut std::process::Child,
+    sig: libc::c_int,
+    within: Duration,
+) -> (std::process::ExitStatus, Duration) {
     // SAFETY: kill only sends a signal to our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
     let sent = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -547,7 +556,7 @@ fn interrupt(
         }
         if sent.elapsed() > within {
             let _ = child.kill();
-            panic!("preflight did not end within {within:?} of SIGINT");
+            panic!("preflight did not end within {within:?} of signal {sig}");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -559,6 +568,18 @@ fn interrupt(
 /// a calling shell loop or `make` stop instead of carrying on with the next host.
 #[test]
 fn sigint_while_java_hangs_ends_the_run_and_the_java() {
+    signal_while_java_hangs(libc::SIGINT);
+}
+
+/// A closed terminal or SSH session (SIGHUP) and a service manager's stop (SIGTERM) end the
+/// run and its `java -version` as Ctrl-C does.
+#[test]
+fn sighup_and_sigterm_while_java_hangs_end_the_run_and_the_java() {
+    signal_while_java_hangs(libc::SIGHUP);
+    signal_while_java_hangs(libc::SIGTERM);
+}
+
+fn signal_while_java_hangs(sig: libc::c_int) {
     let dir = tempfile::tempdir().unwrap();
     let (jdk, pidfile) = hanging_jdk(dir.path());
     let mut child = command(&[])
@@ -582,11 +603,11 @@ fn sigint_while_java_hangs_ends_the_run_and_the_java() {
         );
         std::thread::sleep(Duration::from_millis(10));
     };
-    let (status, took) = interrupt(&mut child, Duration::from_secs(2));
+    let (status, took) = signal(&mut child, sig, Duration::from_secs(2));
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?} {stderr}");
+    assert_eq!(status.signal(), Some(sig), "{status:?} {stderr}");
     assert!(out.stdout.is_empty(), "a partial report was printed");
     assert!(took < Duration::from_secs(1), "took {took:?}");
     let gone = Instant::now();

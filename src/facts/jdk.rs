@@ -237,6 +237,22 @@ pub fn java_version_output(java: &Path, deadline: Duration) -> Result<String, St
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    let parent = std::process::id();
+    // SAFETY: between fork and exec the closure only calls async-signal-safe prctl, getppid
+    // and _exit, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            // Should preflight die before it has put the child's group on the interrupt list
+            // (a signal right after fork), the kernel kills the child with it.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() as u32 != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
     let mut child =
         spawn(&mut cmd).map_err(|e| format!("cannot run {} -version: {e}", java.display()))?;
     // The child leads its own group (above); an interrupted preflight kills that group.
