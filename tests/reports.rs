@@ -827,7 +827,14 @@ fn contrib_ci_examples_use_real_flags() {
         for fmt in code.split("--format ").skip(1) {
             let name = fmt.split(['=', ' ', '\n']).next().unwrap();
             let out = preflight()
-                .args(["check", "--only", "none", "--format", name])
+                .args([
+                    "check",
+                    "--offline",
+                    "--only",
+                    "host.swap",
+                    "--format",
+                    name,
+                ])
                 .output()
                 .unwrap();
             assert_ne!(out.status.code(), Some(2), "{file}: format {name}");
