@@ -1,7 +1,7 @@
 //! Evaluation: rules × facts → one result per rule. Pure: no I/O, no clock, no environment.
 
 use crate::facts::{Cause, Fact, Facts, Observation, Unseen};
-use crate::report::{RuleResult, Status};
+use crate::report::{Cause as ReportCause, RuleResult, Status};
 use crate::rules::cond::{self, Cond};
 use crate::rules::model::When;
 use crate::rules::{Rule, RuleCase, RuleSet, Scope};
@@ -94,11 +94,41 @@ pub const NOT_SELECTED: &str = "not selected";
 pub const OFFLINE_REASON: &str = "skipped: --offline";
 
 pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
-    rules
+    let mut results: Vec<RuleResult> = rules
         .rules
         .iter()
         .map(|r| evaluate_rule(r, rules, facts, selection))
-        .collect()
+        .collect();
+    link_causes(&mut results);
+    results
+}
+
+/// One cause, one row: of the `error` results whose facts failed in the same probe for the same
+/// reason, the first reports it in full and the others point at it ("see jdk.present: …").
+pub fn link_causes(results: &mut [RuleResult]) {
+    // The same failure: the probe family that produced the fact (the fact itself when the
+    // catalogue does not know it), and the reason that probe gave.
+    let key = |c: &ReportCause| {
+        let probe = crate::facts::lookup(&c.fact)
+            .map(|s| s.family)
+            .ok_or(c.fact.clone());
+        (probe, c.reason.clone())
+    };
+    let mut first: std::collections::HashMap<_, String> = std::collections::HashMap::new();
+    for r in results.iter_mut().filter(|r| r.status == Status::Error) {
+        let Some(cause) = r.caused_by.as_mut() else {
+            continue;
+        };
+        match first.get(&key(cause)) {
+            Some(owner) => {
+                r.message = format!("see {owner}: {}", cause.reason);
+                cause.see = Some(owner.clone());
+            }
+            None => {
+                first.insert(key(cause), r.id.clone());
+            }
+        }
+    }
 }
 
 fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Selection) -> RuleResult {
@@ -117,6 +147,7 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
         location: None,
         waiver: None,
         attestation: None,
+        caused_by: None,
         duration_ms: rule
             .facts()
             .iter()
@@ -129,7 +160,7 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
     }
     match not_applicable(rule, facts).map(Unmet::undecided) {
         Some(Undecided::Skip(reason)) => return skip(result, reason),
-        Some(Undecided::Error(reason)) => return error(result, reason),
+        Some(Undecided::Error(reason, fact)) => return error(result, reason, &fact, facts),
         None => {}
     }
     if let Some(manual) = &rule.manual {
@@ -140,13 +171,13 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
     let case = match select_case(rule, facts) {
         Ok(c) => c,
         Err(Undecided::Skip(reason)) => return skip(result, reason),
-        Err(Undecided::Error(reason)) => return error(result, reason),
+        Err(Undecided::Error(reason, fact)) => return error(result, reason, &fact, facts),
     };
     match judge(rule, case, &get) {
         Ok(verdict) => finish(result, rule, case, verdict, &get),
         Err(unseen) => match undecided(unseen) {
             Undecided::Skip(reason) => skip(result, reason),
-            Undecided::Error(reason) => error(result, reason),
+            Undecided::Error(reason, fact) => error(result, reason, &fact, facts),
         },
     }
 }
@@ -157,7 +188,9 @@ fn undecided(unseen: Unseen) -> Undecided {
     match unseen.cause {
         Cause::Offline => Undecided::Skip("not run under --offline".into()),
         Cause::NotApplicable => Undecided::Skip(unseen.reason),
-        Cause::Failed | Cause::TimedOut | Cause::NotCollected => Undecided::Error(unseen.reason),
+        Cause::Failed | Cause::TimedOut | Cause::NotCollected => {
+            Undecided::Error(unseen.reason, unseen.fact)
+        }
     }
 }
 
@@ -174,15 +207,22 @@ impl Unmet {
         match self {
             Unmet::DoesNotApply(why) => Undecided::Skip(why),
             Unmet::Unseen(u) if u.cause.skips() => undecided(u),
-            Unmet::Unseen(u) => Undecided::Error(format!("{CANNOT_TELL}: {}", u.reason)),
+            Unmet::Unseen(u) => Undecided::Error(format!("{CANNOT_TELL}: {}", u.reason), u.fact),
         }
     }
 }
 
-fn error(mut result: RuleResult, reason: String) -> RuleResult {
+/// An `error` result; the fact it could not see, and that fact's own reason, are its cause.
+fn error(mut result: RuleResult, reason: String, fact: &str, facts: &Facts) -> RuleResult {
     result.status = Status::Error;
     result.message = format!("could not be checked: {reason}");
-    result.reason = Some(reason);
+    result.reason = Some(reason.clone());
+    let seen = facts.get(fact);
+    result.caused_by = Some(ReportCause {
+        fact: fact.to_string(),
+        reason: seen.get().err().map_or(reason, str::to_string),
+        see: None,
+    });
     result
 }
 
@@ -232,6 +272,7 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<Unmet> {
                 return Some(Unmet::Unseen(Unseen {
                     cause: p.cause().unwrap_or_default(),
                     reason: format!("product.profile: {reason}"),
+                    fact: "product.profile".into(),
                 }));
             }
         };
@@ -271,7 +312,8 @@ fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<Unmet> {
 
 enum Undecided {
     Skip(String),
-    Error(String),
+    /// The reason, and the fact that could not be seen.
+    Error(String, String),
 }
 
 /// The first `[[rule.case]]` whose `when` holds; `None` when the rule has no cases. Without a

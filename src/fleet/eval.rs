@@ -65,6 +65,7 @@ fn evaluate_rule(rule: &FleetRule, nodes: &[Node]) -> RuleResult {
         location: None,
         waiver: None,
         attestation: None,
+        caused_by: None,
         duration_ms: 0,
     }
 }

@@ -203,6 +203,7 @@ fn read_findings(file: &Path) -> Result<Report> {
             location: r.location,
             waiver: r.waiver,
             attestation: r.attestation,
+            caused_by: None,
             duration_ms: r.duration_ms,
         })
         .collect();
@@ -515,6 +516,7 @@ fn node_summary(n: &Node) -> RuleResult {
         location: None,
         waiver: None,
         attestation: None,
+        caused_by: None,
         duration_ms: n.report.as_ref().map_or(0, |r| r.run.duration_ms),
     }
 }
@@ -608,6 +610,7 @@ fn node_rules(nodes: &[Node]) -> Vec<RuleResult> {
                 location: a.first.location.clone(),
                 waiver,
                 attestation: None,
+                caused_by: None,
                 duration_ms: 0,
             }
         })
@@ -639,6 +642,7 @@ mod tests {
                 approved_by: None,
             }),
             attestation: None,
+            caused_by: None,
             duration_ms: 0,
         }
     }

@@ -158,7 +158,22 @@ pub struct RuleResult {
     /// Who confirmed a manual item, when, and until when (attestations turn `manual` into `pass`).
     #[serde(default)]
     pub attestation: Option<Attestation>,
+    /// For an `error`: the fact it could not see and why, and which result reports that cause
+    /// in full, so one failed probe reads as one problem, not one per rule.
+    #[serde(default)]
+    pub caused_by: Option<Cause>,
     pub duration_ms: u64,
+}
+
+/// Why an `error` result could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Cause {
+    /// The fact the rule needed (`jdk.version`).
+    pub fact: String,
+    /// Why that fact is unavailable, in the probe's words.
+    pub reason: String,
+    /// The result that reports this same failure first (`jdk.present`); `null` on that result.
+    pub see: Option<String>,
 }
 
 /// A waiver applied to a result: the result keeps its status, and fail/error no longer make the
@@ -210,13 +225,13 @@ impl Report {
         let schema = schemars::schema_for!(Report);
         let mut schema = schema.to_value();
         // Every field is always written, `null` when empty: say so, so consumers can rely on the
-        // keys (DESIGN §3). `attestation` is the exception: reports written before it existed
-        // lack it.
+        // keys (DESIGN §3). `attestation` and `caused_by` are the exceptions: reports written
+        // before they existed lack them.
         fn require_all(v: &mut serde_json::Value) {
             if let Some(props) = v.get("properties").and_then(|p| p.as_object()) {
                 let keys: Vec<serde_json::Value> = props
                     .keys()
-                    .filter(|k| *k != "attestation")
+                    .filter(|k| *k != "attestation" && *k != "caused_by")
                     .map(|k| serde_json::Value::String(k.clone()))
                     .collect();
                 v["required"] = serde_json::Value::Array(keys);
@@ -244,6 +259,26 @@ impl RuleResult {
                 .is_some_and(|r| r.starts_with(crate::eval::NOT_SELECTED))
     }
 
+    /// Where this result stands in "what needs action first": unwaived fail, unwaived error,
+    /// warn, manual, waived findings, pass, skip.
+    pub fn urgency(&self) -> u8 {
+        match (self.status, self.waiver.is_some()) {
+            (Status::Fail, false) => 0,
+            (Status::Error, false) => 1,
+            (Status::Warn, false) => 2,
+            (Status::Manual, _) => 3,
+            (Status::Fail | Status::Error | Status::Warn, true) => 4,
+            (Status::Pass, _) => 5,
+            (Status::Skip, _) => 6,
+        }
+    }
+
+    /// Whether a person has something to do about it: a finding (waived or not), an error or an
+    /// unconfirmed manual item.
+    pub fn is_problem(&self) -> bool {
+        !matches!(self.status, Status::Pass | Status::Skip)
+    }
+
     /// Whether this result makes the run exit 1: an unwaived fail or error, or an unwaived warn
     /// when `fail_on_warn`.
     pub fn counts(&self, fail_on_warn: bool) -> bool {
@@ -251,6 +286,85 @@ impl RuleResult {
             && (matches!(self.status, Status::Fail | Status::Error)
                 || (fail_on_warn && self.status == Status::Warn))
     }
+}
+
+/// The go-live verdict of a report: what blocks (what makes the run exit 1), what to look at,
+/// what to confirm.
+pub struct Verdict<'a> {
+    pub blocking: Vec<&'a RuleResult>,
+    /// Unwaived warnings that do not block.
+    pub warnings: usize,
+    /// Manual items nobody has confirmed yet.
+    pub manual: usize,
+    pub waived: usize,
+}
+
+impl Report {
+    /// The verdict under `--fail-on warn` (`fail_on_warn`) or `--fail-on fail`.
+    pub fn verdict(&self, fail_on_warn: bool) -> Verdict<'_> {
+        let mut blocking: Vec<&RuleResult> = self
+            .results
+            .iter()
+            .filter(|r| r.counts(fail_on_warn))
+            .collect();
+        blocking.sort_by_key(|r| r.urgency());
+        let count = |f: &dyn Fn(&RuleResult) -> bool| self.results.iter().filter(|r| f(r)).count();
+        Verdict {
+            warnings: count(&|r| {
+                r.status == Status::Warn && r.waiver.is_none() && !r.counts(fail_on_warn)
+            }),
+            manual: count(&|r| r.status == Status::Manual),
+            waived: count(&|r| r.waiver.is_some()),
+            blocking,
+        }
+    }
+}
+
+impl Verdict<'_> {
+    pub fn ready(&self) -> bool {
+        self.blocking.is_empty()
+    }
+
+    /// `Go-live: NOT READY — 3 blocking (2 fail, 1 error) · 1 warning · 1 manual item to confirm`.
+    pub fn line(&self) -> String {
+        let n = |s: Status| self.blocking.iter().filter(|r| r.status == s).count();
+        let mut parts = Vec::new();
+        if self.ready() {
+            parts.push("nothing blocking".to_string());
+        } else {
+            let kinds: Vec<String> = [(Status::Fail, "fail"), (Status::Error, "error")]
+                .into_iter()
+                .chain([(Status::Warn, "warn")])
+                .filter(|(s, _)| n(*s) > 0)
+                .map(|(s, name)| format!("{} {name}", n(s)))
+                .collect();
+            parts.push(format!(
+                "{} blocking ({})",
+                self.blocking.len(),
+                kinds.join(", ")
+            ));
+        }
+        parts.push(plural(self.warnings, "warning", "warnings"));
+        parts.push(format!(
+            "{} to confirm",
+            plural(self.manual, "manual item", "manual items")
+        ));
+        if self.waived > 0 {
+            parts.push(format!("{} waived", self.waived));
+        }
+        let word = if self.ready() { "READY" } else { "NOT READY" };
+        format!("Go-live: {word} — {}", parts.join(" · "))
+    }
+
+    /// `Blocking: config.hostname, jvm.heap.max`, when anything blocks.
+    pub fn blocking_line(&self) -> Option<String> {
+        let ids: Vec<&str> = self.blocking.iter().map(|r| r.id.as_str()).collect();
+        (!ids.is_empty()).then(|| format!("Blocking: {}", ids.join(", ")))
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A report file that is not JSON, named by file, line and column.

@@ -749,6 +749,7 @@ pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Out
             let v = f.get().map_err(|r| Unseen {
                 cause: f.cause().unwrap_or_default(),
                 reason: format!("{}: {r}", t.subject),
+                fact: t.subject.clone(),
             })?;
             Ok(Outcome {
                 holds: test(&t.pred, v),

@@ -67,6 +67,8 @@ impl Cause {
 pub struct Unseen {
     pub cause: Cause,
     pub reason: String,
+    /// The fact that could not be observed.
+    pub fact: String,
 }
 
 impl std::fmt::Display for Unseen {
