@@ -11,6 +11,7 @@ Examples:
   preflight check --waivers waivers.toml --baseline last-week.json
   preflight diff last-week.json today.json
   preflight check --only host --skip host.swap --fail-on warn
+  preflight check --show problems --format html=signoff.html
   preflight facts --product-home /opt/wso2am-4.2.0 --output node1-facts.json
   preflight check --facts node1-facts.json --format json
   preflight rules list
@@ -141,7 +142,7 @@ pub struct Common {
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown
+    /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown, html
     #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
     pub formats: Vec<(Format, Option<PathBuf>)>,
     /// Evaluate a facts file from `preflight facts` instead of probing
@@ -162,6 +163,16 @@ pub struct CheckArgs {
     /// An earlier JSON report: exit 1 only for fail/error results that were not fail/error there
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// The table's rows: `problems` (fail, error, warn, manual; passes and skips folded into one
+    /// count line per category) or `all`
+    #[arg(long, value_enum, default_value_t = Show::All, value_name = "WHAT")]
+    pub show: Show,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Show {
+    Problems,
+    All,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +216,7 @@ pub enum Format {
     Junit,
     Sarif,
     Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -226,7 +238,7 @@ fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), String> {
         None => (s, None),
     };
     let format = Format::from_str(name, true).map_err(|_| {
-        format!("unknown format `{name}`; use table, json, junit, sarif or markdown")
+        format!("unknown format `{name}`; use table, json, junit, sarif, markdown or html")
     })?;
     Ok((format, file))
 }

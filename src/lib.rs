@@ -7,6 +7,7 @@ pub mod explain;
 pub mod facts;
 pub mod fleet;
 pub mod interrupt;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod run;

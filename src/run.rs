@@ -2,7 +2,7 @@
 
 use crate::cli::{
     CheckArgs, Command, Common, DiffArgs, DiffFormat, FactsArgs, FailOn, FleetArgs, Format,
-    ListFormat, RulesCommand,
+    ListFormat, RulesCommand, Show,
 };
 use crate::eval::{self, Selection};
 use crate::facts::{self, Context, Facts, catalogue};
@@ -68,7 +68,11 @@ fn check(args: &CheckArgs) -> Result<u8> {
         only: args.only.clone(),
         skip: args.skip.clone(),
     };
-    let outputs = outputs(args, args.common.product_home().as_deref())?;
+    let home = args.common.product_home();
+    if args.facts.is_none() {
+        check_product_home(&args.common, home.as_deref())?;
+    }
+    let outputs = outputs(args, home.as_deref())?;
     let waivers = args.waivers.as_deref().map(waivers::load).transpose();
     let waivers = waivers.map_err(waivers::Invalid)?;
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
@@ -90,10 +94,14 @@ fn check(args: &CheckArgs) -> Result<u8> {
     if let Some(w) = &waivers {
         waivers::apply_to_report(&mut report, w, chrono::Utc::now().date_naive());
     }
-    for (format, file) in &outputs {
-        write_report(&report, *format, file.as_deref())?;
-    }
     let fail_on_warn = args.fail_on == FailOn::Warn;
+    let view = View {
+        problems_only: args.show == Show::Problems,
+        fail_on_warn,
+    };
+    for (format, file) in &outputs {
+        write_report(&report, *format, file.as_deref(), view)?;
+    }
     let failed = match (&baseline, &args.baseline) {
         (Some(old), Some(path)) => {
             let new = crate::diff::new_failures(old, &report, fail_on_warn);
@@ -210,8 +218,13 @@ fn fleet(args: &FleetArgs) -> Result<u8> {
     } else {
         args.formats.clone()
     };
+    let view = View {
+        problems_only: false,
+        fail_on_warn: args.fail_on == FailOn::Warn,
+    };
+    distinct_outputs(&outputs)?;
     for (format, file) in &outputs {
-        write_report(&report, *format, file.as_deref())?;
+        write_report(&report, *format, file.as_deref(), view)?;
     }
     Ok(if report.failed(args.fail_on == FailOn::Warn) {
         EXIT_FINDINGS
@@ -258,23 +271,83 @@ fn outputs(args: &CheckArgs, home: Option<&Path>) -> Result<Vec<(Format, Option<
             );
         }
     }
+    distinct_outputs(&outputs)?;
     Ok(outputs)
 }
 
-fn inside(file: &Path, home: &Path) -> bool {
-    let abs = |p: &Path| {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
-        let parent = p
-            .parent()
-            .map(|d| d.canonicalize().unwrap_or_else(|_| d.to_path_buf()));
-        parent.map_or(p.clone(), |d| d.join(p.file_name().unwrap_or_default()))
+/// Refuses two reports to standard output, or two to one file: one would overwrite or garble
+/// the other.
+fn distinct_outputs(outputs: &[(Format, Option<PathBuf>)]) -> Result<()> {
+    let name = |f: Format| format!("{f:?}").to_lowercase();
+    let to_stdout: Vec<String> = outputs
+        .iter()
+        .filter(|(_, f)| f.is_none())
+        .map(|(f, _)| name(*f))
+        .collect();
+    if let [a, b, ..] = to_stdout.as_slice() {
+        bail!(
+            "--format {a} and --format {b} both write to standard output; send all but one to a file (--format {b}=FILE)"
+        );
+    }
+    for (i, (fa, a)) in outputs.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if let Some((fb, _)) = outputs[i + 1..]
+            .iter()
+            .find(|(_, b)| b.as_deref().is_some_and(|b| same_file(a, b)))
+        {
+            bail!(
+                "--format {} and --format {} both write to {}; give each report its own file",
+                name(*fa),
+                name(*fb),
+                a.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether two output paths name one file (`r.json` and `./r.json`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    absolute(a) == absolute(b)
+}
+
+/// A given PRODUCT_HOME that is not a directory is a mistake in the command line (exit 2), not
+/// a report full of errors.
+fn check_product_home(common: &Common, home: Option<&Path>) -> Result<()> {
+    let Some(home) = home else { return Ok(()) };
+    let from = if common.product_home.is_some() {
+        "--product-home"
+    } else if std::env::var_os("PRODUCT_HOME").is_some_and(|v| !v.is_empty()) {
+        "$PRODUCT_HOME"
+    } else {
+        "$CARBON_HOME"
     };
+    match std::fs::metadata(home) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => bail!("{from} {} is not a directory", home.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{from} {} does not exist", home.display())
+        }
+        Err(e) => bail!("{from} {}: {e}", home.display()),
+    }
+}
+
+fn inside(file: &Path, home: &Path) -> bool {
     let home = home.canonicalize().unwrap_or_else(|_| home.to_path_buf());
-    abs(file).starts_with(home)
+    absolute(file).starts_with(home)
+}
+
+/// `p` made absolute with its directory resolved (the file itself need not exist yet).
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let parent = p
+        .parent()
+        .map(|d| d.canonicalize().unwrap_or_else(|_| d.to_path_buf()));
+    parent.map_or(p.clone(), |d| d.join(p.file_name().unwrap_or_default()))
 }
 
 /// The facts the selected rules read; with `all`, every fact of the catalogue too (for
@@ -417,24 +490,54 @@ pub fn assemble(
     }
 }
 
-fn write_report(report: &Report, format: Format, file: Option<&Path>) -> Result<()> {
+/// What the command line asks of the human-readable reports.
+#[derive(Debug, Clone, Copy)]
+struct View {
+    problems_only: bool,
+    fail_on_warn: bool,
+}
+
+fn write_report(report: &Report, format: Format, file: Option<&Path>, view: View) -> Result<()> {
     let to_terminal = file.is_none() && std::io::stdout().is_terminal();
     let text = match format {
         Format::Json => report::json::render(report),
         Format::Junit => report::junit::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Markdown => report::markdown::render(report),
+        Format::Html => report::html::render(report, view.fail_on_warn),
         Format::Table => {
             let colour = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            // Not a terminal: 110 columns, so files and CI logs read the same everywhere.
-            let width = to_terminal
-                .then(terminal_size::terminal_size)
-                .flatten()
-                .map_or(110, |(w, _)| w.0);
-            report::table::render(report, colour, width)
+            let options = report::table::Options {
+                colour,
+                width: table_width(file.is_some()),
+                problems_only: view.problems_only,
+                fail_on_warn: view.fail_on_warn,
+            };
+            report::table::render(report, &options)
         }
     };
     emit(&text, file)
+}
+
+/// The table's width: `COLUMNS` when set (also when piped or written to a file), else the
+/// terminal's (standard output's, or standard error's when the output is piped to a pager),
+/// else 110 columns, so files and CI logs read the same everywhere.
+fn table_width(to_file: bool) -> u16 {
+    let columns = std::env::var("COLUMNS").ok();
+    if let Some(n) = columns
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    let terminal = || {
+        terminal_size::terminal_size_of(std::io::stdout())
+            .or_else(|| terminal_size::terminal_size_of(std::io::stderr()))
+    };
+    (!to_file)
+        .then(terminal)
+        .flatten()
+        .map_or(110, |(w, _)| w.0)
 }
 
 fn emit(text: &str, file: Option<&Path>) -> Result<()> {
@@ -452,6 +555,7 @@ fn emit(text: &str, file: Option<&Path>) -> Result<()> {
 }
 
 fn dump_facts(args: &FactsArgs) -> Result<u8> {
+    check_product_home(&args.common, args.common.product_home().as_deref())?;
     let ctx = context(&args.common);
     let rules = load_rules(&args.common.rules)?;
     if let (Some(out), Some(home)) = (&args.output, args.common.product_home())

@@ -458,6 +458,8 @@ fn apply_one(
                 if let Some(e) = in_scope.iter().filter_map(|w| w.expires).max() {
                     r.message
                         .push_str(&format!(" (waiver expired on {e}; not applied)"));
+                } else if let Some(why) = elsewhere(file, &r.id, hostname, profile) {
+                    r.message.push_str(&format!(" ({why})"));
                 }
             }
         }
@@ -512,6 +514,23 @@ fn apply_one(
         }
     }
     r
+}
+
+/// Why a waiver of rule `id` exists and is not applied on this node: its `hosts` match no
+/// host name here, or its `profile` is another one. Said in the report, never silently dropped.
+fn elsewhere(file: &WaiverFile, id: &str, hostname: &str, profile: Option<&str>) -> Option<String> {
+    let w = file.waivers.iter().find(|w| w.rule == id)?;
+    if !w.hosts.is_empty() && !w.hosts.iter().any(|g| glob(g, hostname)) {
+        return Some(format!(
+            "waiver for hosts {} not applied here: this host is {hostname}",
+            w.hosts.join(", ")
+        ));
+    }
+    let p = w.profile.as_deref()?;
+    Some(format!(
+        "waiver for the {p} profile not applied here: this node is {}",
+        profile.unwrap_or("of an unknown profile")
+    ))
 }
 
 fn days(n: i64) -> String {

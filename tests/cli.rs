@@ -500,7 +500,10 @@ fn several_formats_in_one_run() {
         table.contains("Product configuration (deployment.toml)"),
         "{table}"
     );
-    assert!(table.lines().last().unwrap().contains("passed"), "{table}");
+    // The summary, then the verdict, close the table.
+    let lines: Vec<&str> = table.lines().collect();
+    let summary = lines.iter().rposition(|l| l.contains(" passed, ")).unwrap();
+    assert!(lines[summary + 1].starts_with("Go-live: "), "{table}");
     assert!(!table.contains("\u{1b}["), "no colour when not a terminal");
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
@@ -528,8 +531,9 @@ fn table_shows_the_fix_under_failures_and_the_summary_line() {
         text.contains("at repository/conf/deployment.toml:2:12"),
         "{text}"
     );
-    let last = text.lines().last().unwrap();
-    assert!(last.ends_with("skipped, 0 manual"), "{last}");
+    let summary = text.lines().find(|l| l.contains(" passed, ")).unwrap();
+    assert!(summary.ends_with("skipped, 0 manual"), "{summary}");
+    assert!(text.contains("Blocking: config.hostname"), "{text}");
 }
 
 #[test]

@@ -258,17 +258,25 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
     drop(tx);
     let deadline = Instant::now() + ctx.deadline + Duration::from_millis(500);
     let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
+    let mut waiting = crate::progress::Waiting::new();
     while !pending.is_empty() {
         let left = deadline.saturating_duration_since(Instant::now());
-        let Ok((family, ms, facts)) = rx.recv_timeout(left) else {
-            break;
-        };
-        pending.remove(&family);
-        for (name, mut fact) in facts {
-            fact.duration_ms = ms;
-            out.insert(name, fact);
+        let tick = left.min(Duration::from_millis(100));
+        match rx.recv_timeout(tick) {
+            Ok((family, ms, facts)) => {
+                pending.remove(&family);
+                for (name, mut fact) in facts {
+                    fact.duration_ms = ms;
+                    out.insert(name, fact);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) if tick < left => {}
+            Err(_) => break,
         }
+        let what: Vec<&str> = pending.iter().map(|f| awaited(*f)).collect();
+        waiting.show(&what);
     }
+    drop(waiting);
     for family in pending {
         for name in &by_family[&family] {
             let reason = format!(
@@ -284,6 +292,17 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
             .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
     }
     out
+}
+
+/// What a family's probe waits on, for the progress line.
+fn awaited(family: Family) -> &'static str {
+    match family {
+        Family::Jdk => "`java -version` (jdk)",
+        Family::Network => "network peers (databases, user store)",
+        Family::Host => "host name lookups",
+        Family::Config => "deployment.toml and name lookups",
+        other => other.name(),
+    }
 }
 
 /// Whether probing a family may wait on something besides this host's files: name lookups

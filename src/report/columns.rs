@@ -1,7 +1,7 @@
 //! Text laid out in columns: each cell word-wrapped to its column, padded to it, and every line
 //! ending where its text does. Used by the table report and `rules list`.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// A space either side of a cell's text.
 pub const PADDING: usize = 2;
@@ -56,8 +56,8 @@ pub fn row(out: &mut String, cells: &[Cell<'_>]) {
     }
 }
 
-/// The lines of `text` word-wrapped to `columns` display columns; a word wider than that is
-/// cut. A line's indent is kept on the lines it wraps onto. Display width, not bytes: `—` and
+/// The lines of `text` word-wrapped to `columns` display columns; a word wider than that (a
+/// path, a key, a URL) is never cut: it stands whole on a line of its own. A line's indent is kept on the lines it wraps onto. Display width, not bytes: `—` and
 /// `✔` take one column, CJK characters two.
 pub fn wrap(text: &str, columns: usize) -> String {
     let columns = columns.max(1);
@@ -82,8 +82,7 @@ pub fn wrap(text: &str, columns: usize) -> String {
         out.push_str(indent);
         let mut used = 0;
         for word in body.split(' ') {
-            let mut word = word;
-            let mut word_width = width(word);
+            let word_width = width(word);
             if used > 0 && used + 1 + word_width <= room {
                 out.push(' ');
                 used += 1;
@@ -92,18 +91,6 @@ pub fn wrap(text: &str, columns: usize) -> String {
                 out.push_str(indent);
                 used = 0;
             }
-            // Here the word starts a line; a character wider than the column stays whole.
-            while word_width > room {
-                let (head, rest) = split_at_width(word, room);
-                if rest.is_empty() {
-                    break;
-                }
-                out.push_str(head);
-                out.push('\n');
-                out.push_str(indent);
-                word = rest;
-                word_width = width(word);
-            }
             out.push_str(word);
             used += word_width;
         }
@@ -111,8 +98,31 @@ pub fn wrap(text: &str, columns: usize) -> String {
     out
 }
 
+/// `text` (one paragraph) as lines of at most `first` display columns for the first line and
+/// `rest` for the others, broken at spaces only: a word wider than its line stands alone.
+pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let room = if lines.len() == 1 { first } else { rest };
+        let w = width(word);
+        if used > 0 && used + 1 + w > room {
+            lines.push(String::new());
+            used = 0;
+        }
+        let line = lines.last_mut().expect("never empty");
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(word);
+        used += w;
+    }
+    lines
+}
+
 /// Display columns of `text`; ASCII, nearly all of a report, is counted by length.
-fn width(text: &str) -> usize {
+pub fn width(text: &str) -> usize {
     if text.is_ascii() {
         text.len()
     } else {
@@ -120,29 +130,25 @@ fn width(text: &str) -> usize {
     }
 }
 
-/// `word` cut after at most `columns` display columns (at least one character).
-fn split_at_width(word: &str, columns: usize) -> (&str, &str) {
-    let mut used = 0;
-    for (i, c) in word.char_indices() {
-        used += c.width().unwrap_or(0);
-        if used > columns {
-            return word.split_at(if i == 0 { c.len_utf8() } else { i });
-        }
-    }
-    (word, "")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Cell, row, wrap};
+    use super::{Cell, row, wrap, wrap_words};
 
     #[test]
-    fn wraps_at_words_and_cuts_words_wider_than_the_column() {
-        assert_eq!(wrap("aaa bbb ccc ddd", 10), "aaa bbb\nccc ddd");
+    fn wrap_words_keeps_paths_whole_and_honours_the_first_line_room() {
+        let text = "at repository/conf/deployment.toml:5:12 now";
         assert_eq!(
-            wrap("ab -Dverylongflag=1 x", 10),
-            "ab\n-Dverylong\nflag=1 x"
+            wrap_words(text, 10, 40),
+            ["at", "repository/conf/deployment.toml:5:12 now"]
         );
+        assert_eq!(wrap_words("a b c", 3, 1), ["a b", "c"]);
+        assert_eq!(wrap_words("", 3, 3), [""]);
+    }
+
+    #[test]
+    fn wraps_at_words_and_never_inside_a_word_wider_than_the_column() {
+        assert_eq!(wrap("aaa bbb ccc ddd", 10), "aaa bbb\nccc ddd");
+        assert_eq!(wrap("ab -Dverylongflag=1 x", 10), "ab\n-Dverylongflag=1\nx");
         assert_eq!(wrap("short\n  fix: x", 10), "short\n  fix: x");
         assert_eq!(
             wrap("message\n  fix: do a thing", 12),
@@ -154,8 +160,8 @@ mod tests {
     fn wraps_by_display_width_not_bytes() {
         // `é` is two bytes and one column; `漢` is three bytes and two columns.
         assert_eq!(wrap("é é é é é é é é", 10), "é é é é é\né é é");
-        assert_eq!(wrap("漢字漢字漢字", 5), "漢字\n漢字\n漢字");
-        assert_eq!(wrap("a漢", 1), "a\n漢");
+        assert_eq!(wrap("漢字 漢字 漢字", 5), "漢字\n漢字\n漢字");
+        assert_eq!(wrap("a 漢", 1), "a\n漢");
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn preflight() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("preflight").unwrap();
     cmd.env_remove("PRODUCT_HOME")
         .env_remove("CARBON_HOME")
+        .env_remove("COLUMNS")
         .env("NO_COLOR", "1");
     cmd
 }
