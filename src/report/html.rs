@@ -291,7 +291,11 @@ fn results(out: &mut String, report: &Report) {
         Status::Pass,
         Status::Skip,
     ] {
-        let n = report.results.iter().filter(|r| r.status == s).count();
+        let n = report
+            .results
+            .iter()
+            .filter(|r| r.status == s && !r.unselected())
+            .count();
         out.push_str(&format!(
             "<label><input type=\"checkbox\" value=\"{s}\" checked> {s} ({n})</label>\n",
             s = s.as_str()
@@ -309,12 +313,12 @@ fn results(out: &mut String, report: &Report) {
     }
     out.push_str(&format!(
         "</select></label>\n<span class=\"muted\"><span id=\"shown\">{}</span> shown</span>\n</div>\n",
-        report.results.len()
+        report.results.iter().filter(|r| !r.unselected()).count()
     ));
     out.push_str(
         "<table id=\"results\">\n<thead><tr><th>Status</th><th>Rule</th><th>Result</th></tr></thead>\n<tbody>\n",
     );
-    for r in &report.results {
+    for r in report.results.iter().filter(|r| !r.unselected()) {
         let s = r.status.as_str();
         let waived = if r.waiver.is_some() { " (waived)" } else { "" };
         out.push_str(&format!(
