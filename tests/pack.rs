@@ -401,17 +401,12 @@ const NOT_YET_SOURCED: &[&str] = &[
     "config.secrets.last",
     "config.passwords.plaintext",
     "config.server-header",
-    "config.hsts",
     "config.tryit-disabled",
-    "config.script-java-access",
     "config.encryption-key",
     "config.max-http-header-size",
     "config.generated-files-edited",
-    "tls.https.protocols",
     "tls.https.ciphers",
     "tls.passthru.protocols",
-    "tls.binary-receiver.protocols",
-    "keystore.not-default",
     "keystore.readable",
     "keystore.cert-expiry",
     "keystore.key-strength",
@@ -497,4 +492,69 @@ fn rules_explain_prints_the_sources() {
             && text[at..].contains("api-manager.sh:216"),
         "{text}"
     );
+}
+
+/// tls.https.protocols reads both keys that render into the 9443 connector, as Tomcat reads
+/// them, on the real 4.2.0 deployment.toml, and says what the JDK in use disables.
+#[test]
+fn https_protocols_reads_every_mapped_key_and_the_jdks_java_security() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let toml = std::fs::read_to_string(fx.join(DEFAULTS[2].toml)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A JDK 17 as far as preflight looks: its release file and java.security.
+    let jdk = dir.path().join("jdk-17");
+    std::fs::create_dir_all(jdk.join("conf/security")).unwrap();
+    std::fs::write(
+        jdk.join("release"),
+        "JAVA_VERSION=\"17.0.15\"\nIMPLEMENTOR=\"Eclipse Adoptium\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        jdk.join("conf/security/java.security"),
+        "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, \\\n    MD5withRSA, DH keySize < 1024, 3DES_EDE_CBC, anon, NULL\n",
+    )
+    .unwrap();
+    let run = |sub: &str, head: &str| {
+        let home = stage_home(&dir.path().join(sub), "4.2.0", &format!("{head}\n{toml}"));
+        let out = preflight()
+            .env("JAVA_HOME", &jdk)
+            .args(["check", "--offline", "--format", "json", "--only"])
+            .arg("tls.https.protocols")
+            .arg("--product-home")
+            .arg(&home)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        result(&r, "tls.https.protocols").clone()
+    };
+    let shipped = run("shipped", "");
+    assert_eq!(shipped["status"], "fail", "{}", shipped["message"]);
+    let msg = shipped["message"].as_str().unwrap();
+    assert!(msg.contains("enables [TLSv1, TLSv1.1]"), "{msg}");
+    assert!(
+        msg.contains("disables [SSLv3, TLSv1, TLSv1.1, DTLSv1.0]"),
+        "{msg}"
+    );
+    assert!(msg.contains("disabled by the JDK's java.security"), "{msg}");
+    let mapped = run(
+        "mapped",
+        "[transport.https.properties]\nprotocols = \"TLSv1.1,TLSv1.2\"\n",
+    );
+    assert_eq!(mapped["status"], "fail", "{}", mapped["message"]);
+    assert!(
+        mapped["message"]
+            .as_str()
+            .unwrap()
+            .contains("enables [TLSv1.1]")
+    );
+    let all = run(
+        "all",
+        "[transport.https.sslHostConfig.properties]\nprotocols = \"+all\"\n",
+    );
+    assert_eq!(all["status"], "fail", "{}", all["message"]);
+    let good = run(
+        "good",
+        "[transport.https.sslHostConfig.properties]\nprotocols = \"+TLSv1.2,+TLSv1.3\"\n",
+    );
+    assert_eq!(good["status"], "pass", "{}", good["message"]);
 }

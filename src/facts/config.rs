@@ -250,6 +250,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
                 "config.hostname.resolves" => hostname_resolves(ctx, d),
                 "config.generated-files-edited" => super::generated::edited(ctx.home()),
                 "config.encryption-key.digest" => encryption_key_digest(ctx, d),
+                "config.https.weak-protocols" => super::tls_config::https_weak_protocols(d),
                 _ => fact(d, n),
             };
             (n.clone(), f)

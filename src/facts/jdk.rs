@@ -56,6 +56,11 @@ fn fact(jdk: &Jdk, name: &str) -> Fact {
         "jdk.feature" => info_fact(jdk, |i| Value::Int(i.version.feature() as i64)),
         "jdk.vendor" => info_fact(jdk, |i| Value::Str(i.vendor.clone())),
         "jdk.source" => info_fact(jdk, |i| Value::Str(i.source.to_string())),
+        "jdk.tls.disabled-protocols" => match &jdk.home {
+            Ok(Some(h)) => super::java_security::disabled_protocols(h),
+            Ok(None) => Fact::unavailable("no JDK found (JAVA_HOME unset and no java on PATH)"),
+            Err(e) => Fact::unavailable(e.clone()),
+        },
         other => Fact::unavailable(format!("the jdk probe does not know `{other}`")),
     }
 }

@@ -6,6 +6,7 @@ pub mod files;
 pub mod generated;
 pub mod host;
 pub mod jars;
+pub mod java_security;
 pub mod jdk;
 pub mod jvm;
 pub mod keystore;
@@ -18,6 +19,7 @@ pub mod product_parse;
 pub mod run_user;
 pub mod systemd;
 pub mod vault;
+pub mod tls_config;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

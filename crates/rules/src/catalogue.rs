@@ -349,6 +349,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Where the version was read: `release file` or `java -version`",
     ),
     spec(
+        "jdk.tls.disabled-protocols",
+        T::List,
+        None,
+        F::Jdk,
+        "Protocols the JDK's own java.security disables in `jdk.tls.disabledAlgorithms` (conf/security/java.security; jre/lib/security on JDK 8), e.g. [SSLv3, TLSv1, TLSv1.1, DTLSv1.0] from 8u291/11.0.11/17 on; a -Djava.security.properties override is not read",
+    ),
+    spec(
         "jvm.script",
         T::Str,
         None,
@@ -522,6 +529,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         None,
         F::Config,
         "A [[tomcat.filter]] of class HttpHeaderSecurityFilter with hstsEnabled not false, mapped by a [[tomcat.filter_mapping]] of the same name",
+    ),
+    spec(
+        "config.https.weak-protocols",
+        T::List,
+        None,
+        F::Config,
+        "Protocols older than TLS 1.2 the servlet HTTPS connector (9443) enables, read as Tomcat reads `protocols` (`all`, `+X`, `-X`) from every key rendered into it: [transport.https.sslHostConfig.properties] protocols and [transport.https.properties] protocols (kernel key-mappings.json); with neither, the kernel default +TLSv1,+TLSv1.1,+TLSv1.2",
     ),
     spec(
         "config.generated-files-edited",
