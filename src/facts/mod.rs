@@ -18,8 +18,8 @@ pub mod product;
 pub mod product_parse;
 pub mod run_user;
 pub mod systemd;
-pub mod vault;
 pub mod tls_config;
+pub mod vault;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
