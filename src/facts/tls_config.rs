@@ -20,15 +20,16 @@ pub const HTTPS_PROTOCOLS_DEFAULT: &str = "+TLSv1,+TLSv1.1,+TLSv1.2";
 /// of two keys the mapper keeps is not relied on), at the first key that enables one; with no
 /// key set, the kernel default's.
 pub fn https_weak_protocols(d: &Deployment) -> Fact {
-    if let Some((msg, _)) = &d.error {
-        return Fact::unavailable(format!("deployment.toml cannot be used: {msg}"));
-    }
     let mut weak: Vec<String> = Vec::new();
     let mut at = None;
     let mut any = false;
     for key in HTTPS_PROTOCOL_KEYS {
-        let Some((value, loc)) = d.lookup(key) else {
-            continue;
+        // Placeholders resolved; a value known only at start, or a file that cannot be read,
+        // is an error here, never the default.
+        let (value, loc) = match d.get(key) {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(why) => return Fact::unavailable(why),
         };
         any = true;
         let text = match value {
@@ -43,12 +44,6 @@ pub fn https_weak_protocols(d: &Deployment) -> Fact {
                     .at(Some(loc.clone()));
             }
         };
-        if text.contains("${") || text.contains("$env{") || text.contains("$sys{") {
-            return Fact::unavailable(format!(
-                "{key} = \"{text}\" is resolved only when the product starts"
-            ))
-            .at(Some(loc.clone()));
-        }
         let found = weak_protocols(&tomcat_protocols(&text));
         if !found.is_empty() && at.is_none() {
             at = Some(loc.clone());
@@ -96,14 +91,14 @@ mod tests {
     }
 
     #[test]
-    fn a_placeholder_or_a_broken_file_is_not_the_default() {
-        let env =
-            "[transport.https.sslHostConfig.properties]\nprotocols = \"$env{TLS_PROTOCOLS}\"\n";
+    fn a_placeholder_known_only_at_start_or_a_broken_file_is_not_the_default() {
+        let sys =
+            "[transport.https.sslHostConfig.properties]\nprotocols = \"$sys{tls.protocols}\"\n";
         assert!(
-            weak(env)
-                .unwrap_err()
-                .contains("resolved only when the product starts")
+            weak(sys).is_err(),
+            "a $sys{{}} value is known only at start"
         );
-        assert!(weak("[a\nb = ").unwrap_err().contains("cannot be used"));
+        let broken = weak("[a\nb = ").unwrap_err();
+        assert!(broken.contains("could not be read"), "{broken}");
     }
 }
