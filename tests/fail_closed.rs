@@ -421,3 +421,34 @@ fn preflight_under_sudo_does_not_fail_a_home_owned_by_a_service_user() {
         assert_status(&r, "fail");
     }
 }
+
+// ---- found by the metamorphic test (tests/fail_closed_metamorphic.rs) ---------------------------
+
+#[test]
+fn an_empty_deployment_toml_makes_every_deployment_rule_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "# nothing\n\n");
+    assert_every_reader_errors(&home);
+}
+
+#[test]
+fn a_database_type_only_known_at_start_is_an_error_not_a_pass() {
+    let toml = "[database.apim_db]\ntype = \"$sys{db.type}\"\nurl = \"jdbc:mysql://db/am\"\n";
+    let r = judge_home(toml, &[], "db.driver-jar");
+    assert_status(&r, "error");
+}
+
+#[test]
+fn a_gateway_url_only_known_at_start_is_an_error_not_a_pass() {
+    let toml =
+        "[[apim.gateway.environment]]\nname = \"Default\"\nhttp_endpoint = \"$sys{gw.url}\"\n";
+    let r = judge_home(toml, &[], "config.localhost-urls");
+    assert_status(&r, "error");
+    let toml = "[[apim.gateway.environment]]\nname = \"Default\"\nhttp_endpoint = \"http://$env{PF_TEST_GW}:8280\"\n";
+    let r = judge_home(
+        toml,
+        &[("PF_TEST_GW", "127.0.1.1")],
+        "config.localhost-urls",
+    );
+    assert_status(&r, "warn");
+}

@@ -91,6 +91,17 @@ impl Deployment {
     /// Parses deployment.toml text, placeholders resolved as the product will resolve them; a
     /// syntax error (duplicate keys included) is kept with its line and column.
     pub fn parse_in(text: &str, start: &StartsWith) -> Deployment {
+        // Every WSO2 pack ships it with [server], [super_admin], [database.*], [keystore.*]:
+        // a file with no setting at all was cut short or never written, not "all defaults".
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            return Deployment::failed(
+                "the file sets nothing (empty or only comments); WSO2 ships it with [server], [super_admin] and [database.*] settings, so it was cut short or never written",
+                None,
+            );
+        }
         match DeTable::parse(text) {
             Ok(root) => {
                 let index = LineIndex::new(text);

@@ -99,7 +99,9 @@ impl Derived {
                         d.localhost_urls.push((s.path.clone(), s.at.clone()));
                     }
                 }
-                Err(why) if s.value.contains("://") && is_url_key(&s.path) => {
+                Err(why)
+                    if is_url_key(&s.path) && (s.value.contains("://") || names_a_url(&s.path)) =>
+                {
                     d.unknown_urls.push((s.path.clone(), why, s.at.clone()));
                 }
                 Err(_) => {}
@@ -293,6 +295,13 @@ fn is_localhost_url(path: &str, value: &str) -> bool {
     };
     // A host still written as a placeholder is judged once it is resolved, not here.
     !host.contains('$') && super::product_parse::is_loopback(host)
+}
+
+/// Keys whose name says they hold URLs (`service_url`, `http_endpoint`, `traffic_manager_urls`),
+/// for values that are wholly a placeholder.
+fn names_a_url(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    last.contains("url") || last.contains("endpoint")
 }
 
 /// Keys whose URL values config.localhost-urls judges (JDBC and LDAP URLs are the db and

@@ -37,6 +37,9 @@ struct Db {
     tls_disabled: bool,
     /// The administrative user name, when `username` is one.
     privileged_user: Option<(String, Location)>,
+    /// Why a setting of this database is only known at start, if one is: its facts are then
+    /// unavailable rather than judged on what the file literally says.
+    unknown: Option<String>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -92,6 +95,9 @@ fn fact(
 ) -> Fact {
     let str_list =
         |v: Vec<String>| Fact::value(Value::List(v.into_iter().map(Value::Str).collect()));
+    if let Some(why) = unknown_for(name, dbs) {
+        return Fact::unavailable(why);
+    }
     match name {
         "db.endpoints" => str_list(
             dbs.iter()
@@ -156,6 +162,20 @@ fn fact(
     }
 }
 
+/// Why a db fact cannot be known before start: a setting it depends on is a placeholder that
+/// resolves only then. Facts over every database depend on all of them.
+fn unknown_for(name: &str, dbs: &BTreeMap<String, Db>) -> Option<String> {
+    let rest = name.strip_prefix("db.")?;
+    let one = dbs.iter().find(|(id, _)| {
+        rest.strip_prefix(id.as_str())
+            .is_some_and(|r| r.starts_with('.'))
+    });
+    match one {
+        Some((_, db)) => db.unknown.clone(),
+        None => dbs.values().find_map(|db| db.unknown.clone()),
+    }
+}
+
 fn db_fact(name: &str, dbs: &BTreeMap<String, Db>) -> Fact {
     let parsed = name.strip_prefix("db.").and_then(|rest| {
         DB_FACTS
@@ -202,6 +222,16 @@ fn databases(d: &Deployment) -> BTreeMap<String, Db> {
 }
 
 fn database(d: &Deployment, id: &str) -> Db {
+    let unknown = ["type", "url", "hostname", "port", "username"]
+        .iter()
+        .find_map(|k| d.get(&format!("database.{id}.{k}")).err());
+    Db {
+        unknown,
+        ..database_as_written(d, id)
+    }
+}
+
+fn database_as_written(d: &Deployment, id: &str) -> Db {
     let get = |k: &str| d.lookup(&format!("database.{id}.{k}"));
     let text = |k: &str| match get(k) {
         Some((Value::Str(s), loc)) => Some((s.clone(), loc.clone())),
@@ -222,6 +252,7 @@ fn database(d: &Deployment, id: &str) -> Db {
             endpoint: parsed.map(|j| j.endpoint),
             at: Some(at),
             privileged_user,
+            unknown: None,
         };
     }
     let kind = configured_kind.unwrap_or_else(|| "h2".into());
@@ -244,6 +275,7 @@ fn database(d: &Deployment, id: &str) -> Db {
         at: text("hostname").map(|(_, at)| at),
         tls_disabled: false,
         privileged_user,
+        unknown: None,
     }
 }
 
