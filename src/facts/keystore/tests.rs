@@ -295,7 +295,11 @@ alias = "tls"
     let reason = f["keystore.primary.is-default"].get().unwrap_err();
     assert!(!reason.is_empty());
     // The shipped names decide without the certificate.
-    let (_d, home) = home_with("", &[("tls.p12", "wso2carbon.jks")]);
+    // (A file with no keystore table; an empty one is unusable, not "all defaults".)
+    let (_d, home) = home_with(
+        "[server]\nhostname = \"a.example\"\n",
+        &[("tls.p12", "wso2carbon.jks")],
+    );
     let f = facts(&home, &["keystore.primary.is-default"]);
     assert_eq!(
         f["keystore.primary.is-default"].get(),
