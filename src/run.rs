@@ -139,7 +139,7 @@ enum FactSource {
     File(PathBuf),
     /// The embedded pack alone: what it reads is known from the build, so probing already runs
     /// while the pack loads.
-    Probing(std::thread::JoinHandle<Facts>),
+    Probing(crate::par::Task<Facts>),
     /// With `--rules`: probing waits for the packs to compile; the shared files are read
     /// meanwhile.
     AfterRules(Arc<Context>),
@@ -154,7 +154,7 @@ fn facts_source(args: &CheckArgs, selection: &Selection) -> FactSource {
         return FactSource::AfterRules(ctx);
     }
     let (names, offline) = (wanted_embedded(selection), args.common.offline);
-    FactSource::Probing(std::thread::spawn(move || {
+    FactSource::Probing(crate::par::spawn_or_run(move || {
         probe(offline, ctx, names, false)
     }))
 }
@@ -163,9 +163,7 @@ impl FactSource {
     fn facts(self, rules: &RuleSet, selection: &Selection, offline: bool) -> Result<Facts> {
         match self {
             FactSource::File(file) => read_facts(&file),
-            FactSource::Probing(probing) => Ok(probing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            FactSource::Probing(probing) => Ok(probing.join()),
             FactSource::AfterRules(ctx) => {
                 Ok(probe(offline, ctx, wanted(rules, selection, false), false))
             }

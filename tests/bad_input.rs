@@ -290,3 +290,59 @@ fn inputs_on_a_fifo_without_writer_end_within_the_deadline() {
         );
     }
 }
+
+/// Under `ulimit -u` (RLIMIT_NPROC; a container's pids limit acts alike) no thread can be
+/// started: probes run on the main thread and the run ends with a report, not a panic (101).
+/// Root is exempt from RLIMIT_NPROC, so as root the binary runs as `nobody`.
+#[test]
+fn with_no_thread_to_spare_the_run_finishes_without_a_panic() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(cmd) = as_nobody() else { return };
+    if which::which("prlimit").is_err() {
+        eprintln!("SKIPPED: prlimit is not installed; cannot lower RLIMIT_NPROC");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let home = stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"localhost\"\n");
+    let rules = dir.path().join("rules");
+    write(&rules.join("a.toml"), RULE.as_bytes());
+    for args in [
+        vec!["check", "--offline", "--format", "json"],
+        vec![
+            "check",
+            "--offline",
+            "--format",
+            "json",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        vec!["facts", "--offline"],
+    ] {
+        let out = std::process::Command::new("prlimit")
+            .arg("--nproc=1:1")
+            .args(&cmd)
+            .args(&args)
+            .args(["--product-home", home.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if args[0] == "check" {
+            assert_eq!(
+                result(&json, "config.hostname")["status"],
+                "fail",
+                "{args:?}"
+            );
+        } else {
+            assert!(json["facts"].as_object().is_some_and(|f| !f.is_empty()));
+        }
+    }
+}

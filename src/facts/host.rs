@@ -345,7 +345,7 @@ pub fn resolves(host: &str, deadline: std::time::Duration) -> Fact {
     use std::net::ToSocketAddrs;
     let (tx, rx) = mpsc::channel();
     let h = host.to_string();
-    std::thread::spawn(move || {
+    crate::par::spawn_or_run(move || {
         let ok = (h.as_str(), 0)
             .to_socket_addrs()
             .map(|mut a| a.next().is_some());

@@ -300,7 +300,9 @@ fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
 fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     if let Some(pipe) = pipe {
-        std::thread::spawn(move || {
+        // Without a thread (a pids limit) the pipe is not read: reading it here could block
+        // past the deadline. The output then counts as missing, and the probe says so.
+        let _ = std::thread::Builder::new().spawn(move || {
             let mut bytes = Vec::new();
             let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes);
             let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());

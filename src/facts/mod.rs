@@ -205,7 +205,7 @@ impl Context {
     /// needs one before it is ready waits for it. Nothing else is read early.
     pub fn prefetch(self: &Arc<Self>) {
         let ctx = Arc::clone(self);
-        std::thread::spawn(move || {
+        crate::par::spawn_or_run(move || {
             ctx.deployment();
             ctx.product();
             let _ = ctx.systemd_unit();
@@ -244,13 +244,13 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
     local.sort_by_key(|(family, _)| cost_rank(*family));
     for job in waiting {
         let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
-        std::thread::spawn(move || run_family(&ctx, job, &tx));
+        crate::par::spawn_or_run(move || run_family(&ctx, job, &tx));
     }
     let local = Arc::new(Mutex::new(local.into_iter()));
     let workers = crate::par::cpus().min(local.lock().map_or(0, |q| q.len()));
     for _ in 0..workers {
         let (tx, ctx, local) = (tx.clone(), Arc::clone(&ctx), Arc::clone(&local));
-        std::thread::spawn(move || {
+        crate::par::spawn_or_run(move || {
             // A family that hangs holds its worker; the other workers take the rest.
             while let Some(job) = local.lock().ok().and_then(|mut q| q.next()) {
                 run_family(&ctx, job, &tx);

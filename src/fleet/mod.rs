@@ -143,13 +143,22 @@ pub fn read_nodes(dirs: &[PathBuf], wanted: &BTreeSet<String>) -> Result<Vec<Nod
         .clamp(1, 32);
     let chunk = dirs.len().div_ceil(threads).max(1);
     let results: Vec<Result<Vec<Node>>> = std::thread::scope(|s| {
+        let read = move |part: &'_ [PathBuf]| part.iter().map(|d| read_node(d, wanted)).collect();
+        // A chunk whose thread the host refuses (a pids limit) is read on this thread.
         let handles: Vec<_> = dirs
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|d| read_node(d, wanted)).collect()))
+            .map(|part| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || read(part))
+                    .map_err(|_| part)
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("a node reader does not panic"))
+            .map(|h| match h {
+                Ok(h) => h.join().expect("a node reader does not panic"),
+                Err(part) => read(part),
+            })
             .collect()
     });
     let mut nodes = Vec::with_capacity(dirs.len());

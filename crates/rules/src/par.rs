@@ -1,5 +1,6 @@
 //! Order-keeping parallel map over the CPUs this process may use, for CPU-bound work such as
-//! compiling thousands of rules.
+//! compiling thousands of rules; and starting threads that degrade to the calling thread when
+//! the host refuses one (a container's pids limit, `ulimit -u`): preflight never panics there.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +32,10 @@ pub fn map<T: Sync, R: Send>(items: &[T], per_thread: usize, f: impl Fn(&T) -> R
         }
     };
     let mut all = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        // A helper the host refuses is simply not there: the caller's thread does its share.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .collect();
         let mut all = work();
         for h in helpers {
             match h.join() {
@@ -43,6 +47,45 @@ pub fn map<T: Sync, R: Send>(items: &[T], per_thread: usize, f: impl Fn(&T) -> R
     });
     all.sort_unstable_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Work started by [`spawn_or_run`]: on a thread of its own, or already done.
+pub enum Task<T> {
+    Thread(std::thread::JoinHandle<Option<T>>),
+    Done(T),
+}
+
+impl<T> Task<T> {
+    /// The work's result; a panic in it is raised again here.
+    pub fn join(self) -> T {
+        match self {
+            Task::Thread(h) => h
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+                .expect("a started thread takes its work"),
+            Task::Done(v) => v,
+        }
+    }
+}
+
+/// Starts `f` on a thread of its own or, when the host refuses a thread, runs it here and now
+/// (slower, never a panic: `std::thread::spawn` panics when it cannot start one).
+pub fn spawn_or_run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Task<T> {
+    use std::sync::{Arc, Mutex};
+    // `Builder::spawn` drops the closure when it fails: the work is kept here to run it then.
+    let work = Arc::new(Mutex::new(Some(f)));
+    let theirs = Arc::clone(&work);
+    let started = std::thread::Builder::new().spawn(move || {
+        let f = theirs.lock().ok().and_then(|mut f| f.take());
+        f.map(|f| f())
+    });
+    match started {
+        Ok(h) => Task::Thread(h),
+        Err(_) => {
+            let f = work.lock().ok().and_then(|mut f| f.take());
+            Task::Done(f.expect("a refused thread never took the work")())
+        }
+    }
 }
 
 #[cfg(test)]

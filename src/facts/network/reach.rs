@@ -13,7 +13,7 @@ pub fn unreachable(endpoints: &[Endpoint], deadline: Duration) -> Vec<(Endpoint,
     let (tx, rx) = mpsc::channel();
     for (i, ep) in endpoints.iter().enumerate() {
         let (tx, ep) = (tx.clone(), ep.clone());
-        std::thread::spawn(move || {
+        crate::par::spawn_or_run(move || {
             let result = check(&ep, until);
             let _ = tx.send((i, result, started.elapsed()));
         });
@@ -67,7 +67,7 @@ fn check(ep: &Endpoint, until: Instant) -> Result<(), String> {
 fn resolve(ep: &Endpoint, until: Instant) -> Result<Vec<SocketAddr>, String> {
     let (tx, rx) = mpsc::channel();
     let target = (ep.host.clone(), ep.port);
-    std::thread::spawn(move || {
+    crate::par::spawn_or_run(move || {
         let _ = tx.send(target.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
     });
     let left = until.saturating_duration_since(Instant::now());
