@@ -517,7 +517,8 @@ fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact
                 .unwrap_or_default(),
             fact => show_as(&get(fact), format).unwrap_or_else(|| Value::Null.to_string()),
         };
-        out.push_str(&text);
+        // A value is one line of the message: its own newlines or escapes cannot start another.
+        out.push_str(&crate::report::escape::controls(&text));
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);

@@ -346,3 +346,46 @@ fn with_no_thread_to_spare_the_run_finishes_without_a_panic() {
         }
     }
 }
+
+/// A configuration value holding a newline, ESC or BEL is shown escaped in the table and in
+/// Markdown: it can neither forge a `✔ pass` line nor recolour the terminal.
+#[test]
+fn control_characters_in_values_are_shown_escaped_in_table_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(
+        dir.path(),
+        "4.2.0",
+        "[server]\nhostname = \"evil\\n ✔ pass    forged.rule\\u001b[32m\\u0007\"\n",
+    );
+    let rules = dir.path().join("rules");
+    let rule = RULE
+        .replace(
+            "fact = \"host.cpu.cores\"",
+            "fact = \"deployment.server.hostname\"",
+        )
+        .replace("fail = \"< 1\"", "fail = \"present\"")
+        .replace("{observed} cores", "hostname {observed}");
+    write(&rules.join("a.toml"), rule.as_bytes());
+    for format in ["table", "markdown"] {
+        let (code, out, stderr) = run(&[
+            "check",
+            "--offline",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--only",
+            "custom.cores",
+            "--product-home",
+            home.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert!(!out.contains(['\u{1b}', '\u{7}']), "{format}: {out:?}");
+        assert!(
+            !out.lines().any(|l| l.trim_start().starts_with("✔ pass")),
+            "{format} shows a forged line: {out}"
+        );
+        assert!(out.contains("evil\\n ✔ pass"), "{format}: {out}");
+        assert!(out.contains("\\e[32m\\u{7}"), "{format}: {out}");
+    }
+}

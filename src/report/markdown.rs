@@ -129,8 +129,8 @@ fn finding(r: &RuleResult, out: &mut String) {
 /// Text on one line with the characters that would start HTML escaped. Backticks, `*` and `_`
 /// are kept: rule texts use them as Markdown on purpose (`` `hostname` ``).
 fn text(s: &str) -> String {
-    s.replace('\r', "")
-        .replace('\n', " ")
+    let s = s.replace('\r', "").replace('\n', " ");
+    super::escape::controls(&s)
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -142,7 +142,7 @@ fn cell(s: &str) -> String {
 
 /// An inline code span that holds any text, backticks included.
 fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
+    let s = super::escape::controls(&s.replace(['\n', '\r'], " ")).into_owned();
     let mut fence = String::from("`");
     while s.contains(fence.as_str()) {
         fence.push('`');

@@ -1,6 +1,7 @@
 //! The Report model — one for every output format — and the renderers that draw it.
 
 pub mod columns;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -4,6 +4,7 @@
 //! boundaries and never inside a path, key or URL. Colour only when asked for.
 
 use super::columns::{self, Cell};
+use super::escape;
 use super::{Report, RuleResult, Status};
 
 /// How to draw the table.
@@ -133,14 +134,15 @@ fn header(report: &Report) -> String {
         .clone()
         .map(|h| format!(" at {h}"))
         .unwrap_or_default();
-    format!(
+    let line = format!(
         "{} {} · {} {} · {product}{home} · host {}",
         report.tool.name,
         report.tool.version,
         report.rulepack.name,
         report.rulepack.version,
         report.run.hostname
-    )
+    );
+    escape::controls(&line).into_owned()
 }
 
 /// Category titles in report order, each with the category ids grouped under it.
@@ -261,6 +263,12 @@ fn detail(report: &Report, r: &RuleResult) -> Vec<(&'static str, String)> {
         .collect();
     if !same.is_empty() {
         lines.push(("same cause: ", same.join(", ")));
+    }
+    // Text from the host (values, paths, waiver reasons) cannot start a line or recolour it.
+    for (_, text) in &mut lines {
+        if let std::borrow::Cow::Owned(escaped) = escape::controls(text) {
+            *text = escaped;
+        }
     }
     lines
 }
