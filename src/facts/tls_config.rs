@@ -78,7 +78,13 @@ mod tests {
 
     #[test]
     fn every_key_rendered_into_the_connector_is_read() {
-        assert_eq!(weak(""), Ok(list(&["TLSv1", "TLSv1.1"])), "kernel default");
+        // A file that sets neither key (an empty file is unusable, not "nothing set").
+        let neither = "[server]\nhostname = \"apim.example.com\"\n";
+        assert_eq!(
+            weak(neither),
+            Ok(list(&["TLSv1", "TLSv1.1"])),
+            "kernel default"
+        );
         let both = "[transport.https.sslHostConfig.properties]\nprotocols = \"+TLSv1.2\"\n\
                     [transport.https.properties]\nprotocols = \"TLSv1.1,TLSv1.2\"\n";
         assert_eq!(weak(both), Ok(list(&["TLSv1.1"])));
