@@ -39,8 +39,8 @@ fn when_text(w: &crate::rules::model::When) -> String {
     }
 }
 
-/// The pack grouped by category: a table, or JSON for scripts.
-pub fn list(set: &RuleSet, as_json: bool) -> String {
+/// The pack grouped by category: a table `width` columns wide, or JSON for scripts.
+pub fn list(set: &RuleSet, as_json: bool, width: u16) -> String {
     if as_json {
         let rules: Vec<_> = set
             .rules
@@ -86,19 +86,42 @@ pub fn list(set: &RuleSet, as_json: bool) -> String {
         }
         out.push_str(title);
         out.push('\n');
-        let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0) + PADDING;
-        for r in rules {
-            let cells = [
-                Cell::new(&r.id, id_width),
-                Cell::new(level(r), "F/W".len() + PADDING),
-                Cell::new(&r.title, usize::MAX),
-            ];
-            columns::row(&mut out, &cells);
-        }
+        out.push_str(&rule_table(&rules, width));
         out.push('\n');
     }
     out.push_str(&format!("{} rules\n", set.rules.len()));
     out
+}
+
+/// Rules as a borderless table (comfy-table): id and level whole, the title wrapped at word
+/// boundaries to what the width leaves.
+fn rule_table(rules: &[&Rule], width: u16) -> String {
+    use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    for r in rules {
+        table.add_row(vec![r.id.as_str(), level(r), r.title.as_str()]);
+    }
+    let natural = table.to_string();
+    let text = if natural
+        .lines()
+        .any(|l| columns::width(l) > usize::from(width))
+    {
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+        for i in 0..2 {
+            if let Some(c) = table.column_mut(i) {
+                c.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+        table.to_string()
+    } else {
+        natural
+    };
+    text.lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect()
 }
 
 /// One rule in full: what, why, facts read, conditions, fix, docs.

@@ -584,7 +584,7 @@ fn rules_command(cmd: RulesCommand) -> Result<u8> {
         RulesCommand::List { rules, format } => {
             let set = load_rules(&rules)?;
             emit(
-                &crate::explain::list(&set, format == ListFormat::Json),
+                &crate::explain::list(&set, format == ListFormat::Json, table_width(false)),
                 None,
             )?;
         }

@@ -266,3 +266,35 @@ fn input_mistakes_are_exit_2_with_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("$PRODUCT_HOME"));
 }
+
+#[test]
+fn rules_list_is_a_table_that_fits_the_width_and_keeps_ids_whole() {
+    let json = preflight()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let out = preflight()
+        .env("COLUMNS", "60")
+        .args(["rules", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert!(line.chars().count() <= 60, "{line:?}");
+    }
+    let first: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for r in json["rules"].as_array().unwrap() {
+        let id = r["id"].as_str().unwrap();
+        assert!(first.contains(&id), "{id} is not listed whole\n{text}");
+    }
+    // A title that does not fit is wrapped under its own column, not cut.
+    let continued = text
+        .lines()
+        .filter(|l| l.starts_with("          ") && !l.trim().is_empty())
+        .count();
+    assert!(continued > 0, "{text}");
+}
