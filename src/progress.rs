@@ -32,8 +32,11 @@ impl Waiting {
         if !self.enabled || what.is_empty() || self.started.elapsed() < MOMENT {
             return;
         }
+        let waited = self.started.elapsed();
         let bar = self.bar.get_or_insert_with(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            // The clock counts the whole wait, not just the time the spinner has been shown.
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+                .with_elapsed(waited);
             let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
