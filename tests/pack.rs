@@ -204,8 +204,9 @@ fn shipped_defaults_are_caught_for_every_version() {
         shipped_listener_defaults_are_caught(&r, d, &what);
         if d.product_txt == "wso2am-tm-4.7.0" {
             assert_eq!(r["product"]["profile"], "traffic-manager", "{what}");
+            // The traffic manager uses apim_db as well as shared_db.
             let msg = result(&r, "db.not-h2")["message"].as_str().unwrap();
-            assert!(msg.starts_with("shared_db is"), "{what}: {msg}");
+            assert!(msg.starts_with("apim_db is"), "{what}: {msg}");
             expect_bad("tls.binary-receiver.protocols");
         }
     }
@@ -333,10 +334,11 @@ fn metrics_off_reads_metrics_xml() {
     assert!(missing["message"].as_str().unwrap().contains("metrics.xml"));
 }
 
-/// Gateways and traffic managers use shared_db only: with it on a production RDBMS and no
-/// [database.apim_db], db.not-h2 passes; the all-in-one still needs apim_db.
+/// Gateways use shared_db only: with it on a production RDBMS and no [database.apim_db],
+/// db.not-h2 passes; the all-in-one and the traffic manager (apim_db and shared_db) still need
+/// apim_db.
 #[test]
-fn db_not_h2_asks_gateways_and_traffic_managers_for_shared_db_only() {
+fn db_not_h2_asks_gateways_for_shared_db_and_traffic_managers_for_both() {
     let Some(fx) = wso2_fixtures() else { return };
     let text = std::fs::read_to_string(
         fx.join("wso2-product-apim/v4.7.0/gateway/modules/distribution/product/src/main/conf/deployment.toml"),
@@ -347,7 +349,7 @@ fn db_not_h2_asks_gateways_and_traffic_managers_for_shared_db_only() {
     let with_shared = format!("{shared}\n{text}");
     let dir = tempfile::tempdir().unwrap();
     for (i, (product_txt, want)) in [
-        ("wso2am-tm-4.7.0", "pass"),
+        ("wso2am-tm-4.7.0", "fail"),
         ("wso2am-universal-gw-4.7.0", "pass"),
         ("wso2am-4.7.0", "fail"),
     ]
