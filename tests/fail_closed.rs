@@ -452,3 +452,34 @@ fn a_gateway_url_only_known_at_start_is_an_error_not_a_pass() {
     );
     assert_status(&r, "warn");
 }
+
+// ---- §1: everything that can't be looked at is `error` ------------------------------------------
+
+#[test]
+fn more_jars_than_the_cap_is_an_error_not_found_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[database.apim_db]\ntype = \"mysql\"\nurl = \"jdbc:mysql://db/am\"\n";
+    let home = common::stage_home(dir.path(), "4.2.0", toml);
+    let lib = home.join("repository/components/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    for i in 0..5001 {
+        std::fs::write(lib.join(format!("j{i:05}.jar")), b"").unwrap();
+    }
+    let r = judge_staged(&home, &[], "db.driver-jar");
+    assert_status(&r, "error");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("more than 5000 jars") && msg.contains("not all were looked at"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_unreadable_metadata_folder_makes_generated_files_edited_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    // A file where the folder should be cannot be listed, by root either.
+    common::write(&home.join("repository/resources/conf/.metadata"), b"");
+    let r = judge_staged(&home, &[], "config.generated-files-edited");
+    assert_status(&r, "error");
+}

@@ -21,11 +21,15 @@ pub fn edited(home: Option<&Path>) -> Fact {
     let Some(home) = home else {
         return Fact::unavailable("no PRODUCT_HOME given");
     };
-    let Some(rendered_at) = newest(&home.join(METADATA)) else {
-        return Fact::value(Value::Null);
+    let rendered_at = match newest(&home.join(METADATA)) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Fact::value(Value::Null),
+        Err(why) => return Fact::unavailable(why),
     };
     let mut templates = Vec::new();
-    collect(&home.join(TEMPLATES), &mut templates);
+    if let Err(why) = collect(&home.join(TEMPLATES), &mut templates) {
+        return Fact::unavailable(why);
+    }
     let mut out = Vec::new();
     for t in templates {
         let Ok(rel) = t.strip_prefix(home.join(TEMPLATES)) else {
@@ -36,38 +40,60 @@ pub fn edited(home: Option<&Path>) -> Fact {
             continue;
         };
         let modified = std::fs::metadata(home.join(target)).and_then(|m| m.modified());
-        if let Ok(m) = modified
-            && m > rendered_at + SLACK
-        {
-            out.push(Value::Str(target.to_string()));
+        match modified {
+            Ok(m) if m > rendered_at + SLACK => out.push(Value::Str(target.to_string())),
+            Ok(_) => {}
+            // Not rendered (yet): nothing was edited by hand.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Fact::unavailable(format!("cannot stat {target}: {e}")),
         }
     }
     out.sort_by_key(|v| v.to_string());
     Fact::value(Value::List(out))
 }
 
-fn newest(dir: &Path) -> Option<SystemTime> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok()?.metadata().ok()?.modified().ok())
-        .max()
+/// The newest modification time under `.metadata`; `None` when it does not exist (never
+/// started). A folder that exists but cannot be read is an error, not "never started".
+fn newest(dir: &Path) -> Result<Option<SystemTime>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot list {METADATA}: {e}")),
+    };
+    let mut newest = None;
+    for e in entries {
+        let t = e
+            .and_then(|e| e.metadata())
+            .and_then(|m| m.modified())
+            .map_err(|e| format!("cannot read {METADATA}: {e}"))?;
+        newest = newest.max(Some(t));
+    }
+    Ok(newest)
 }
 
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every file under the templates folder; a folder that cannot be read, or more files than
+/// the cap, is an error: the files not seen could be the edited ones.
+fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && out.is_empty() => return Ok(()),
+        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
     };
-    for e in entries.flatten() {
+    for e in entries {
+        let e = e.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         if out.len() >= MAX_FILES {
-            return;
+            return Err(format!(
+                "more than {MAX_FILES} files under {TEMPLATES}; not all were looked at"
+            ));
         }
         let p = e.path();
         match e.file_type() {
-            Ok(t) if t.is_dir() => collect(&p, out),
+            Ok(t) if t.is_dir() => collect(&p, out)?,
             Ok(t) if t.is_file() => out.push(p),
             _ => {}
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -100,5 +126,19 @@ mod tests {
             edited(Some(h)).get().unwrap(),
             &Value::List(vec![Value::Str(tpl.into())])
         );
+    }
+
+    #[test]
+    fn folders_that_cannot_be_read_are_errors_not_no_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path();
+        // .metadata that is not a folder cannot be listed (root included).
+        touch(&h.join(METADATA), SystemTime::now());
+        let why = edited(Some(h)).get().unwrap_err().to_string();
+        assert!(why.contains(".metadata"), "{why}");
+        std::fs::remove_file(h.join(METADATA)).unwrap();
+        touch(&h.join(METADATA).join("m"), SystemTime::now());
+        touch(&h.join(TEMPLATES), SystemTime::now());
+        assert!(edited(Some(h)).get().is_err());
     }
 }

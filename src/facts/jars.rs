@@ -90,6 +90,12 @@ pub fn scan(home: &Path) -> Scan {
             .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("jar")))
             .collect();
         jars.sort();
+        if jars.len() > MAX_JARS {
+            // Over the cap, "no driver found" would be a guess about the jars not opened.
+            out.unlisted = Some(format!(
+                "more than {MAX_JARS} jars in repository/components/{dir}; not all were looked at"
+            ));
+        }
         for jar in jars.into_iter().take(MAX_JARS) {
             let shown = format!(
                 "{dir}/{}",
@@ -125,6 +131,11 @@ fn classes_in(jar: &Path) -> Result<Vec<String>, String> {
     }
     let zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| format!("not a readable zip: {e}"))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(format!(
+            "more than {MAX_ENTRIES} entries; not all were looked at"
+        ));
+    }
     let mut found: Vec<String> = zip
         .file_names()
         .take(MAX_ENTRIES)
