@@ -555,6 +555,11 @@ fn scalar_as_written(value: &DeValue<'_>, secret: bool) -> Value {
     match value {
         DeValue::String(s) if secret => Value::Secret(Secret::redact(s)),
         DeValue::String(s) => Value::Str(redact_inline(s)),
+        // `password = 987654321`: a secret whatever its type.
+        DeValue::Integer(i) if secret => Value::Secret(Secret::redact(i.as_str())),
+        DeValue::Float(f) if secret => Value::Secret(Secret::redact(f.as_str())),
+        DeValue::Boolean(b) if secret => Value::Secret(Secret::redact(&b.to_string())),
+        DeValue::Datetime(d) if secret => Value::Secret(Secret::redact(&d.to_string())),
         DeValue::Integer(i) => i
             .as_str()
             .replace('_', "")
@@ -576,38 +581,9 @@ fn scalar_as_written(value: &DeValue<'_>, secret: bool) -> Value {
 
 pub use preflight_rules::names::{is_secret_path, split_path};
 
-/// Hides credentials written inside other values: JDBC/LDAP URL user info and `password=` parameters.
+/// Hides credentials written inside other values (see [`preflight_rules::redact::inline`]).
 pub fn redact_inline(s: &str) -> String {
-    use std::sync::OnceLock;
-    // Each pattern needs its own literal (`=` and a secret word, or `@`): most values skip both.
-    let lower = s.to_ascii_lowercase();
-    let param_may = s.contains('=')
-        && ["password=", "passwd=", "pwd=", "secret="]
-            .iter()
-            .any(|w| lower.contains(w));
-    let userinfo_may = s.contains('@');
-    if !param_may && !userinfo_may {
-        return s.to_string();
-    }
-    static PARAM: OnceLock<regex_lite::Regex> = OnceLock::new();
-    static USERINFO: OnceLock<regex_lite::Regex> = OnceLock::new();
-    let param = PARAM.get_or_init(|| {
-        regex_lite::Regex::new(r"(?i)((?:password|passwd|pwd|secret)=)[^&;:)\s]*")
-            .expect("static regex")
-    });
-    let userinfo = USERINFO.get_or_init(|| {
-        regex_lite::Regex::new(r"(://|thin:)([^/@:\s]+)[:/]([^/@\s]+)@").expect("static regex")
-    });
-    let s = match param_may {
-        true => param.replace_all(s, "${1}<redacted>"),
-        false => std::borrow::Cow::Borrowed(s),
-    };
-    match userinfo_may {
-        true => userinfo
-            .replace_all(&s, "${1}${2}:<redacted>@")
-            .into_owned(),
-        false => s.into_owned(),
-    }
+    preflight_rules::redact::inline(s)
 }
 
 fn needs_quotes(segment: &str) -> bool {

@@ -31,8 +31,24 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let mut texts: BTreeMap<&str, Result<Loaded, String>> = BTreeMap::new();
     names
         .iter()
-        .map(|name| (name.clone(), fact(home, name, &mut texts)))
+        .map(|name| (name.clone(), redacted(name, fact(home, name, &mut texts))))
         .collect()
+}
+
+/// A secret-named XML attribute or element or `.properties` key (`keystorePass`,
+/// `keyStorePassword`) is kept as a secret; credentials inside other values are hidden.
+fn redacted(name: &str, mut fact: Fact) -> Fact {
+    use preflight_rules::fact::Observation;
+    use preflight_rules::redact;
+    if let Observation::Value(v) = &mut fact.observation {
+        let taken = std::mem::replace(v, Value::Null);
+        *v = match taken {
+            v if redact::is_secret_fact(name) => redact::secret_value(v),
+            Value::Str(s) => Value::Str(redact::inline(&s)),
+            v => v,
+        };
+    }
+    fact
 }
 
 /// One file read for this run; a `.properties` file is parsed once, on first use.

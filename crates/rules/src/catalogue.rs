@@ -854,12 +854,7 @@ pub fn lookup(name: &str) -> Option<&'static FactSpec> {
 /// The type of a fact as the rule compiler sees it: family members that hold secrets are `Secret`.
 pub fn fact_type(name: &str) -> Option<FactType> {
     let spec = lookup(name)?;
-    if spec.family == Family::Config && crate::names::is_secret_path(name) {
-        return Some(FactType::Secret);
-    }
-    if let Some(prop) = name.strip_prefix("jvm.sysprops.")
-        && crate::names::is_secret_sysprop(prop)
-    {
+    if crate::redact::is_secret_fact(name) {
         return Some(FactType::Secret);
     }
     Some(spec.ty)

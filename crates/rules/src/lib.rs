@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod par;
+pub mod redact;
 pub mod suggest;
 pub mod text;
 pub mod value;

@@ -39,20 +39,6 @@ pub fn split_path(path: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Key names whose values are secrets. Everything under `[secrets]` is one too.
-const SECRET_KEYS: &[&str] = &[
-    "password",
-    "key_password",
-    "connection_password",
-    "app_password",
-    "auth_token",
-    "client_secret",
-    "secret",
-    "hash",
-    "keystorepassword",
-    "truststorepassword",
-];
-
 /// Whether a key path names a secret (`super_admin.password`, `secrets.*`, `encryption.key`).
 pub fn is_secret_path(path: &str) -> bool {
     let path = path.strip_prefix("deployment.").unwrap_or(path);
@@ -73,21 +59,12 @@ pub fn is_secret_path(path: &str) -> bool {
         let last = path.rsplit('.').next().unwrap_or(path);
         (first, last, path.contains('.'))
     };
-    let ends_with = |suffix: &str| {
-        let (last, suffix) = (last.as_bytes(), suffix.as_bytes());
-        last.len() >= suffix.len() && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-    };
-    (first == "secrets" && nested)
-        || (first == "encryption" && last.eq_ignore_ascii_case("key"))
-        || SECRET_KEYS.iter().any(|k| last.eq_ignore_ascii_case(k))
-        || ends_with("password")
-        || ends_with("_secret")
+    (first == "secrets" && nested) || crate::redact::is_secret_name(last)
 }
 
-/// Whether a system property holds a secret (`javax.net.ssl.keyStorePassword`, `*.secret`).
+/// Whether a system property holds a secret (`javax.net.ssl.keyStorePassword`, `dd.api-key`).
 pub fn is_secret_sysprop(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    last.contains("password") || last.contains("secret") || last == "key"
+    crate::redact::is_secret_name(name)
 }
 
 #[cfg(test)]
@@ -107,13 +84,20 @@ mod tests {
             "apim.key_manager.client_secret",
             "keystore.tls.KeyPassword",
             "x.密码password",
+            "x.key",
+            "apim.ai.token",
+            "apim.ai.key",
+            "a.passphrase",
+            "a.api_key",
+            "a.credentials",
         ] {
             assert!(is_secret_path(secret), "{secret}");
         }
         for plain in [
             "server.hostname",
             "secrets",
-            "x.key",
+            "keystore.primary.file_name",
+            "apim.key_manager.type",
             "a..password",
             "",
             "x.pässwörd",
