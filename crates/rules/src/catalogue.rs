@@ -69,9 +69,13 @@ impl FactType {
     }
 
     /// Whether a fact of this type may hold `v`. Nothing (`null`, a key that is absent) fits
-    /// every type; a config value may be any scalar or list.
+    /// every type; a config value may be any scalar or list; a secret key may hold a list of
+    /// secrets.
     pub fn admits(self, v: &crate::value::Value) -> bool {
         use crate::value::Value as V;
+        if let (FactType::Secret, V::List(items)) = (self, v) {
+            return items.iter().all(|i| self.admits(i));
+        }
         matches!(
             (self, v),
             (_, V::Null)
