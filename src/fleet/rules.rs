@@ -60,6 +60,9 @@ struct RuleToml {
     fix: Option<String>,
     #[serde(default)]
     docs: Vec<String>,
+    /// Where the rule's truth comes from, as for node rules.
+    #[serde(default)]
+    sources: Vec<String>,
     #[serde(default)]
     compare: Vec<CompareToml>,
 }
@@ -92,6 +95,7 @@ pub struct FleetRule {
     pub never_shared: Vec<String>,
     pub fix: Option<String>,
     pub docs: Vec<String>,
+    pub sources: Vec<String>,
     pub compare: Vec<Compare>,
 }
 
@@ -253,6 +257,7 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
                     never_shared: r.never_shared,
                     fix: r.fix,
                     docs: r.docs,
+                    sources: r.sources,
                     compare,
                 },
                 format!("{file}:{line}"),
@@ -269,6 +274,19 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_shipped_fleet_rule_says_where_its_truth_comes_from() {
+        let unsourced: Vec<String> = embedded()
+            .into_iter()
+            .filter(|r| r.sources.is_empty())
+            .map(|r| r.id)
+            .collect();
+        assert!(
+            unsourced.is_empty(),
+            "fleet rules without sources: {unsourced:?}"
+        );
+    }
 
     #[test]
     fn the_shipped_fleet_rules_are_the_checklist_rows() {
