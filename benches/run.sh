@@ -4,6 +4,9 @@
 #  (b) ../shared/bench/baseline.sh (a shell go-live script) on the same home, as the baseline
 #  (c) 1,000 / 5,000 / 10,000 synthetic rules (compile + evaluate from a facts file)
 #  (d) a PRODUCT_HOME with 50,000 files and 300 jars
+#  (e) the hardened APIM 4.7.0 home of tests/fixtures/homes (two password-protected PKCS#12
+#      stores, four [secrets]), without and with Secure Vault's keystore password, interleaved
+#      with baseline.sh on that home
 # (a) and (b) run interleaved (benches/ab.py), so the ratio is immune to the machine's drift;
 # (c) and (d) use hyperfine. Prints a Markdown report on stdout. Needs python3, hyperfine and
 # GNU time (Debian: hyperfine, time).
@@ -111,6 +114,23 @@ hyperfine -N -i --warmup 2 --runs 10 --export-json "$work/d.json" "$bin check --
 d_big=$(median "$work/d.json")
 rss_d=$(peak_rss_kib "$bin" check --offline --product-home "$big" --format json)
 
+# ---- (e) the hardened 4.7.0 home: PKCS#12 keystores under passwords, [secrets] encrypted
+hard=$work/apim-4.7.0-hardened
+cp -r "$root/tests/fixtures/homes/apim-4.7.0-hardened" "$hard"
+chmod 600 "$hard"/repository/resources/security/*
+printf 'Hardened-KS-47\n' >"$work/vault-password"
+export APIM_KEYSTORE_PASSWORD=Hardened-KS-47 APIM_TRUSTSTORE_PASSWORD=Hardened-TS-47
+python3 benches/ab.py "$runs" \
+  "$bin check --offline --product-home $hard --format json" \
+  "$bin check --offline --product-home $hard --format json --keystore-password-file $work/vault-password" \
+  "bash $shared/bench/baseline.sh $hard" >"$work/e.txt"
+cat "$work/e.txt" >&2
+read -r e_plain e_vault e_shell <<<"$(awk '{print $1}' "$work/e.txt" | tr '\n' ' ')"
+rss_e=$(peak_rss_kib "$bin" check --offline --product-home "$hard" --format json --keystore-password-file "$work/vault-password")
+e_decrypt=$("$bin" check --offline --product-home "$hard" --format json --keystore-password-file "$work/vault-password" --only config.secrets.decrypt | python3 -c "import json,sys; print([r['status'] for r in json.load(sys.stdin)['results'] if r['id']=='config.secrets.decrypt'][0])")
+e_ratio=$(python3 -c "print('%.1f' % (float('$e_shell') / float('$e_plain')))" 2>/dev/null || echo "n/a")
+e_ratio_vault=$(python3 -c "print('%.1f' % (float('$e_shell') / float('$e_vault')))" 2>/dev/null || echo "n/a")
+
 ratio=$(python3 -c "print('%.1f' % (float('$b_shell') / float('$a_json')))" 2>/dev/null || echo "n/a")
 cat <<MD
 | case | median | peak RSS |
@@ -123,6 +143,10 @@ cat <<MD
 | (c) 5,000 synthetic rules | ${c5} ms | |
 | (c) 10,000 synthetic rules | ${c10} ms | $((rss_c / 1024)) MiB |
 | (d) home with 50,000 files and 300 jars, --offline | ${d_big} ms | $((rss_d / 1024)) MiB |
+| (e) hardened 4.7.0 home (2 PKCS#12 stores), full pack, json | ${e_plain} ms | |
+| (e) same, with Secure Vault's password (4 [secrets] decrypted: ${e_decrypt}) | ${e_vault} ms | $((rss_e / 1024)) MiB |
+| (e) baseline.sh on the hardened home | ${e_shell} ms | |
+| (e) ratio baseline / preflight, without / with the vault password | ${e_ratio}× / ${e_ratio_vault}× | |
 
 JVM processes started by (a) when \$JAVA_HOME/release exists: ${jvm_started}
 Machine: $(nproc) cores, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME"); $(date -u +%Y-%m-%d)

@@ -10,7 +10,7 @@ use super::{Context, Fact, Location, config};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use zeroize::Zeroizing;
 
 pub use super::catalogue::{STORE_FACTS, STORES};
@@ -36,15 +36,23 @@ struct Configured {
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let (vault, names): (Vec<String>, Vec<String>) =
         names.iter().cloned().partition(|n| n.starts_with("vault."));
-    let mut out: Vec<(String, Fact)> = vault
-        .into_iter()
-        .map(|n| {
+    std::thread::scope(|s| {
+        // Secure Vault recovers its key and decrypts [secrets] while the stores are verified.
+        let decrypting = (!vault.is_empty()).then(|| {
+            s.spawn(|| {
+                ctx.secrets();
+            })
+        });
+        let mut out = store_probe(ctx, &names);
+        if let Some(t) = decrypting {
+            let _ = t.join();
+        }
+        out.extend(vault.into_iter().map(|n| {
             let f = ctx.secrets().fact(&n);
             (n, f)
-        })
-        .collect();
-    out.extend(store_probe(ctx, &names));
-    out
+        }));
+        out
+    })
 }
 
 fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -56,6 +64,7 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     // stays inside this probe.
     let keys: Vec<String> = STORES.iter().map(|s| format!("{s}.password")).collect();
     let passwords = config::raw_strings(home, &keys).unwrap_or_default();
+    open_in_parallel(ctx, home, names, &passwords);
     let mut opened = Opened::default();
     names
         .iter()
@@ -72,6 +81,40 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             (name.clone(), fact)
         })
         .collect()
+}
+
+/// Opens every distinct keystore file the wanted stores name, one thread per file, so that their
+/// key derivations (a PKCS#12 MAC and certificate bag each) run on all cores; the facts are then
+/// read from [`Cache`].
+fn open_in_parallel(
+    ctx: &Context,
+    home: &Path,
+    names: &[String],
+    passwords: &BTreeMap<String, String>,
+) {
+    let mut stores: Vec<&str> = names
+        .iter()
+        .filter_map(|n| split_name(n))
+        .map(|(s, _)| s)
+        .collect();
+    stores.dedup();
+    let mut files: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for store in stores {
+        if let Ok(cfg) = configured(ctx, store, passwords) {
+            let file = (home.join(&cfg.file), cfg.password.ok());
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    if files.len() < 2 {
+        return;
+    }
+    std::thread::scope(|s| {
+        for (path, password) in &files {
+            s.spawn(move || open_cached(ctx, path, password.as_deref()));
+        }
+    });
 }
 
 fn unknown(name: &str) -> Fact {
@@ -98,17 +141,15 @@ struct Opened {
 type DescribedKey = (PathBuf, Result<String, String>, String, bool);
 
 /// Keystores read and verified in this run, by file and password: verifying a PKCS#12 MAC costs
-/// a PBKDF2 run, and the keystore probe and Secure Vault open the same files.
+/// a PBKDF2 run, and the keystore probe and Secure Vault open the same files, possibly on two
+/// threads at once: the second waits for the first's result instead of deriving again.
 #[derive(Default)]
 pub struct Cache {
     opened: Mutex<Vec<CacheEntry>>,
 }
 
-type CacheEntry = (
-    PathBuf,
-    Option<Zeroizing<String>>,
-    Result<Arc<Store>, String>,
-);
+type Opening = Arc<OnceLock<Result<Arc<Store>, String>>>;
+type CacheEntry = (PathBuf, Option<Zeroizing<String>>, Opening);
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,23 +165,27 @@ pub fn open_cached(
     path: &Path,
     password: Option<&str>,
 ) -> Result<Arc<Store>, String> {
-    let cache = &ctx.keystores().opened;
-    let same = |e: &&CacheEntry| e.0 == path && e.1.as_deref().map(|p| p.as_str()) == password;
-    if let Some(done) = cache
-        .lock()
-        .ok()
-        .and_then(|c| c.iter().find(same).map(|e| e.2.clone()))
-    {
-        return done;
-    }
-    let done = super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
-        .and_then(|b| open(&b, password))
-        .map(Arc::new);
-    if let Ok(mut c) = cache.lock() {
-        let pw = password.map(|p| Zeroizing::new(p.to_string()));
-        c.push((path.to_path_buf(), pw, done.clone()));
-    }
-    done
+    let slot: Opening = {
+        let Ok(mut cache) = ctx.keystores().opened.lock() else {
+            return Err("the keystore cache is unusable after a panic".into());
+        };
+        let same = |e: &&CacheEntry| e.0 == path && e.1.as_deref().map(|p| p.as_str()) == password;
+        match cache.iter().find(same) {
+            Some(e) => Arc::clone(&e.2),
+            None => {
+                let slot = Opening::default();
+                let pw = password.map(|p| Zeroizing::new(p.to_string()));
+                cache.push((path.to_path_buf(), pw, Arc::clone(&slot)));
+                slot
+            }
+        }
+    };
+    slot.get_or_init(|| {
+        super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
+            .and_then(|b| open(&b, password))
+            .map(Arc::new)
+    })
+    .clone()
 }
 
 impl Opened {

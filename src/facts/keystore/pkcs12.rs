@@ -462,7 +462,7 @@ fn bmp_password(password: &str) -> Vec<u8> {
 }
 
 /// RFC 7292 appendix B.2 key derivation.
-pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser>(
+pub fn kdf<D: Digest + sha2::digest::FixedOutputReset + sha2::digest::common::BlockSizeUser>(
     password: &[u8],
     salt: &[u8],
     rounds: u64,
@@ -483,13 +483,12 @@ pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser>(
     let d = vec![id; v];
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        let mut a = D::new()
-            .chain_update(&d)
-            .chain_update(&i)
-            .finalize()
-            .to_vec();
+        let mut a = D::new().chain_update(&d).chain_update(&i).finalize();
+        // 10,000 rounds in a real keystore: the digest is rehashed in place, no allocation.
+        let mut h = D::new();
         for _ in 1..rounds {
-            a = D::digest(&a).to_vec();
+            Digest::update(&mut h, &a);
+            Digest::finalize_into_reset(&mut h, &mut a);
         }
         out.extend_from_slice(&a[..u.min(len - out.len())]);
         let b: Vec<u8> = a.iter().cycle().take(v).copied().collect();
