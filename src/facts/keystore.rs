@@ -38,11 +38,16 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         names.iter().cloned().partition(|n| n.starts_with("vault."));
     std::thread::scope(|s| {
         // Secure Vault recovers its key and decrypts [secrets] while the stores are verified.
-        let decrypting = (!vault.is_empty()).then(|| {
-            s.spawn(|| {
-                ctx.secrets();
+        // A host that refuses a thread (ulimit -u) gets the same work done on this one.
+        let decrypting = (!vault.is_empty())
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, || {
+                        ctx.secrets();
+                    })
+                    .ok()
             })
-        });
+            .flatten();
         let mut out = store_probe(ctx, &names);
         if let Some(t) = decrypting {
             let _ = t.join();
@@ -112,7 +117,9 @@ fn open_in_parallel(
     }
     std::thread::scope(|s| {
         for (path, password) in &files {
-            s.spawn(move || open_cached(ctx, path, password.as_deref()));
+            // Without a thread to spare, the file is opened later on this one, from the cache.
+            let _ = std::thread::Builder::new()
+                .spawn_scoped(s, move || open_cached(ctx, path, password.as_deref()));
         }
     });
 }
