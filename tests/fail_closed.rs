@@ -483,3 +483,16 @@ fn an_unreadable_metadata_folder_makes_generated_files_edited_an_error() {
     let r = judge_staged(&home, &[], "config.generated-files-edited");
     assert_status(&r, "error");
 }
+
+#[test]
+fn solr_data_on_a_dangling_link_or_a_loop_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    std::os::unix::fs::symlink("/nonexistent/nfs/solr", home.join("solr")).unwrap();
+    let r = judge_staged(&home, &[], "cluster.solr-not-shared");
+    assert_status(&r, "error");
+    std::fs::remove_file(home.join("solr")).unwrap();
+    std::os::unix::fs::symlink(home.join("solr"), home.join("solr")).unwrap();
+    let r = judge_staged(&home, &[], "cluster.solr-not-shared");
+    assert_status(&r, "error");
+}

@@ -95,7 +95,10 @@ fn meminfo_bytes(text: &str, key: &str) -> Option<u64> {
 
 /// The filesystem type of the mount holding `path` (longest mount point that is a prefix).
 fn fs_type(path: &Path) -> Fact {
-    let path = absolute(path);
+    let path = match absolute(path) {
+        Ok(p) => p,
+        Err(why) => return Fact::unavailable(why),
+    };
     match read_capped(Path::new("/proc/self/mountinfo"), MOUNTINFO_CAP) {
         Ok(text) => match mount_fs_type(&text, &path) {
             Some(t) => Fact::value(Value::Str(t)),
@@ -109,8 +112,10 @@ fn fs_type(path: &Path) -> Fact {
 }
 
 /// `path` made absolute and canonical as far as it exists: a relative PRODUCT_HOME and a
-/// directory not created yet (solr/data before the first start) still name their mount.
-fn absolute(path: &Path) -> PathBuf {
+/// directory not created yet (solr/data before the first start) still name their mount. An
+/// entry that exists but cannot be resolved (a dangling symlink, a symlink loop) is an error:
+/// where it points, and so its mount, is unknown.
+fn absolute(path: &Path) -> Result<PathBuf, String> {
     let abs = match std::env::current_dir() {
         Ok(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_path_buf(),
@@ -118,16 +123,25 @@ fn absolute(path: &Path) -> PathBuf {
     let mut existing = abs.as_path();
     let mut missing = Vec::new();
     loop {
-        if let Ok(mut canonical) = std::fs::canonicalize(existing) {
-            canonical.extend(missing.iter().rev());
-            return canonical;
+        match std::fs::canonicalize(existing) {
+            Ok(mut canonical) => {
+                canonical.extend(missing.iter().rev());
+                return Ok(canonical);
+            }
+            Err(e) if std::fs::symlink_metadata(existing).is_ok() => {
+                return Err(format!(
+                    "{} cannot be resolved (dangling symlink or loop): {e}",
+                    existing.display()
+                ));
+            }
+            Err(_) => {}
         }
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
                 missing.push(name);
                 existing = parent;
             }
-            _ => return abs,
+            _ => return Ok(abs),
         }
     }
 }
@@ -478,13 +492,27 @@ mod tests {
     #[test]
     fn relative_and_not_yet_created_paths_are_made_absolute() {
         let cwd = std::fs::canonicalize(".").unwrap();
-        let p = absolute(Path::new("not-created/solr/data"));
+        let p = absolute(Path::new("not-created/solr/data")).unwrap();
         assert_eq!(p, cwd.join("not-created/solr/data"));
-        assert_eq!(absolute(Path::new("/")), PathBuf::from("/"));
+        assert_eq!(absolute(Path::new("/")).unwrap(), PathBuf::from("/"));
         match fs_type(Path::new("not-created/solr/data")).get() {
             Ok(Value::Str(s)) => assert!(!s.is_empty()),
             other => eprintln!("fs type unavailable here: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_dangling_link_or_loop_has_no_known_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let dangling = dir.path().join("solr");
+        std::os::unix::fs::symlink(dir.path().join("gone"), &dangling).unwrap();
+        assert!(fs_type(&dangling.join("data")).get().is_err());
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink(dir.path().join("b"), &a).unwrap();
+        std::os::unix::fs::symlink(&a, dir.path().join("b")).unwrap();
+        assert!(fs_type(&a.join("data")).get().is_err());
+        // Not created yet is fine: the mount of the folder that holds it.
+        assert!(absolute(&dir.path().join("new/solr/data")).is_ok());
     }
 
     #[test]
