@@ -389,3 +389,64 @@ fn control_characters_in_values_are_shown_escaped_in_table_and_markdown() {
         assert!(out.contains("\\e[32m\\u{7}"), "{format}: {out}");
     }
 }
+
+/// Deeply nested product files are findings, not crashes: a deployment.toml nested 20,000 deep
+/// fails `config.parses`; a catalina-server.xml nested 20,000 deep or with a quadratic entity
+/// blowup is read within bounds (the blowup is an `error` naming file:line:col).
+#[test]
+fn deeply_nested_and_exploding_product_files_end_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep_toml = format!(
+        "[server]\nhostname = \"apim.example.com\"\nx = {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    let home = stage_home(dir.path(), "4.2.0", &deep_toml);
+    let h = home.to_str().unwrap();
+    let (code, report) = check_json(&["--offline", "--product-home", h, "--only", "config"]);
+    assert_eq!(code, 1);
+    assert_eq!(result(&report, "config.parses")["status"], "fail");
+    assert_eq!(result(&report, "config.hostname")["status"], "error");
+
+    let rules = dir.path().join("rules");
+    let rule = RULE
+        .replace(
+            "fact = \"host.cpu.cores\"",
+            "fact = \"xml.catalina-server./Server/Service/Connector/@port\"",
+        )
+        .replace("fail = \"< 1\"", "fail = \"missing\"");
+    write(&rules.join("a.toml"), rule.as_bytes());
+    let xml = home.join("repository/conf/tomcat/catalina-server.xml");
+    let r = rules.to_str().unwrap();
+    let args = [
+        "--offline",
+        "--product-home",
+        h,
+        "--rules",
+        r,
+        "--only",
+        "custom",
+    ];
+    write(
+        &xml,
+        format!("{}{}", "<a>".repeat(20_000), "</a>".repeat(20_000)).as_bytes(),
+    );
+    let (code, report) = check_json(&args);
+    assert_eq!(code, 1);
+    assert_eq!(result(&report, "custom.cores")["status"], "fail");
+    let blowup = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE Server [<!ENTITY a \"{}\">]>\n<Server>{}</Server>",
+        "A".repeat(100_000),
+        "&a;".repeat(300_000)
+    );
+    write(&xml, blowup.as_bytes());
+    let t = Instant::now();
+    let (code, report) = check_json(&args);
+    assert_eq!(code, 1);
+    let r = result(&report, "custom.cores");
+    assert_eq!(r["status"], "error", "{r}");
+    let message = r["message"].as_str().unwrap();
+    assert!(message.contains("catalina-server.xml:2:"), "{message}");
+    assert!(message.contains("would expand it to"), "{message}");
+    assert!(t.elapsed() < Duration::from_secs(30));
+}
