@@ -418,8 +418,11 @@ fn deeply_nested_and_exploding_product_files_end_cleanly() {
     write(&rules.join("a.toml"), rule.as_bytes());
     let xml = home.join("repository/conf/tomcat/catalina-server.xml");
     let r = rules.to_str().unwrap();
+    // A generous deadline: on a loaded CI host the files probe must not time out first.
     let args = [
         "--offline",
+        "--timeout",
+        "60",
         "--product-home",
         h,
         "--rules",
