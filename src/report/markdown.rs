@@ -126,13 +126,64 @@ fn finding(r: &RuleResult, out: &mut String) {
     }
 }
 
-/// Text on one line with the characters that would start HTML escaped. Backticks, `*` and `_`
-/// are kept: rule texts use them as Markdown on purpose (`` `hostname` ``).
+/// Text on one line with the characters that would start HTML or an entity escaped — outside
+/// code spans only. Backticks, `*` and `_` are kept: rule texts use them as Markdown on purpose
+/// (`` `hostname` ``), and inside a code span CommonMark shows `&lt;` as those four characters,
+/// so a command to copy (`` `keytool -alias <alias>` ``) keeps its `<` and `>` as they are.
 fn text(s: &str) -> String {
-    let s = s.replace('\r', "").replace('\n', " ");
-    super::escape::controls(&s)
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    // Control characters first (report::escape), then HTML, outside code spans only.
+    let s = super::escape::controls(&s.replace('\r', "").replace('\n', " ")).into_owned();
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(start) = rest.find('`') {
+        escape_into(&rest[..start], &mut out);
+        let run = backtick_run(&rest[start..]);
+        let after = &rest[start + run..];
+        match closing_run(after, run) {
+            // A code span, from its opening to its closing backticks, verbatim.
+            Some(end) => {
+                out.push_str(&rest[start..start + run + end + run]);
+                rest = &after[end + run..];
+            }
+            // Backticks no run of the same length closes are literal text.
+            None => {
+                out.push_str(&rest[start..start + run]);
+                rest = after;
+            }
+        }
+    }
+    escape_into(rest, &mut out);
+    out
+}
+
+fn escape_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The length of the run of backticks `s` starts with.
+fn backtick_run(s: &str) -> usize {
+    s.bytes().take_while(|&b| b == b'`').count()
+}
+
+/// Where in `s` the first run of exactly `n` backticks starts.
+fn closing_run(s: &str, n: usize) -> Option<usize> {
+    let mut i = 0;
+    while let Some(off) = s[i..].find('`') {
+        let at = i + off;
+        let run = backtick_run(&s[at..]);
+        if run == n {
+            return Some(at);
+        }
+        i = at + run;
+    }
+    None
 }
 
 /// A table cell: one line, `|` escaped.
