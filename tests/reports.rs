@@ -295,7 +295,7 @@ fn golden_junit() {
 fn golden_sarif() {
     golden(
         &golden_dir().join("report.sarif"),
-        &report::sarif::render(&golden_report()),
+        &report::sarif::render_in(&golden_report(), Path::new(CHECKOUT)),
     );
 }
 
@@ -305,6 +305,32 @@ fn golden_markdown() {
         &golden_dir().join("report.md"),
         &report::markdown::render(&golden_report()),
     );
+}
+
+/// CommonMark shows `&lt;` inside a code span as four characters: the commands people copy
+/// from a ticket keep their `<` and `>`, and text outside code spans is escaped.
+#[test]
+fn markdown_code_spans_hold_the_rules_text_verbatim() {
+    let mut r = golden_report();
+    let hostname = r
+        .results
+        .iter_mut()
+        .find(|x| x.id == "config.hostname")
+        .unwrap();
+    hostname.fix = Some(
+        "Put `<alias> = \"[the password]\"` under [secrets] & run ``a ` b <c>``; a lone ` stays <b>"
+            .into(),
+    );
+    hostname.observed = Some("<alias> & `x`".into());
+    let md = report::markdown::render(&r);
+    assert!(
+        md.contains(
+            "- Fix: Put `<alias> = \"[the password]\"` under [secrets] &amp; run ``a ` b <c>``; a lone ` stays &lt;b&gt;\n"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("- Observed: `` <alias> & `x` ``\n"), "{md}");
+    assert!(md.contains("portals &amp; &lt;redirects&gt; would"), "{md}");
 }
 
 #[test]
@@ -355,10 +381,16 @@ fn junit_counts_and_escaping() {
     assert!(xml.contains(r#"<skipped message="manual: Confirm that a DR drill"#));
 }
 
+/// The checkout the golden SARIF's URIs resolve against (PRODUCT_HOME is outside it).
+const CHECKOUT: &str = "/srv/checkout";
+
+fn sarif_of(r: &Report, checkout: &str) -> serde_json::Value {
+    serde_json::from_str(&report::sarif::render_in(r, Path::new(checkout))).unwrap()
+}
+
 #[test]
 fn sarif_results_levels_locations_and_suppressions() {
-    let s: serde_json::Value =
-        serde_json::from_str(&report::sarif::render(&golden_report())).unwrap();
+    let s = sarif_of(&golden_report(), CHECKOUT);
     assert_eq!(s["version"], "2.1.0");
     let run = &s["runs"][0];
     assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 9);
@@ -396,12 +428,97 @@ fn sarif_results_levels_locations_and_suppressions() {
     );
 }
 
+/// GitHub code scanning rejects a result without a location and resolves relative URIs against
+/// the repository root; its `category` is only used when the log names no automation id.
+#[test]
+fn every_sarif_result_has_a_location_github_accepts() {
+    let s = sarif_of(&golden_report(), CHECKOUT);
+    let run = &s["runs"][0];
+    assert!(run.get("automationDetails").is_none(), "{run}");
+    assert_eq!(
+        run["invocations"][0]["workingDirectory"]["uri"],
+        "file:///srv/checkout/"
+    );
+    assert_eq!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        "file:///srv/checkout/"
+    );
+    let bases = run["originalUriBaseIds"].as_object().unwrap();
+    for r in run["results"].as_array().unwrap() {
+        let locs = r["locations"].as_array().unwrap();
+        assert_eq!(locs.len(), 1, "{r}");
+        let a = &locs[0]["physicalLocation"]["artifactLocation"];
+        let uri = a["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/') && !uri.contains(':'), "{uri}");
+        assert!(bases.contains_key(a["uriBaseId"].as_str().unwrap()), "{a}");
+        assert!(
+            locs[0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
+    let by = |id: &str| {
+        run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == id)
+            .unwrap()["locations"][0]["physicalLocation"]["artifactLocation"]
+            .clone()
+    };
+    // A host check points at the documented pseudo-artifact; a JVM check at the start script.
+    assert_eq!(by("host.cpu.cores")["uri"], ".preflight/host");
+    assert_eq!(by("host.cpu.cores")["uriBaseId"], "%SRCROOT%");
+    assert_eq!(by("jvm.heap.max")["uri"], "bin/api-manager.sh");
+    assert_eq!(by("jvm.heap.max")["uriBaseId"], "PRODUCT_HOME");
+}
+
+#[test]
+fn sarif_uris_of_a_product_home_in_the_checkout_are_relative_to_the_checkout() {
+    let mut r = golden_report();
+    r.run.product_home = Some("staging/wso2 am-4.2.0".into());
+    let s = sarif_of(&r, CHECKOUT);
+    let run = &s["runs"][0];
+    assert_eq!(
+        run["originalUriBaseIds"]["PRODUCT_HOME"]["uri"],
+        "file:///srv/checkout/staging/wso2%20am-4.2.0/"
+    );
+    let hostname = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ruleId"] == "config.hostname")
+        .unwrap();
+    let a = &hostname["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        a["uri"],
+        "staging/wso2%20am-4.2.0/repository/conf/deployment.toml"
+    );
+    assert_eq!(a["uriBaseId"], "%SRCROOT%");
+    // A file outside PRODUCT_HOME and the checkout (a systemd unit) is relative to the host root.
+    r.results[0].status = Status::Fail;
+    r.results[0].location = Some(preflight::facts::Location {
+        file: "/etc/systemd/system/wso2am.service".into(),
+        line: 7,
+        column: 1,
+    });
+    let s = sarif_of(&r, CHECKOUT);
+    let first = &s["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        first["artifactLocation"]["uri"],
+        "etc/systemd/system/wso2am.service"
+    );
+    assert_eq!(first["artifactLocation"]["uriBaseId"], "HOST_ROOT");
+    assert_eq!(first["region"]["startLine"], 7);
+}
+
 #[test]
 fn sarif_of_a_clean_run_has_an_empty_results_array() {
     let mut r = golden_report();
     r.results
         .retain(|x| matches!(x.status, Status::Pass | Status::Skip | Status::Manual));
-    let s: serde_json::Value = serde_json::from_str(&report::sarif::render(&r)).unwrap();
+    let s = sarif_of(&r, CHECKOUT);
     assert_eq!(s["runs"][0]["results"], serde_json::json!([]));
 }
 

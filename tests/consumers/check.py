@@ -1,6 +1,9 @@
-"""Reads preflight's JUnit with junitparser and validates its SARIF against the SARIF 2.1.0 schema.
+"""Reads preflight's JUnit with junitparser, validates its SARIF against the SARIF 2.1.0 schema
+and reads the GitHub rules' verdict on it, and renders its Markdown with a CommonMark renderer.
 
-Usage: check.py SARIF_SCHEMA REPORT_DIR NAME...  (NAME.json, NAME.xml and NAME.sarif from one run)
+Usage: check.py SARIF_SCHEMA REPORT_DIR NAME...
+  (NAME.json, NAME.xml, NAME.sarif and NAME.md from one run; NAME.sarif-gh.sarif is the SARIF
+  Multitool's `validate --rule-kind "Sarif;Gh"` log of NAME.sarif)
 """
 
 import json
@@ -8,6 +11,7 @@ import sys
 
 import jsonschema
 from junitparser import Error, Failure, JUnitXml, Skipped
+from markdown_it import MarkdownIt
 
 problems = []
 
@@ -68,6 +72,52 @@ def sarif(name, report, validator):
     print(f"sarif {name}: {len(run.get('results', []))} results, schema-valid: {'no' if errs else 'yes'}")
 
 
+def multitool(name):
+    """The SARIF Multitool's findings at level error or warning on NAME.sarif: there must be none."""
+    log = json.load(open(f"{out}/{name}.sarif-gh.sarif"))
+    found = [r for run in log["runs"] for r in run.get("results", [])
+             if r.get("level", "warning") in ("error", "warning")]
+    for r in found[:10]:
+        problems.append(f"{name}.sarif: {r['ruleId']} ({r.get('level', 'warning')}): {r['message'].get('text', r['message'])}")
+    rules = {r["ruleId"] for r in found}
+    print(f"sarif {name}: SARIF Multitool (Sarif;Gh rules): {len(found)} errors/warnings {sorted(rules)}")
+
+
+COMMONMARK = MarkdownIt("commonmark")
+
+
+def code_spans(text):
+    """The code text of every code span CommonMark sees in `text`."""
+    spans = []
+    for tok in COMMONMARK.parse(text):
+        for child in tok.children or []:
+            if child.type == "code_inline":
+                spans.append(child.content)
+    return spans
+
+
+def markdown(name, report):
+    """Every code span of a rule's text, and every value and location, renders as that text."""
+    rendered = set(code_spans(open(f"{out}/{name}.md").read()))
+    checked = 0
+    for r in report["results"]:
+        wanted = []
+        if r["status"] in ("fail", "error", "warn"):
+            wanted += [r["id"]] + code_spans(r["message"]) + code_spans(r["fix"] or "")
+            wanted += [v.replace("\n", " ") for v in (r["observed"], r["expected"]) if v is not None]
+            if r["location"]:
+                loc = r["location"]
+                wanted.append(f"{loc['file']}:{loc['line']}:{loc['column']}")
+        elif r["status"] == "manual" or r.get("attestation"):
+            wanted += [r["id"]] + code_spans(r["title"]) + code_spans(r["message"])
+        for w in wanted:
+            checked += 1
+            check(w in rendered, f"{name}.md: {r['id']}: code `{w}` does not render as itself")
+    html = COMMONMARK.render(open(f"{out}/{name}.md").read())
+    check("&amp;lt;" not in html and "&amp;gt;" not in html, f"{name}.md: an escaped entity shows as text")
+    print(f"markdown {name}: {checked} code spans render as the rule's text (CommonMark, markdown-it-py)")
+
+
 schema_path, out, *names = sys.argv[1:]
 schema = json.load(open(schema_path))
 validator = jsonschema.validators.validator_for(schema)(schema)
@@ -76,8 +126,11 @@ for name in names:
     report = json.load(open(f"{out}/{name}.json"))
     junit(name, report)
     sarif(name, report, validator)
+    multitool(name)
+    markdown(name, report)
 if problems:
     print("\n".join(problems), file=sys.stderr)
     print(f"consumers: {len(problems)} problem(s)", file=sys.stderr)
     sys.exit(1)
-print("consumers: JUnit read by junitparser, SARIF valid against the SARIF 2.1.0 schema: ok")
+print("consumers: JUnit read by junitparser, SARIF valid against the SARIF 2.1.0 schema and "
+      "GitHub's rules, Markdown code spans render as the rules' text: ok")

@@ -3,13 +3,20 @@
 #   - JUnit XML is read with junitparser (PyPI) and its counts checked against the JSON report
 #     of the same run;
 #   - SARIF is validated against the SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5.json, shipped in
-#     the npm package @microsoft/jest-sarif) with jsonschema (PyPI).
-# Everything is installed under target/consumers/; reports come from the debug binary.
+#     the npm package @microsoft/jest-sarif) with jsonschema (PyPI), and with the SARIF Multitool
+#     (npm @microsoft/sarif-multitool) `validate --rule-kind "Sarif;Gh"`: the rules GitHub code
+#     scanning applies on upload; any error or warning fails;
+#   - Markdown is rendered with markdown-it-py (PyPI, CommonMark) and every code span checked to
+#     render as the rule's own text (no `&lt;` in a command to copy).
+# Everything is installed under $CARGO_TARGET_DIR (default target/)/consumers/; reports come from
+# the debug binary.
 # Usage: tests/consumers/check.sh            (from anywhere; exits non-zero on any problem)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-work=$root/target/consumers
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+work=$target/consumers
 mkdir -p "$work"
 
 # --- the consumers ---------------------------------------------------------------------------
@@ -18,7 +25,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  'junitparser>=3,<6' 'jsonschema>=4.18,<5'
+  'junitparser>=3,<6' 'jsonschema>=4.18,<5' 'markdown-it-py>=3,<5'
 
 schema=$work/sarif-2.1.0-rtm.5.json
 if [ ! -s "$schema" ]; then
@@ -29,10 +36,16 @@ if [ ! -s "$schema" ]; then
   rm -rf "$tmp"
 fi
 
+# The SARIF Multitool's npm package carries a self-contained Linux build (no .NET needed).
+multitool=$work/npm/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+if [ ! -x "$multitool" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$work/npm" @microsoft/sarif-multitool@5.7.0
+fi
+
 # --- the reports -----------------------------------------------------------------------------
 # The debug binary `cargo test` just built (a release binary could be stale).
 cargo build --quiet --bin preflight
-bin=$root/target/debug/preflight
+bin=$target/debug/preflight
 out=$work/reports
 rm -rf "$out"
 mkdir -p "$out"
@@ -56,5 +69,15 @@ run waived 1 "${golden[@]}" --waivers tests/golden/waivers.toml
 run clean 0 "${golden[@]}" --only host.memory.total --only jdk.version
 run example 1 --product-home examples/wso2am-4.2.0 --offline
 run bare 1 --offline --facts tests/golden/facts.json
+
+# The Multitool exits 0 whatever it finds: check.py reads its log.
+for name in golden waived clean example bare; do
+  "$multitool" validate --rule-kind "Sarif;Gh" --level "Error;Warning" --log ForceOverwrite \
+    --output "$out/$name.sarif-gh.sarif" "$out/$name.sarif" >"$out/$name.sarif-gh.txt" 2>&1 || {
+    echo "consumers: the SARIF Multitool could not validate $name.sarif:" >&2
+    cat "$out/$name.sarif-gh.txt" >&2
+    exit 1
+  }
+done
 
 "$venv/bin/python" tests/consumers/check.py "$schema" "$out" golden waived clean example bare
