@@ -32,6 +32,7 @@ Examples:
   preflight fleet fleet/
   preflight fleet nodes/cp1 nodes/gw1 nodes/gw2 --format table --format json=fleet.json
   preflight fleet fleet/ --format junit=fleet.xml --format sarif=fleet.sarif --format markdown=fleet.md
+  preflight fleet fleet/ --expect cp1,gw1,gw2
 
 Exit codes: 0 no fail and no error on any node or fleet rule; 1 at least one (or a warn with
 --fail-on warn); 2 a node file could not be read.";
@@ -92,6 +93,10 @@ pub struct FleetArgs {
     /// Add fleet rules from the *.toml files of this folder (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// The nodes that must have sent a report (comma-separated, repeatable; the inventory's
+    /// hosts): a missing one fails fleet.complete
+    #[arg(long, value_name = "NODE,...", value_delimiter = ',')]
+    pub expect: Vec<String>,
 }
 
 #[derive(Debug, Args)]

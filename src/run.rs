@@ -203,9 +203,11 @@ fn fleet(args: &FleetArgs) -> Result<u8> {
     let dirs = crate::fleet::node_dirs(&args.nodes)?;
     let nodes = crate::fleet::read_nodes(&dirs, &crate::fleet::wanted(&rules))?;
     let categories = load_rules(&[])?.category_order();
+    let expected = (!args.expect.is_empty()).then_some(args.expect.as_slice());
     let report = crate::fleet::report(
         &rules,
         &nodes,
+        expected,
         categories,
         sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
         started_at,

@@ -341,3 +341,110 @@ fn the_encryption_key_is_compared_by_salted_digest_and_never_shipped() {
         "{none}"
     );
 }
+
+/// A node of `profile` from a bare 4.2.0 home (no keystore: quick), into `fleet/<name>/`.
+fn light_node(tmp: &Path, fleet: &Path, name: &str, profile: &str) {
+    let home = common::stage_home(
+        &tmp.join("homes").join(name),
+        "4.2.0",
+        &format!("[server]\nhostname = \"{name}.example.com\"\n"),
+    );
+    let jdk = fake_jdk(tmp, "jdk17", "17.0.10", "Eclipse Adoptium");
+    collect(fleet, name, &home, profile, &jdk);
+}
+
+fn fleet_json(fleet: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = preflight()
+        .arg("fleet")
+        .arg(fleet)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    (out.status.code().unwrap(), json)
+}
+
+#[test]
+fn a_node_the_inventory_names_that_sent_nothing_fails_the_fleet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fleet = tmp.path().join("fleet");
+    light_node(tmp.path(), &fleet, "cp1", "control-plane");
+    light_node(tmp.path(), &fleet, "gw1", "gateway-worker");
+
+    let (code, json) = fleet_json(&fleet, &["--expect", "cp1,gw1", "--expect", "gw2"]);
+    assert_eq!(code, 1);
+    let complete = result(&json, "fleet.complete");
+    assert_eq!(complete["status"], "fail", "{complete}");
+    assert!(
+        complete["message"]
+            .as_str()
+            .unwrap()
+            .contains("no report.json from gw2 (named by --expect)"),
+        "{complete}"
+    );
+    assert_eq!(complete["observed"], "2 of 3 expected nodes sent a report");
+    // One node per serving profile: a warning naming each.
+    let redundancy = result(&json, "fleet.redundancy");
+    assert_eq!(redundancy["status"], "warn", "{redundancy}");
+    let msg = redundancy["message"].as_str().unwrap();
+    assert!(
+        msg.contains("control-plane runs only on cp1")
+            && msg.contains("gateway-worker runs only on gw1"),
+        "{msg}"
+    );
+
+    // gw2 reports: the fleet is complete, and only the control plane lacks a second node.
+    light_node(tmp.path(), &fleet, "gw2", "gateway-worker");
+    let (_, json) = fleet_json(&fleet, &["--expect", "cp1,gw1,gw2"]);
+    let complete = result(&json, "fleet.complete");
+    assert_eq!(complete["status"], "pass", "{complete}");
+    assert_eq!(complete["message"], "all 3 expected nodes sent a report");
+    let msg = result(&json, "fleet.redundancy")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("control-plane runs only on cp1"), "{msg}");
+    assert!(!msg.contains("gateway-worker runs"), "{msg}");
+
+    // Nodes the inventory does not name fail too: stale folders would skew the comparisons.
+    let (code, json) = fleet_json(&fleet, &["--expect", "cp1"]);
+    assert_eq!(code, 1);
+    let complete = result(&json, "fleet.complete");
+    assert_eq!(complete["status"], "fail");
+    assert!(
+        complete["message"]
+            .as_str()
+            .unwrap()
+            .contains("gw1, gw2 sent files but --expect does not name them"),
+        "{complete}"
+    );
+
+    // Without --expect the fleet is what was found: skipped, saying why.
+    let (_, json) = fleet_json(&fleet, &[]);
+    let complete = result(&json, "fleet.complete");
+    assert_eq!(complete["status"], "skip");
+    assert!(
+        complete["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no --expect list"),
+        "{complete}"
+    );
+}
+
+#[test]
+fn two_nodes_of_every_serving_profile_pass_redundancy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fleet = tmp.path().join("fleet");
+    for (name, profile) in [("aio1", "all-in-one"), ("aio2", "all-in-one")] {
+        light_node(tmp.path(), &fleet, name, profile);
+    }
+    let (_, json) = fleet_json(&fleet, &["--expect", "aio1,aio2"]);
+    let redundancy = result(&json, "fleet.redundancy");
+    assert_eq!(redundancy["status"], "pass", "{redundancy}");
+    assert_eq!(redundancy["observed"], "all-in-one: 2");
+    assert_eq!(result(&json, "fleet.complete")["status"], "pass");
+}

@@ -9,9 +9,17 @@ use std::collections::BTreeMap;
 /// How many node names a message lists before `and N more`.
 const NAMES_SHOWN: usize = 5;
 
-/// One result per fleet rule, in rule order.
-pub fn evaluate(rules: &[FleetRule], nodes: &[Node]) -> Vec<RuleResult> {
-    rules.iter().map(|r| evaluate_rule(r, nodes)).collect()
+/// One result per fleet rule, in rule order. `expected` is the `--expect` list: the nodes the
+/// inventory names (`None` when not given).
+pub fn evaluate(
+    rules: &[FleetRule],
+    nodes: &[Node],
+    expected: Option<&[String]>,
+) -> Vec<RuleResult> {
+    rules
+        .iter()
+        .map(|r| evaluate_rule(r, nodes, expected))
+        .collect()
 }
 
 /// What one compare block found.
@@ -21,15 +29,19 @@ struct Part {
     observed: Option<String>,
 }
 
-fn evaluate_rule(rule: &FleetRule, nodes: &[Node]) -> RuleResult {
-    let parts: Vec<Part> = rule
-        .compare
-        .iter()
-        .map(|c| match rule.check {
-            Check::Same => same(rule, c, nodes),
-            Check::Distinct => distinct(rule, c, nodes),
-        })
-        .collect();
+fn evaluate_rule(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) -> RuleResult {
+    let parts: Vec<Part> = match rule.check {
+        Check::Complete => vec![complete(rule, nodes, expected)],
+        Check::Redundant => vec![redundant(rule, nodes)],
+        Check::Same | Check::Distinct => rule
+            .compare
+            .iter()
+            .map(|c| match rule.check {
+                Check::Distinct => distinct(rule, c, nodes),
+                _ => same(rule, c, nodes),
+            })
+            .collect(),
+    };
     let status = parts
         .iter()
         .map(|p| p.status)
@@ -59,6 +71,12 @@ fn evaluate_rule(rule: &FleetRule, nodes: &[Node]) -> RuleResult {
             Check::Distinct => {
                 "a hostname of its own per node, or one shared by all nodes of a profile".into()
             }
+            Check::Complete => "a report from every node --expect names, and from no other".into(),
+            Check::Redundant => format!(
+                "at least {} nodes of each of {} present",
+                rule.min_nodes,
+                rule.profiles.join(", ")
+            ),
         }),
         fix: rule.fix.clone(),
         docs: rule.docs.clone(),
@@ -67,6 +85,111 @@ fn evaluate_rule(rule: &FleetRule, nodes: &[Node]) -> RuleResult {
         attestation: None,
         caused_by: None,
         duration_ms: 0,
+    }
+}
+
+/// `check = "complete"`: the nodes `--expect` names against the nodes that sent a report.
+fn complete(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) -> Part {
+    let Some(expected) = expected else {
+        return Part {
+            status: Status::Skip,
+            message: "no --expect list of the nodes the inventory names: the fleet is only the nodes found".into(),
+            observed: None,
+        };
+    };
+    let reported = |name: &str| nodes.iter().any(|n| n.name == name && n.report.is_some());
+    let missing: Vec<&str> = expected
+        .iter()
+        .map(String::as_str)
+        .filter(|e| !reported(e))
+        .collect();
+    let unexpected: Vec<&str> = nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| !expected.iter().any(|e| e == n))
+        .collect();
+    let observed = Some(format!(
+        "{} of {} expected nodes sent a report",
+        expected.len() - missing.len(),
+        expected.len()
+    ));
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "no {} from {} (named by --expect)",
+            super::REPORT_FILE,
+            names(&missing)
+        ));
+    }
+    if !unexpected.is_empty() {
+        problems.push(format!(
+            "{} sent files but --expect does not name {}",
+            names(&unexpected),
+            if unexpected.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    if problems.is_empty() {
+        Part {
+            status: Status::Pass,
+            message: format!("all {} expected nodes sent a report", expected.len()),
+            observed,
+        }
+    } else {
+        Part {
+            status: rule.level,
+            message: problems.join("; "),
+            observed,
+        }
+    }
+}
+
+/// `check = "redundant"`: each listed profile present in the fleet has `min_nodes` nodes.
+fn redundant(rule: &FleetRule, nodes: &[Node]) -> Part {
+    let mut by_profile: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in nodes {
+        if rule.profiles.contains(&n.profile) {
+            by_profile.entry(&n.profile).or_default().push(&n.name);
+        }
+    }
+    if by_profile.is_empty() {
+        return Part {
+            status: Status::Skip,
+            message: format!("no node of {}", rule.profiles.join(", ")),
+            observed: None,
+        };
+    }
+    let observed = Some(
+        by_profile
+            .iter()
+            .map(|(p, ns)| format!("{p}: {}", ns.len()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let short: Vec<String> = by_profile
+        .iter()
+        .filter(|(_, ns)| ns.len() < rule.min_nodes)
+        .map(|(p, ns)| format!("{p} runs only on {}", names(ns)))
+        .collect();
+    if short.is_empty() {
+        Part {
+            status: Status::Pass,
+            message: format!(
+                "every profile has at least {} nodes ({})",
+                rule.min_nodes,
+                observed.as_deref().unwrap_or_default()
+            ),
+            observed,
+        }
+    } else {
+        Part {
+            status: rule.level,
+            message: format!(
+                "{}: one node down stops it (at least {} wanted)",
+                short.join("; "),
+                rule.min_nodes
+            ),
+            observed,
+        }
     }
 }
 
@@ -457,7 +580,7 @@ mod tests {
 
     fn status(id: &str, nodes: &[Node]) -> (Status, String) {
         let rules: Vec<FleetRule> = embedded().into_iter().filter(|r| r.id == id).collect();
-        let r = evaluate(&rules, nodes).remove(0);
+        let r = evaluate(&rules, nodes, None).remove(0);
         (r.status, r.message)
     }
 

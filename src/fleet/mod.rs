@@ -410,12 +410,13 @@ pub fn wanted(rules: &[rules::FleetRule]) -> BTreeSet<String> {
 pub fn report(
     rules: &[rules::FleetRule],
     nodes: &[Node],
+    expected: Option<&[String]>,
     categories: Vec<(String, String)>,
     hostname: String,
     started_at: String,
     took: Duration,
 ) -> Report {
-    let mut results = eval::evaluate(rules, nodes);
+    let mut results = eval::evaluate(rules, nodes, expected);
     results.extend(nodes.iter().map(node_summary));
     results.extend(node_rules(nodes));
     let mut cats = vec![
@@ -730,7 +731,7 @@ mod tests {
         let r = node_summary(&lone);
         assert_eq!(r.status, Status::Error);
         assert!(r.message.contains("no report.json"), "{}", r.message);
-        let ks = eval::evaluate(&rules::embedded(), std::slice::from_ref(&lone));
+        let ks = eval::evaluate(&rules::embedded(), std::slice::from_ref(&lone), None);
         assert!(
             ks.iter()
                 .filter(|r| r.status == Status::Error)

@@ -16,6 +16,10 @@ pub enum Check {
     Same,
     /// No two nodes share a value, unless every node of one profile shares it on purpose.
     Distinct,
+    /// Every node `--expect` names sent a report, and no other node did (no compare blocks).
+    Complete,
+    /// Each of `profiles` present in the fleet has at least `min_nodes` nodes (no compare blocks).
+    Redundant,
 }
 
 /// Which nodes are compared with each other.
@@ -57,6 +61,11 @@ struct RuleToml {
     check: Check,
     #[serde(default)]
     never_shared: Vec<String>,
+    /// `check = "redundant"`: the profiles that need several nodes.
+    #[serde(default)]
+    profiles: Vec<Spanned<String>>,
+    /// `check = "redundant"`: how many nodes each of them needs (default 2).
+    min_nodes: Option<Spanned<usize>>,
     fix: Option<String>,
     #[serde(default)]
     docs: Vec<String>,
@@ -93,6 +102,9 @@ pub struct FleetRule {
     pub level: Status,
     pub check: Check,
     pub never_shared: Vec<String>,
+    /// `check = "redundant"`: the profiles that need `min_nodes` nodes each.
+    pub profiles: Vec<String>,
+    pub min_nodes: usize,
     pub fix: Option<String>,
     pub docs: Vec<String>,
     pub sources: Vec<String>,
@@ -179,8 +191,38 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
                     Status::Fail
                 }
             };
-            if r.compare.is_empty() {
+            let compares = matches!(r.check, Check::Same | Check::Distinct);
+            if compares && r.compare.is_empty() {
                 err(id_at, format!("fleet rule `{id}` has no [[rule.compare]]"));
+            }
+            if !compares && !r.compare.is_empty() {
+                err(
+                    id_at,
+                    format!(
+                        "fleet rule `{id}`: complete and redundant checks take no [[rule.compare]]"
+                    ),
+                );
+            }
+            if r.check == Check::Redundant && r.profiles.is_empty() {
+                err(
+                    id_at,
+                    format!("fleet rule `{id}`: a redundant check needs `profiles`"),
+                );
+            }
+            if r.check != Check::Redundant && (!r.profiles.is_empty() || r.min_nodes.is_some()) {
+                err(
+                    id_at,
+                    format!(
+                        "fleet rule `{id}`: `profiles` and `min_nodes` belong to a redundant check (per compare block, use [[rule.compare]] profiles)"
+                    ),
+                );
+            }
+            check_profiles(&r.profiles, &mut err);
+            let min_nodes = r.min_nodes.as_ref().map_or(2, |m| *m.get_ref());
+            if let Some(m) = &r.min_nodes
+                && *m.get_ref() < 2
+            {
+                err(m.span().start, "`min_nodes` must be 2 or more".into());
             }
             let mut compare = Vec::new();
             for c in r.compare {
@@ -208,18 +250,7 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
                         Some(_) => {}
                     }
                 }
-                for p in &c.profiles {
-                    if !crate::facts::product::PROFILES.contains(&p.get_ref().as_str()) {
-                        err(
-                            p.span().start,
-                            format!(
-                                "unknown profile `{}`; use one of {}",
-                                p.get_ref(),
-                                crate::facts::product::PROFILES.join(", ")
-                            ),
-                        );
-                    }
-                }
+                check_profiles(&c.profiles, &mut err);
                 let min_version = c.min_version.as_ref().and_then(|v| {
                     let parsed = Version::parse(v.get_ref());
                     if parsed.is_none() {
@@ -255,6 +286,8 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
                     level,
                     check: r.check,
                     never_shared: r.never_shared,
+                    profiles: r.profiles.into_iter().map(Spanned::into_inner).collect(),
+                    min_nodes,
                     fix: r.fix,
                     docs: r.docs,
                     sources: r.sources,
@@ -268,6 +301,22 @@ pub fn compile(files: &[(String, String)]) -> Result<Vec<FleetRule>, Diagnostics
         Ok(out.into_iter().map(|(r, _)| r).collect())
     } else {
         Err(Diagnostics(diags))
+    }
+}
+
+/// Reports each profile that `--profile` does not know.
+fn check_profiles(profiles: &[Spanned<String>], err: &mut impl FnMut(usize, String)) {
+    for p in profiles {
+        if !crate::facts::product::PROFILES.contains(&p.get_ref().as_str()) {
+            err(
+                p.span().start,
+                format!(
+                    "unknown profile `{}`; use one of {}",
+                    p.get_ref(),
+                    crate::facts::product::PROFILES.join(", ")
+                ),
+            );
+        }
     }
 }
 
@@ -299,9 +348,46 @@ mod tests {
                 "fleet.same-keystore",
                 "fleet.same-encryption-key",
                 "fleet.same-databases",
-                "fleet.unique-hostnames"
+                "fleet.unique-hostnames",
+                "fleet.complete",
+                "fleet.redundancy"
             ]
         );
+    }
+
+    #[test]
+    fn complete_and_redundant_checks_are_checked_for_their_own_keys() {
+        let text = r#"
+[[rule]]
+id = "fleet.r"
+title = "t"
+level = "warn"
+check = "redundant"
+profiles = ["gateway"]
+min_nodes = 1
+
+[[rule]]
+id = "fleet.c"
+title = "t"
+level = "fail"
+check = "complete"
+profiles = ["gateway-worker"]
+
+[[rule.compare]]
+facts = ["jdk.vendor"]
+scope = "all"
+"#;
+        let all = compile(&[("f.toml".into(), text.into())])
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "f.toml:7:13: unknown profile `gateway`",
+            "f.toml:8:13: `min_nodes` must be 2 or more",
+            "f.toml:11:6: fleet rule `fleet.c`: complete and redundant checks take no [[rule.compare]]",
+            "f.toml:11:6: fleet rule `fleet.c`: `profiles` and `min_nodes` belong to a redundant check",
+        ] {
+            assert!(all.contains(want), "missing {want:?} in\n{all}");
+        }
     }
 
     #[test]
