@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
 # Runs contrib/ansible/site.yml with the real Ansible (ansible-core from PyPI, installed into a
-# venv under target/ when missing) on an inventory of three local hosts, each with its own staged
-# PRODUCT_HOME and profile. gw2 has another keystore certificate and, through its per-host
-# preflight_environment, another JDK: the fleet report must catch both, and the play must fail.
+# venv under $CARGO_TARGET_DIR (default target/) when missing) on an inventory of four local
+# hosts, each with its own staged PRODUCT_HOME and profile. gw2 has another keystore certificate
+# and, through its per-host preflight_environment, another JDK: the fleet report must catch both.
+# gw3's work folder is on a noexec tmpfs (as /tmp is on hardened hosts): the role must say why
+# preflight cannot run there, and the fleet report must fail fleet.complete for gw3, which the
+# play passes to `preflight fleet --expect` with the other inventory hosts. The other hosts use
+# the role's default work folder, under ansible_remote_tmp: nothing may land in /tmp.
 #
-#   tests/ansible/run.sh            # uses target/debug/preflight (built if missing)
+#   tests/ansible/run.sh            # uses $CARGO_TARGET_DIR/debug/preflight (built if missing)
 #   PREFLIGHT_BIN=target/release/preflight tests/ansible/run.sh
+# Mounting the noexec tmpfs needs root; without it the noexec case is skipped with a message,
+# and under CI=true that is a failure.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
-venv="$repo/target/ansible-venv"
+target=${CARGO_TARGET_DIR:-$repo/target}
+case $target in /*) ;; *) target=$repo/$target ;; esac
+venv="$target/ansible-venv"
 if [ ! -x "$venv/bin/ansible-playbook" ]; then
   echo "tests/ansible: installing ansible-core into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'ansible-core>=2.16,<2.20'
 fi
-bin=${PREFLIGHT_BIN:-$repo/target/debug/preflight}
+bin=${PREFLIGHT_BIN:-$target/debug/preflight}
 if [ ! -x "$bin" ]; then
   cargo build --quiet
 fi
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/preflight-ansible.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+mkdir -p "$work/noexec"
+noexec=
+if mount -t tmpfs -o noexec,size=512m preflight-noexec "$work/noexec" 2>/dev/null; then
+  noexec=1
+elif [ "${CI:-}" = true ]; then
+  echo "tests/ansible: FAIL: cannot mount a noexec tmpfs (needs root) under CI" >&2
+  exit 1
+else
+  echo "tests/ansible: SKIPPED the noexec host: cannot mount a noexec tmpfs (needs root)" >&2
+fi
+cleanup() {
+  [ -z "$noexec" ] || umount "$work/noexec" 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 
 # Staged PRODUCT_HOMEs: APIM 4.2.0, one keystore each from tests/fixtures/keystores.
 stage() { # name hostname keystore-file password alias
@@ -54,6 +76,7 @@ TOML
 stage cp1 cp.example.com gateway.jks Sup3r-Store gateway
 stage gw1 gw1.example.com gateway.jks Sup3r-Store gateway
 stage gw2 gw2.example.com tls.p12 changeit-2 tls
+stage gw3 gw3.example.com gateway.jks Sup3r-Store gateway
 
 # Fake JDKs: only a release file, which is all the JDK probe reads.
 mkdir -p "$work/jdk17" "$work/jdk21"
@@ -70,25 +93,35 @@ all:
     # tls.p12 (PBES2/AES-256) is slow to open in a debug build
     preflight_timeout: 60
     preflight_fleet_salt: test-fleet-salt
-    preflight_remote_dir: "$work/remote/{{ inventory_hostname }}"
+    # The role's work folder defaults to <ansible_remote_tmp>/preflight-<host>.
+    ansible_remote_tmp: $work/remote-tmp
   children:
     control_plane:
       hosts:
         cp1:
-          product_home: $work/hosts/cp1/wso2am-4.2.0
-          profile: control-plane
+          preflight_product_home: $work/hosts/cp1/wso2am-4.2.0
+          preflight_profile: control-plane
           preflight_environment: {JAVA_HOME: $work/jdk17}
     gateways:
       hosts:
         gw1:
-          product_home: $work/hosts/gw1/wso2am-4.2.0
-          profile: gateway-worker
+          preflight_product_home: $work/hosts/gw1/wso2am-4.2.0
+          preflight_profile: gateway-worker
           preflight_environment: {JAVA_HOME: $work/jdk17}
         gw2:
-          product_home: $work/hosts/gw2/wso2am-4.2.0
-          profile: gateway-worker
+          preflight_product_home: $work/hosts/gw2/wso2am-4.2.0
+          preflight_profile: gateway-worker
           preflight_environment: {JAVA_HOME: $work/jdk21}
 YAML
+if [ -n "$noexec" ]; then
+  cat >>"$work/inventory.yml" <<YAML
+        gw3:
+          preflight_product_home: $work/hosts/gw3/wso2am-4.2.0
+          preflight_profile: gateway-worker
+          preflight_environment: {JAVA_HOME: $work/jdk17}
+          preflight_remote_dir: $work/noexec/preflight-gw3
+YAML
+fi
 
 before=$(cd "$work/hosts" && find . -exec stat -c '%n %s %Y' {} + | sort)
 set +e
@@ -107,14 +140,21 @@ grep -q 'preflight fleet found failures (exit 1)' "$work/play.log" || fail "the 
 for h in cp1 gw1 gw2; do
   for f in facts.json report.json; do
     [ -s "$work/fleet/$h/$f" ] || fail "fleet/$h/$f was not fetched"
+    [ -s "$work/remote-tmp/preflight-$h/$f" ] || fail "$h did not work under ansible_remote_tmp"
   done
 done
+if [ -n "$noexec" ]; then
+  [ ! -e "$work/fleet/gw3" ] || fail "gw3 sent files although preflight cannot run there"
+  grep -q "preflight-gw3/preflight does not run on gw3" "$work/play.log" ||
+    fail "the role did not say why preflight cannot run on the noexec mount"
+fi
 for f in fleet.txt fleet.json fleet.xml fleet.sarif fleet.md; do
   [ -s "$work/reports/$f" ] || fail "reports/$f was not written"
 done
-python3 - "$work/reports/fleet.json" <<'PY' || fail "the fleet report misses a finding"
+python3 - "$work/reports/fleet.json" "$noexec" <<'PY' || fail "the fleet report misses a finding"
 import json, sys
 report = json.load(open(sys.argv[1]))
+noexec = sys.argv[2] == "1"
 by_id = {r["id"]: r for r in report["results"]}
 ks, jdk = by_id["fleet.same-keystore"], by_id["fleet.same-jdk"]
 assert ks["status"] == "fail" and "on gw2" in ks["message"] and "on cp1, gw1" in ks["message"], ks
@@ -122,7 +162,17 @@ assert jdk["status"] == "warn" and "among gateway-worker nodes" in jdk["message"
 assert by_id["fleet.same-product"]["status"] == "pass", by_id["fleet.same-product"]
 for n in ("cp1", "gw1", "gw2"):
     assert by_id["node:" + n]["category"] == "nodes"
+complete = by_id["fleet.complete"]
+if noexec:
+    assert complete["status"] == "fail" and "no report.json from gw3" in complete["message"], complete
+else:
+    assert complete["status"] == "pass", complete
+assert by_id["fleet.redundancy"]["status"] == "warn", by_id["fleet.redundancy"]
+assert "control-plane runs only on cp1" in by_id["fleet.redundancy"]["message"]
+print("tests/ansible: fleet.complete:", complete["message"])
 print("tests/ansible: fleet.same-keystore:", ks["message"])
 print("tests/ansible: fleet.same-jdk:", jdk["message"])
 PY
-echo "tests/ansible: ok (3 local hosts; the play failed on the fleet report as it should)"
+hosts="3 local hosts"
+[ -z "$noexec" ] || hosts="4 local hosts, one on a noexec mount"
+echo "tests/ansible: ok ($hosts; the play failed on the fleet report as it should)"
