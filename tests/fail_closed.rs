@@ -496,3 +496,38 @@ fn solr_data_on_a_dangling_link_or_a_loop_is_an_error() {
     let r = judge_staged(&home, &[], "cluster.solr-not-shared");
     assert_status(&r, "error");
 }
+
+#[test]
+fn a_start_script_that_sources_a_file_is_followed_or_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let script = |sourced: &str| {
+        format!(
+            "#!/bin/sh\n{sourced}\n\"$JAVACMD\" -Xms256m -Xmx4g $JAVA_OPTS org.wso2.carbon.bootstrap.Bootstrap\n"
+        )
+    };
+    let rule = "jvm.heap.max";
+    common::write(&home.join("bin/api-manager.sh"), script("").as_bytes());
+    assert_status(&judge_staged(&home, &[], rule), "pass");
+    // Followed: a setenv.sh under PRODUCT_HOME that lowers the heap is judged.
+    common::write(&home.join("bin/setenv.sh"), b"JAVA_OPTS=\"-Xmx256m\"\n");
+    common::write(
+        &home.join("bin/api-manager.sh"),
+        script(". setenv.sh").as_bytes(),
+    );
+    assert_status(&judge_staged(&home, &[], rule), "fail");
+    // Not followable: error, never the flags of the script alone.
+    common::write(
+        &home.join("bin/api-manager.sh"),
+        script("source /etc/wso2/env.sh").as_bytes(),
+    );
+    let r = judge_staged(&home, &[], rule);
+    assert_status(&r, "error");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be followed"),
+        "{r}"
+    );
+}

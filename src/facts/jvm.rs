@@ -100,6 +100,17 @@ fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
             }
         }
     }
+    // What the script sources is set while it runs: after the environment it starts with.
+    for (k, v, loc) in super::script_source::sourced_settings(&text, &rel, home)? {
+        let before = overrides
+            .get(&k)
+            .map(|(v, _)| v.clone())
+            .unwrap_or_default();
+        let v = v
+            .replace(&format!("${{{k}}}"), &before)
+            .replace(&format!("${k}"), &before);
+        overrides.insert(k, (v, Some(loc)));
+    }
     Ok((rel, script.effective(&overrides)))
 }
 

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod product;
 pub mod product_parse;
 pub mod run_user;
+pub mod script_source;
 pub mod systemd;
 pub mod tls_config;
 pub mod vault;
