@@ -1,7 +1,15 @@
 //! Network probe: database endpoints from `[database.*]`, the LDAP user store from
-//! `[user_store]`, and whether each answers a TCP connection under one deadline.
+//! `[user_store]`, whether each answers a TCP connection, and (live.rs) what each server shows
+//! to one login or bind, all under one deadline.
 
+pub mod greeting;
 pub mod jdbc;
+pub mod ldap_bind;
+pub mod live;
+mod live_facts;
+pub mod mysql_login;
+pub mod password;
+pub mod pg_login;
 pub mod reach;
 
 use super::config::Deployment;
@@ -56,10 +64,31 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         .iter()
         .any(|n| n == "db.unreachable" || n == "userstore.ldap.unreachable");
     let deadline = ctx.deadline.min(CONNECT_DEADLINE);
-    let down = (wants_reach && !ctx.offline).then(|| check(&dbs, &ldap, deadline));
+    let wants_live = names
+        .iter()
+        .any(|n| live_facts::NAMES.contains(&n.as_str()));
+    // The logins run beside the TCP checks, inside the family's deadline (with a margin for
+    // reporting back).
+    let until = std::time::Instant::now() + ctx.deadline.saturating_sub(Duration::from_millis(300));
+    let (live, down) = std::thread::scope(|s| {
+        // live::run returns by `until` whatever its own threads answered.
+        let live = match (wants_live && !ctx.offline, ctx.home()) {
+            (true, Some(home)) => Some(s.spawn(|| live::run(home, d, &dbs, &ldap, until))),
+            _ => None,
+        };
+        let down = (wants_reach && !ctx.offline).then(|| check(&dbs, &ldap, deadline));
+        (live.and_then(|h| h.join().ok()), down)
+    });
     names
         .iter()
-        .map(|n| (n.clone(), fact(ctx, n, &dbs, &ldap, down.as_ref())))
+        .map(|n| {
+            let f = if live_facts::NAMES.contains(&n.as_str()) {
+                live_facts::fact(ctx, n, &dbs, live.as_ref())
+            } else {
+                fact(ctx, n, &dbs, &ldap, down.as_ref())
+            };
+            (n.clone(), f)
+        })
         .collect()
 }
 

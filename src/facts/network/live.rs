@@ -1,0 +1,401 @@
+//! Live checks against the servers deployment.toml names: one login per datasource and one LDAP
+//! bind, all in parallel under the run's one deadline. Only reached when a rule asks for one of
+//! these facts and the run is not `--offline`, so `check --offline` starts no thread or runtime.
+
+use super::jdbc::Endpoint;
+use super::ldap_bind::{self, Directory};
+use super::password::{self, Credentials, Unresolved};
+use super::{Db, Ldap};
+use crate::facts::config::Deployment;
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+/// One datasource to log in to.
+pub struct Target {
+    pub id: String,
+    /// deployment.toml's type vocabulary: postgre, mysql, mariadb, mssql, oracle, db2.
+    pub kind: String,
+    pub endpoint: Endpoint,
+    /// The database named in the JDBC URL.
+    pub database: Option<String>,
+    /// JDBC URL parameters, keys lower-cased.
+    params: Vec<(String, String)>,
+    creds: Result<Credentials, Unresolved>,
+}
+
+impl Target {
+    /// A JDBC URL parameter by case-insensitive name, its value lower-cased.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_ascii_lowercase())
+    }
+}
+
+/// What one datasource's server showed.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    /// postgresql, mysql, mariadb, mssql.
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub tls_offered: Option<bool>,
+    /// `Ok(user)` logged in, `Err(server's reason)`; `None` when not tried.
+    pub login: Option<Result<String, String>>,
+    /// Why no login was tried.
+    pub not_tried: Option<Unresolved>,
+    /// How the login is a server administrator, if it is.
+    pub admin: Option<String>,
+    /// Whether the session the product would open is encrypted.
+    pub tls: Option<bool>,
+    /// Tables of the login's schema, upper case.
+    pub tables: Option<Vec<String>>,
+    /// Statements that failed after login.
+    pub errors: Vec<String>,
+}
+
+impl Seen {
+    pub fn failed(&mut self, why: String) {
+        self.errors.push(why);
+    }
+}
+
+/// Everything the live checks saw; each entry `Err` when it did not answer in time.
+pub struct Live {
+    pub dbs: BTreeMap<String, Result<Seen, String>>,
+    pub ldap: Option<Result<Directory, Unresolved>>,
+}
+
+/// Runs every login and the LDAP bind at once; returns by `until` whatever answered.
+pub(super) fn run(
+    home: &Path,
+    d: &Deployment,
+    dbs: &BTreeMap<String, Db>,
+    ldap: &Ldap,
+    until: Instant,
+) -> Live {
+    let (tx, rx) = mpsc::channel::<(Option<String>, Result<Seen, Directory>)>();
+    let mut waiting: Vec<Option<String>> = Vec::new();
+    for t in targets(home, d, dbs) {
+        let tx = tx.clone();
+        waiting.push(Some(t.id.clone()));
+        std::thread::spawn(move || {
+            let seen = datasource(&t, until);
+            let _ = tx.send((Some(t.id.clone()), Ok(seen)));
+        });
+    }
+    let mut out = Live {
+        dbs: BTreeMap::new(),
+        ldap: None,
+    };
+    if let Some((Ok(_), (url, _))) = ldap {
+        match ldap_target(home, d, url) {
+            Ok((url, creds, bases)) => {
+                let tx = tx.clone();
+                waiting.push(None);
+                std::thread::spawn(move || {
+                    let dir = ldap_bind::check(&url, &creds, &bases, until);
+                    let _ = tx.send((None, Err(dir)));
+                });
+            }
+            Err(why) => out.ldap = Some(Err(why)),
+        }
+    }
+    drop(tx);
+    while !waiting.is_empty() {
+        let left = until.saturating_duration_since(Instant::now());
+        let Ok((id, result)) = rx.recv_timeout(left + Duration::from_millis(20)) else {
+            break;
+        };
+        waiting.retain(|w| *w != id);
+        match (id, result) {
+            (Some(id), Ok(seen)) => {
+                out.dbs.insert(id, Ok(seen));
+            }
+            (_, Err(dir)) => out.ldap = Some(Ok(dir)),
+            _ => {}
+        }
+    }
+    let late = "no answer within the run's network deadline".to_string();
+    for w in waiting {
+        match w {
+            Some(id) => {
+                out.dbs.insert(id, Err(late.clone()));
+            }
+            None => {
+                out.ldap = Some(Ok(Directory {
+                    bind: Some(Err(late.clone())),
+                    ..Directory::default()
+                }))
+            }
+        }
+    }
+    out
+}
+
+/// One login (or, for servers preflight has no client for, the pre-login greeting only).
+fn datasource(t: &Target, until: Instant) -> Seen {
+    let not_tried = |product: &str, why: Unresolved| Seen {
+        product: Some(product.to_string()),
+        not_tried: Some(why),
+        ..Seen::default()
+    };
+    match t.kind.as_str() {
+        "postgre" => match &t.creds {
+            Ok(c) => {
+                let left = until.saturating_duration_since(Instant::now());
+                super::pg_login::login(t, c, left.max(Duration::from_millis(1)))
+            }
+            Err(why) => not_tried("postgresql", why.clone()),
+        },
+        "mysql" | "mariadb" => {
+            let mut greeted = Seen::default();
+            match super::mysql_login::greet(t, until) {
+                Ok(g) => {
+                    greeted.product = Some(g.product.to_string());
+                    greeted.version = Some(g.version);
+                    greeted.tls_offered = Some(g.tls_offered);
+                }
+                Err(e) => {
+                    greeted.login = Some(Err(e));
+                    return greeted;
+                }
+            }
+            match &t.creds {
+                Ok(c) => super::mysql_login::login(t, c, until, &greeted),
+                Err(why) => Seen {
+                    not_tried: Some(why.clone()),
+                    ..greeted
+                },
+            }
+        }
+        "mssql" => {
+            let greeted = connect(&t.endpoint, until).and_then(|mut s| {
+                let left = until.saturating_duration_since(Instant::now());
+                s.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                    .map_err(|e| e.to_string())?;
+                super::greeting::mssql(&mut s)
+            });
+            let why = Unresolved::Failed(
+                "preflight has no SQL Server client: it reads the version and TLS offer from PRELOGIN but does not log in".into(),
+            );
+            match greeted {
+                Ok(g) => Seen {
+                    product: Some("mssql".into()),
+                    version: Some(g.version),
+                    tls_offered: Some(g.tls_offered),
+                    not_tried: Some(why),
+                    ..Seen::default()
+                },
+                Err(e) => Seen {
+                    product: Some("mssql".into()),
+                    login: Some(Err(e)),
+                    ..Seen::default()
+                },
+            }
+        }
+        other => not_tried(
+            other,
+            Unresolved::Failed(format!(
+                "preflight has no client for `{other}`: its login, version and tables are not checked"
+            )),
+        ),
+    }
+}
+
+/// Every networked `[database.<id>]`, with its credentials resolved.
+fn targets(home: &Path, d: &Deployment, dbs: &BTreeMap<String, Db>) -> Vec<Target> {
+    dbs.iter()
+        .filter_map(|(id, db)| {
+            let endpoint = db.endpoint.clone().ok()??;
+            let url = match d.lookup(&format!("database.{id}.url")) {
+                Some((Value::Str(u), _)) => u.replace("&amp;", "&"),
+                _ => String::new(),
+            };
+            let (database, params) = url_parts(&url);
+            let creds = password::resolve(
+                home,
+                &format!("database.{id}.username"),
+                &format!("database.{id}.password"),
+            );
+            Some(Target {
+                id: id.clone(),
+                kind: db.kind.clone(),
+                endpoint,
+                database: database.or_else(|| text(d, &format!("database.{id}.name"))),
+                params,
+                creds,
+            })
+        })
+        .collect()
+}
+
+fn text(d: &Deployment, key: &str) -> Option<String> {
+    match d.lookup(key) {
+        Some((Value::Str(s), _)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The database name and parameters of `jdbc:<sub>://host[:port][,…]/name?k=v&k=v` (`;k=v` too).
+pub fn url_parts(url: &str) -> (Option<String>, Vec<(String, String)>) {
+    let Some(after) = url.find("//").map(|i| &url[i + 2..]) else {
+        return (None, Vec::new());
+    };
+    let (path, query) = match after.find(['?', ';']) {
+        Some(i) => (&after[..i], &after[i + 1..]),
+        None => (after, ""),
+    };
+    let name = path
+        .split_once('/')
+        .map(|(_, n)| n.trim().to_string())
+        .filter(|n| !n.is_empty() && !n.contains(':'));
+    let params = query
+        .split(['&', ';', '?'])
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (name, params)
+}
+
+/// The LDAP URL (the first of a list), the bind credentials and the (setting, DN) search bases.
+type LdapTarget = (String, Credentials, Vec<(String, String)>);
+
+/// The LDAP URL (the first of a list), the bind credentials and the search bases.
+fn ldap_target(home: &Path, d: &Deployment, url: &str) -> Result<LdapTarget, Unresolved> {
+    let pick = |flat: &str, prop: &str| {
+        if d.lookup(&format!("user_store.{flat}")).is_some() {
+            format!("user_store.{flat}")
+        } else {
+            format!("user_store.properties.{prop}")
+        }
+    };
+    let creds = password::resolve(
+        home,
+        &pick("connection_name", "ConnectionName"),
+        &pick("connection_password", "ConnectionPassword"),
+    )?;
+    let base_dn = text(d, "user_store.base_dn");
+    let mut bases = Vec::new();
+    for (flat, prop, ou) in [
+        ("user_search_base", "UserSearchBase", "Users"),
+        ("group_search_base", "GroupSearchBase", "Groups"),
+    ] {
+        let set = text(d, &format!("user_store.{flat}"))
+            .or_else(|| text(d, &format!("user_store.properties.{prop}")))
+            // infer.json: `UserSearchBase = ou=Users,$ref{user_store.base_dn}`.
+            .or_else(|| base_dn.as_ref().map(|b| format!("ou={ou},{b}")));
+        match set {
+            Some(dn) => bases.push((flat.to_string(), dn)),
+            None => {
+                return Err(Unresolved::Failed(format!(
+                    "[user_store] sets neither {flat} nor base_dn"
+                )));
+            }
+        }
+    }
+    let first = url.split_whitespace().next().unwrap_or(url).to_string();
+    Ok((first, creds, bases))
+}
+
+/// A TCP connection under the deadline (names resolved on this thread: the caller's thread is
+/// abandoned if the resolver hangs).
+pub fn connect(ep: &Endpoint, until: Instant) -> Result<TcpStream, String> {
+    let addrs = (ep.host.as_str(), ep.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{} not resolved: {e}", ep.host))?;
+    let mut last = format!("{} has no address", ep.host);
+    for addr in addrs {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!("{ep}: timed out"));
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = format!("{ep}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Accepts any server certificate: the drivers the product uses do not verify under
+/// `require`/`PREFERRED`, and this check is whether TLS is negotiated, not whom it trusts.
+#[derive(Debug)]
+pub struct AnyCert;
+
+impl rustls::client::danger::ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_and_parameters_of_jdbc_urls() {
+        let (n, p) =
+            url_parts("jdbc:postgresql://pg:5432/apim_db?sslmode=require&ApplicationName=x");
+        assert_eq!(n.as_deref(), Some("apim_db"));
+        assert_eq!(p[0], ("sslmode".to_string(), "require".to_string()));
+        let (n, p) = url_parts(
+            "jdbc:mysql://h1:3306,h2:3306/am?useSSL=false&amp;x=1"
+                .replace("&amp;", "&")
+                .as_str(),
+        );
+        assert_eq!((n.as_deref(), p.len()), (Some("am"), 2));
+        let (n, _) = url_parts("jdbc:sqlserver://ms:1433;databaseName=am;encrypt=true");
+        assert_eq!(n, None);
+        assert_eq!(url_parts("jdbc:h2:./x").0, None);
+    }
+}

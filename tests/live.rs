@@ -1,0 +1,415 @@
+//! Live database and LDAP checks against real servers on loopback, started and seeded by
+//! `.ci/services.sh`: PostgreSQL with TLS, MariaDB, OpenLDAP. Without a server a test says so
+//! and is skipped, except under CI, where it fails. Also a loopback listener that accepts and
+//! never answers (the deadline holds) and `$secret{}` passwords (skip, with the reason).
+
+mod common;
+use common::*;
+use std::time::{Duration, Instant};
+
+// The throw-away accounts .ci/services.sh creates (loopback only).
+const PG_APP: (&str, &str) = ("preflight_app", "preflight-app-pw");
+const PG_ADMIN: (&str, &str) = ("preflight_admin", "preflight-admin-pw");
+const LDAP_BIND: (&str, &str) = (
+    "uid=wso2bind,ou=Users,dc=preflight,dc=test",
+    "preflight-bind-pw",
+);
+
+fn pg_db(id: &str, db: &str, params: &str, (user, pw): (&str, &str)) -> String {
+    format!(
+        "[database.{id}]\ntype = \"postgre\"\nurl = \"jdbc:postgresql://127.0.0.1:5432/{db}{params}\"\nusername = \"{user}\"\npassword = \"{pw}\"\n\n"
+    )
+}
+
+fn maria_db(id: &str, db: &str, port: u16, (user, pw): (&str, &str)) -> String {
+    format!(
+        "[database.{id}]\ntype = \"mariadb\"\nurl = \"jdbc:mariadb://127.0.0.1:{port}/{db}\"\nusername = \"{user}\"\npassword = \"{pw}\"\n\n"
+    )
+}
+
+fn ldap_store(name: &str, pw: &str, user_base: &str) -> String {
+    format!(
+        "[user_store]\ntype = \"read_only_ldap_unique_id\"\nconnection_url = \"ldap://127.0.0.1:3389\"\nconnection_name = \"{name}\"\nconnection_password = \"{pw}\"\nuser_search_base = \"{user_base}\"\ngroup_search_base = \"ou=Groups,dc=preflight,dc=test\"\n"
+    )
+}
+
+/// `check --format json --only …` on a staged home of `version`.
+fn check(
+    version: &str,
+    toml: &str,
+    only: &[&str],
+    extra: &[&str],
+) -> (i32, serde_json::Value, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(dir.path(), version, toml);
+    let mut args = vec!["--product-home", home.to_str().unwrap(), "--timeout", "4"];
+    for id in only {
+        args.extend(["--only", id]);
+    }
+    args.extend(extra);
+    let started = Instant::now();
+    let (code, r) = check_json(&args);
+    (code, r, started.elapsed())
+}
+
+fn status<'a>(r: &'a serde_json::Value, id: &str) -> &'a str {
+    result(r, id)["status"].as_str().unwrap()
+}
+
+fn message(r: &serde_json::Value, id: &str) -> String {
+    result(r, id)["message"].as_str().unwrap().to_string()
+}
+
+/// Creates the listed tables with DDL written here (the product's dbscripts are not in the
+/// repository or in ../shared): a stand-in for "the dbscripts were run".
+fn pg_create_tables(db: &str, tables: &[&str]) {
+    let mut c = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 user={} password={} dbname={db}",
+            PG_APP.0, PG_APP.1
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    for t in tables {
+        c.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {t} (ID INTEGER)"))
+            .unwrap();
+    }
+}
+
+const APIM_TABLES: &[&str] = &[
+    "AM_SUBSCRIBER",
+    "AM_APPLICATION",
+    "AM_API",
+    "AM_SUBSCRIPTION",
+    "AM_API_URL_MAPPING",
+    "AM_APPLICATION_KEY_MAPPING",
+    "AM_POLICY_SUBSCRIPTION",
+    "AM_KEY_MANAGER",
+    "AM_REVISION",
+];
+const SHARED_TABLES: &[&str] = &[
+    "REG_RESOURCE",
+    "REG_PATH",
+    "REG_CONTENT",
+    "REG_PROPERTY",
+    "REG_RESOURCE_PROPERTY",
+    "UM_TENANT",
+    "UM_USER",
+    "UM_ROLE",
+    "UM_USER_ROLE",
+    "UM_PERMISSION",
+    "UM_HYBRID_ROLE",
+    "UM_HYBRID_USER_ROLE",
+    "UM_UUID_DOMAIN_MAPPER",
+];
+
+#[test]
+fn postgres_right_and_wrong_password_and_tls_on_and_off() {
+    if !service(5432, "PostgreSQL") {
+        return;
+    }
+    let only = ["db.login", "db.tls.negotiated"];
+    let wrong = pg_db("apim_db", "preflight_empty", "?sslmode=require", PG_APP)
+        + &pg_db(
+            "shared_db",
+            "preflight_empty",
+            "",
+            (PG_APP.0, "not-the-password"),
+        );
+    let (code, r, _) = check("4.2.0", &wrong, &only, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "db.login"), "fail", "{r:#}");
+    let m = message(&r, "db.login");
+    assert!(m.contains("shared_db postgre 127.0.0.1:5432: password authentication failed for user \"preflight_app\""), "{m}");
+    assert!(!m.contains("apim_db"), "{m}");
+    assert!(!r.to_string().contains("not-the-password"));
+
+    // TLS on (sslmode=require, and pgjdbc's default prefer) and off (sslmode=disable).
+    let right = pg_db("apim_db", "preflight_empty", "?sslmode=require", PG_APP)
+        + &pg_db("shared_db", "preflight_empty", "", PG_APP)
+        + &pg_db("user", "preflight_empty", "?sslmode=disable", PG_APP);
+    let (_, r, _) = check("4.2.0", &right, &only, &[]);
+    assert_eq!(status(&r, "db.login"), "pass", "{r:#}");
+    assert!(
+        message(&r, "db.login").contains("apim_db: postgresql "),
+        "{r:#}"
+    );
+    assert_eq!(status(&r, "db.tls.negotiated"), "warn", "{r:#}");
+    let m = message(&r, "db.tls.negotiated");
+    assert!(m.starts_with("[user: the session is not encrypted"), "{m}");
+    assert!(!m.contains("apim_db") && !m.contains("shared_db"), "{m}");
+}
+
+#[test]
+fn postgres_empty_database_fails_schema_and_one_with_the_tables_passes() {
+    if !service(5432, "PostgreSQL") {
+        return;
+    }
+    let only = ["db.schema"];
+    let empty = pg_db("apim_db", "preflight_empty", "", PG_APP)
+        + &pg_db("shared_db", "preflight_empty", "", PG_APP);
+    let (code, r, _) = check("4.2.0", &empty, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
+    assert!(message(&r, "db.schema").contains("AM_REVISION"), "{r:#}");
+
+    pg_create_tables("preflight_apim", APIM_TABLES);
+    pg_create_tables("preflight_shared", SHARED_TABLES);
+    let loaded = pg_db("apim_db", "preflight_apim", "", PG_APP)
+        + &pg_db("shared_db", "preflight_shared", "", PG_APP);
+    let (code, r, _) = check("4.2.0", &loaded, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
+}
+
+#[test]
+fn postgres_superuser_login_warns_and_the_version_is_read_after_login() {
+    if !service(5432, "PostgreSQL") {
+        return;
+    }
+    let only = ["db.privileges", "db.version.tested"];
+    let admin = pg_db("apim_db", "preflight_empty", "", PG_ADMIN)
+        + &pg_db("shared_db", "preflight_empty", "", PG_APP);
+    let (_, r, _) = check("4.4.0", &admin, &only, &[]);
+    assert_eq!(status(&r, "db.privileges"), "warn", "{r:#}");
+    assert_eq!(
+        message(&r, "db.privileges"),
+        "[apim_db (preflight_admin: rolsuper)]: a server administrator; a leaked or abused connection can read or drop every database on the server"
+    );
+    let mut c = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 user={} password={} dbname=preflight_empty",
+            PG_APP.0, PG_APP.1
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    let version: String = c.query_one("SHOW server_version", &[]).unwrap().get(0);
+    let version: String = version.split(' ').next().unwrap().to_string();
+    let major: u32 = version.split('.').next().unwrap().parse().unwrap();
+    let m = message(&r, "db.version.tested");
+    assert!(m.contains(&format!("apim_db postgresql {version}")), "{m}");
+    // APIM 4.4 was tested on PostgreSQL 16.2 and 17; 14 and older are end-of-life.
+    let want = match major {
+        0..=14 => "fail",
+        16 | 17 => "pass",
+        _ => "warn",
+    };
+    assert_eq!(status(&r, "db.version.tested"), want, "{r:#}");
+
+    let app = pg_db("apim_db", "preflight_empty", "", PG_APP)
+        + &pg_db("shared_db", "preflight_empty", "", PG_APP);
+    let (_, r, _) = check("4.4.0", &app, &["db.privileges"], &[]);
+    assert_eq!(status(&r, "db.privileges"), "pass", "{r:#}");
+}
+
+#[test]
+fn mariadb_greeting_login_grants_and_no_tls() {
+    if !service(3306, "MariaDB") {
+        return;
+    }
+    let only = [
+        "db.login",
+        "db.version.tested",
+        "db.privileges",
+        "db.tls.negotiated",
+    ];
+    let toml = maria_db("apim_db", "preflight_apim", 3306, PG_APP)
+        + &maria_db("shared_db", "preflight_empty", 3306, PG_ADMIN);
+    let (_, r, _) = check("4.6.0", &toml, &only, &[]);
+    assert_eq!(status(&r, "db.login"), "pass", "{r:#}");
+    let m = message(&r, "db.version.tested");
+    assert!(
+        m.contains("apim_db mariadb 10.") || m.contains("apim_db mariadb 11."),
+        "{m}"
+    );
+    // MariaDB is on no APIM tested list: warn, unless this one is end-of-life (fail).
+    assert!(
+        ["warn", "fail"].contains(&status(&r, "db.version.tested")),
+        "{r:#}"
+    );
+    assert_eq!(status(&r, "db.privileges"), "warn", "{r:#}");
+    assert!(
+        message(&r, "db.privileges")
+            .starts_with("[shared_db (preflight_admin: ALL PRIVILEGES ON *.*)]"),
+        "{r:#}"
+    );
+    // services.sh starts MariaDB without TLS: its greeting does not offer it.
+    assert_eq!(status(&r, "db.tls.negotiated"), "warn", "{r:#}");
+    assert!(
+        message(&r, "db.tls.negotiated").starts_with(
+            "[apim_db: the server offers no TLS, shared_db: the server offers no TLS]"
+        ),
+        "{r:#}"
+    );
+
+    let wrong = maria_db("apim_db", "preflight_apim", 3306, (PG_APP.0, "wrong-pw"));
+    let (code, r, _) = check("4.6.0", &wrong, &["db.login"], &[]);
+    assert_eq!((code, status(&r, "db.login")), (1, "fail"), "{r:#}");
+    assert!(
+        message(&r, "db.login").contains("Access denied for user 'preflight_app'"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn ldap_bind_ok_and_wrong_missing_base_and_openldap_identified() {
+    if !service(3389, "OpenLDAP") {
+        return;
+    }
+    let only = [
+        "userstore.ldap.bind",
+        "userstore.ldap.base-dn",
+        "userstore.ldap.server",
+    ];
+    let good = ldap_store(LDAP_BIND.0, LDAP_BIND.1, "ou=Users,dc=preflight,dc=test");
+    let (code, r, _) = check("4.2.0", &good, &only, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(status(&r, "userstore.ldap.bind"), "pass");
+    assert_eq!(status(&r, "userstore.ldap.base-dn"), "pass");
+    assert_eq!(
+        message(&r, "userstore.ldap.server"),
+        "the directory is OpenLDAP"
+    );
+
+    let wrong = ldap_store(
+        LDAP_BIND.0,
+        "not-the-password",
+        "ou=Users,dc=preflight,dc=test",
+    );
+    let (code, r, _) = check("4.2.0", &wrong, &only, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "userstore.ldap.bind"), "fail");
+    assert!(
+        message(&r, "userstore.ldap.bind").contains("invalidCredentials (49)"),
+        "{r:#}"
+    );
+    assert_eq!(status(&r, "userstore.ldap.base-dn"), "error");
+
+    let missing = ldap_store(LDAP_BIND.0, LDAP_BIND.1, "ou=People,dc=preflight,dc=test");
+    let (_, r, _) = check("4.2.0", &missing, &only, &[]);
+    assert_eq!(status(&r, "userstore.ldap.base-dn"), "fail");
+    assert_eq!(
+        message(&r, "userstore.ldap.base-dn"),
+        "[user_search_base ou=People,dc=preflight,dc=test: no such object]: users or groups under it cannot be found"
+    );
+}
+
+/// A server that accepts and never answers costs one deadline, not a hang.
+#[test]
+fn a_server_that_accepts_and_never_answers_costs_at_most_the_deadline() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let toml = maria_db("apim_db", "am", port, PG_APP)
+        + &format!(
+            "[database.shared_db]\ntype = \"postgre\"\nurl = \"jdbc:postgresql://127.0.0.1:{port}/shared\"\nusername = \"u\"\npassword = \"p\"\n\n"
+        )
+        + &format!(
+            "[user_store]\ntype = \"read_only_ldap\"\nconnection_url = \"ldap://127.0.0.1:{port}\"\nconnection_name = \"cn=x\"\nconnection_password = \"y\"\nbase_dn = \"dc=x\"\n"
+        );
+    let only = ["db.login", "userstore.ldap.bind"];
+    let (code, r, took) = check("4.2.0", &toml, &only, &[]);
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(code, 1, "{r:#}");
+    for id in only {
+        assert!(["fail", "error"].contains(&status(&r, id)), "{id}: {r:#}");
+    }
+    drop(silent);
+}
+
+#[test]
+fn secret_passwords_skip_with_the_reason_and_plain_aliases_are_used() {
+    if !service(5432, "PostgreSQL") || !service(3389, "OpenLDAP") {
+        return;
+    }
+    let toml = format!(
+        "{}{}[secrets]\napim_pw = \"[{}]\"\nshared_pw = \"bXVzdCBiZSBkZWNyeXB0ZWQgd2l0aCB0aGUga2V5c3RvcmU=\"\nldap_pw = \"bXVzdCBiZSBkZWNyeXB0ZWQ=\"\n\n{}",
+        pg_db(
+            "apim_db",
+            "preflight_empty",
+            "",
+            (PG_APP.0, "$secret{apim_pw}")
+        ),
+        pg_db(
+            "shared_db",
+            "preflight_empty",
+            "",
+            (PG_APP.0, "$secret{shared_pw}")
+        ),
+        PG_APP.1,
+        ldap_store(
+            LDAP_BIND.0,
+            "$secret{ldap_pw}",
+            "ou=Users,dc=preflight,dc=test"
+        ),
+    );
+    let (_, r, _) = check("4.2.0", &toml, &["db.login", "userstore.ldap.bind"], &[]);
+    assert_eq!(status(&r, "db.login"), "skip", "{r:#}");
+    let reason = result(&r, "db.login")["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.ends_with("shared_db: password is $secret{shared_pw}: supply the keystore password (--keystore-password-file) to decrypt it"),
+        "{reason}"
+    );
+    assert_eq!(status(&r, "userstore.ldap.bind"), "skip", "{r:#}");
+    assert!(
+        message(&r, "userstore.ldap.bind").contains("$secret{ldap_pw}"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn offline_skips_every_live_check_and_facts_replay_gives_the_same_verdicts() {
+    if !service(5432, "PostgreSQL") || !service(3389, "OpenLDAP") {
+        return;
+    }
+    let only = [
+        "db.login",
+        "db.version.tested",
+        "db.schema",
+        "db.privileges",
+        "db.tls.negotiated",
+        "userstore.ldap.bind",
+        "userstore.ldap.base-dn",
+        "userstore.ldap.server",
+    ];
+    let toml = pg_db("apim_db", "preflight_empty", "?sslmode=require", PG_APP)
+        + &pg_db("shared_db", "preflight_empty", "", PG_ADMIN)
+        + &ldap_store(LDAP_BIND.0, LDAP_BIND.1, "ou=Users,dc=preflight,dc=test");
+    let (code, r, _) = check("4.2.0", &toml, &only, &["--offline"]);
+    assert_eq!(code, 0, "{r:#}");
+    for id in only {
+        assert_eq!(status(&r, id), "skip", "{id}");
+        assert_eq!(result(&r, id)["reason"], "not run under --offline", "{id}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(dir.path(), "4.2.0", &toml);
+    let out = preflight()
+        .args(["facts", "--timeout", "4", "--product-home"])
+        .arg(&home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for secret in [PG_APP.1, PG_ADMIN.1, LDAP_BIND.1] {
+        assert!(!text.contains(secret), "a password is in the facts file");
+    }
+    let facts = dir.path().join("facts.json");
+    std::fs::write(&facts, &text).unwrap();
+    let mut args = vec!["--product-home", home.to_str().unwrap(), "--timeout", "4"];
+    for id in only {
+        args.extend(["--only", id]);
+    }
+    let (_, live) = check_json(&args);
+    args.extend(["--facts", facts.to_str().unwrap()]);
+    let (_, replayed) = check_json(&args);
+    for id in only {
+        assert_eq!(status(&live, id), status(&replayed, id), "{id}");
+        assert_eq!(message(&live, id), message(&replayed, id), "{id}");
+    }
+    assert_eq!(status(&live, "db.privileges"), "warn");
+    assert_eq!(status(&live, "userstore.ldap.server"), "pass");
+}
