@@ -344,7 +344,10 @@ fn secret_passwords_skip_with_the_reason_and_plain_aliases_are_used() {
     );
     let (_, r, _) = check("4.2.0", &toml, &["db.login", "userstore.ldap.bind"], &[]);
     assert_eq!(status(&r, "db.login"), "skip", "{r:#}");
-    let reason = result(&r, "db.login")["reason"].as_str().unwrap().to_string();
+    let reason = result(&r, "db.login")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         reason.ends_with("shared_db: password is $secret{shared_pw}: supply the keystore password (--keystore-password-file) to decrypt it"),
         "{reason}"
