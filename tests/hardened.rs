@@ -102,7 +102,16 @@ const MACHINE: &[(&str, &str)] = &[
 /// Rules that do not apply to these homes; `skip` is their right result in both runs.
 fn not_applicable(id: &str, dir: &str) -> Option<&'static str> {
     match id {
-        "db.reachable" | "userstore.ldap.reachable" => Some("network rules are not run --offline"),
+        "db.reachable"
+        | "userstore.ldap.reachable"
+        | "db.login"
+        | "db.version.tested"
+        | "db.schema"
+        | "db.privileges"
+        | "db.tls.negotiated"
+        | "userstore.ldap.bind"
+        | "userstore.ldap.base-dn"
+        | "userstore.ldap.server" => Some("network rules are not run --offline"),
         "cluster.tm-heartbeat" => {
             Some("gateway-worker and traffic-manager only; these are all-in-one")
         }

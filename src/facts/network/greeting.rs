@@ -187,12 +187,12 @@ mod tests {
 
     #[test]
     fn mysql_and_mariadb_greetings_built_from_the_protocol_spec_layout() {
-        let g = parse_mysql(&handshake("5.5.5-10.11.19-MariaDB-0+deb12u1", 0xf7fe)).unwrap();
+        let g = parse_mysql(&handshake("5.5.5-10.11.19-MariaDB-0+deb12u1", 0xfffe)).unwrap();
         assert_eq!(
             (g.product, g.version.as_str(), g.tls_offered),
             ("mariadb", "10.11.19", true)
         );
-        let g = parse_mysql(&handshake("8.4.3", 0xf7fe & !CLIENT_SSL)).unwrap();
+        let g = parse_mysql(&handshake("8.4.3", 0xf7fe)).unwrap();
         assert_eq!(
             (g.product, g.version.as_str(), g.tls_offered),
             ("mysql", "8.4.3", false)
