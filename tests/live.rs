@@ -349,7 +349,7 @@ fn secret_passwords_skip_with_the_reason_and_plain_aliases_are_used() {
         .unwrap()
         .to_string();
     assert!(
-        reason.ends_with("shared_db: password is $secret{shared_pw}: supply the keystore password (--keystore-password-file) to decrypt it"),
+        reason.ends_with("shared_db: password is $secret{shared_pw}: supply the keystore password (--keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD) to decrypt it"),
         "{reason}"
     );
     assert_eq!(status(&r, "userstore.ldap.bind"), "skip", "{r:#}");

@@ -73,7 +73,11 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let (live, down) = std::thread::scope(|s| {
         // live::run returns by `until` whatever its own threads answered.
         let live = match (wants_live && !ctx.offline, ctx.home()) {
-            (true, Some(home)) => Some(s.spawn(|| live::run(home, d, &dbs, &ldap, until))),
+            (true, Some(home)) => {
+                let (dbs, ldap) = (&dbs, &ldap);
+                let decrypt = move |alias: &str| vault_secret(ctx, alias);
+                Some(s.spawn(move || live::run(home, &decrypt, d, dbs, ldap, until)))
+            }
             _ => None,
         };
         let down = (wants_reach && !ctx.offline).then(|| check(&dbs, &ldap, deadline));
@@ -90,6 +94,22 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             (n.clone(), f)
         })
         .collect()
+}
+
+/// A `$secret{}` alias's clear value from the Secure Vault; without a keystore password the
+/// login is not tried (skip), an alias that does not decrypt is an error.
+fn vault_secret(
+    ctx: &Context,
+    alias: &str,
+) -> Result<zeroize::Zeroizing<String>, password::Unresolved> {
+    let vault = ctx.secrets();
+    match vault.secret(alias) {
+        Ok(v) => Ok(zeroize::Zeroizing::new(v.to_string())),
+        Err(_) if vault.lacks_password() => Err(password::Unresolved::NeedsKeystore(format!(
+            "password is $secret{{{alias}}}: supply the keystore password (--keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD) to decrypt it"
+        ))),
+        Err(e) => Err(password::Unresolved::Failed(e)),
+    }
 }
 
 /// Connects to every distinct endpoint at once; returns why each one that failed did.

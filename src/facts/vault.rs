@@ -73,6 +73,12 @@ impl Vault {
         }
     }
 
+    /// Whether nothing could be decrypted because no keystore password was given (or there is
+    /// no encrypted alias): what needs a clear value does not apply (`skip`), it is no error.
+    pub fn lacks_password(&self) -> bool {
+        self.not_applicable
+    }
+
     /// Reads the password, the keystore and `[secrets]`, and decrypts every alias.
     pub fn load(ctx: &Context) -> Vault {
         let Some(home) = ctx.home() else {

@@ -73,6 +73,7 @@ pub struct Live {
 /// Runs every login and the LDAP bind at once; returns by `until` whatever answered.
 pub(super) fn run(
     home: &Path,
+    decrypt: &password::Decrypt<'_>,
     d: &Deployment,
     dbs: &BTreeMap<String, Db>,
     ldap: &Ldap,
@@ -80,7 +81,7 @@ pub(super) fn run(
 ) -> Live {
     let (tx, rx) = mpsc::channel::<(Option<String>, Result<Seen, Directory>)>();
     let mut waiting: Vec<Option<String>> = Vec::new();
-    for t in targets(home, d, dbs) {
+    for t in targets(home, decrypt, d, dbs) {
         let tx = tx.clone();
         waiting.push(Some(t.id.clone()));
         std::thread::spawn(move || {
@@ -93,7 +94,7 @@ pub(super) fn run(
         ldap: None,
     };
     if let Some((Ok(_), (url, _))) = ldap {
-        match ldap_target(home, d, url) {
+        match ldap_target(home, decrypt, d, url) {
             Ok((url, creds, bases)) => {
                 let tx = tx.clone();
                 waiting.push(None);
@@ -208,7 +209,12 @@ fn datasource(t: &Target, until: Instant) -> Seen {
 }
 
 /// Every networked `[database.<id>]`, with its credentials resolved.
-fn targets(home: &Path, d: &Deployment, dbs: &BTreeMap<String, Db>) -> Vec<Target> {
+fn targets(
+    home: &Path,
+    decrypt: &password::Decrypt<'_>,
+    d: &Deployment,
+    dbs: &BTreeMap<String, Db>,
+) -> Vec<Target> {
     dbs.iter()
         .filter_map(|(id, db)| {
             let endpoint = db.endpoint.clone().ok()??;
@@ -219,6 +225,7 @@ fn targets(home: &Path, d: &Deployment, dbs: &BTreeMap<String, Db>) -> Vec<Targe
             let (database, params) = url_parts(&url);
             let creds = password::resolve(
                 home,
+                decrypt,
                 &format!("database.{id}.username"),
                 &format!("database.{id}.password"),
             );
@@ -266,7 +273,12 @@ pub fn url_parts(url: &str) -> (Option<String>, Vec<(String, String)>) {
 type LdapTarget = (String, Credentials, Vec<(String, String)>);
 
 /// The LDAP URL (the first of a list), the bind credentials and the search bases.
-fn ldap_target(home: &Path, d: &Deployment, url: &str) -> Result<LdapTarget, Unresolved> {
+fn ldap_target(
+    home: &Path,
+    decrypt: &password::Decrypt<'_>,
+    d: &Deployment,
+    url: &str,
+) -> Result<LdapTarget, Unresolved> {
     let pick = |flat: &str, prop: &str| {
         if d.lookup(&format!("user_store.{flat}")).is_some() {
             format!("user_store.{flat}")
@@ -276,6 +288,7 @@ fn ldap_target(home: &Path, d: &Deployment, url: &str) -> Result<LdapTarget, Unr
     };
     let creds = password::resolve(
         home,
+        decrypt,
         &pick("connection_name", "ConnectionName"),
         &pick("connection_password", "ConnectionPassword"),
     )?;

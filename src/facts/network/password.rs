@@ -1,6 +1,7 @@
 //! Credentials for live logins: the user and password of a datasource or of the LDAP user store,
-//! resolved from deployment.toml the way the product resolves them at start. Passwords stay in
-//! memory (`Zeroizing`), are used for one login and never become facts.
+//! resolved from deployment.toml the way the product resolves them at start (`$secret{}` through
+//! the Secure Vault, vault.rs). Passwords stay in memory (`Zeroizing`), are used for one login
+//! and never become facts.
 
 use super::super::config::raw_strings;
 use std::path::Path;
@@ -29,13 +30,21 @@ pub struct Credentials {
     pub password: Zeroizing<String>,
 }
 
-/// Reads `<table>.<user_key>` and `<table>.<password_key>` from deployment.toml in clear text and
-/// resolves `$env{}` and plain-text `[secrets]` aliases.
-pub fn resolve(home: &Path, user_key: &str, password_key: &str) -> Result<Credentials, Unresolved> {
+/// The clear value of an encrypted `[secrets]` alias (the Secure Vault), or why it is not known.
+pub type Decrypt<'a> = dyn Fn(&str) -> Result<Zeroizing<String>, Unresolved> + 'a;
+
+/// Reads `<user_key>` and `<password_key>` from deployment.toml in clear text and resolves
+/// `$env{}`, plain-text `[secrets]` aliases and (through `decrypt`) encrypted ones.
+pub fn resolve(
+    home: &Path,
+    decrypt: &Decrypt<'_>,
+    user_key: &str,
+    password_key: &str,
+) -> Result<Credentials, Unresolved> {
     let raw = raw_strings(home, &[user_key.to_string(), password_key.to_string()])
         .map_err(Unresolved::Failed)?;
     let user = match raw.get(user_key) {
-        Some(u) => resolve_value(home, u, user_key)?,
+        Some(u) => resolve_value(home, decrypt, u, user_key)?,
         None => {
             return Err(Unresolved::Failed(format!(
                 "`{user_key}` is not set in deployment.toml"
@@ -43,7 +52,7 @@ pub fn resolve(home: &Path, user_key: &str, password_key: &str) -> Result<Creden
         }
     };
     let password = match raw.get(password_key) {
-        Some(p) => resolve_value(home, p, password_key)?,
+        Some(p) => resolve_value(home, decrypt, p, password_key)?,
         None => Zeroizing::new(String::new()),
     };
     Ok(Credentials {
@@ -52,9 +61,14 @@ pub fn resolve(home: &Path, user_key: &str, password_key: &str) -> Result<Creden
     })
 }
 
-/// One value: as written, `$env{NAME}`, or `$secret{alias}` whose `[secrets]` entry is still
-/// `[plain text]`. A cipher-tool-encrypted alias needs the keystore password.
-fn resolve_value(home: &Path, raw: &str, key: &str) -> Result<Zeroizing<String>, Unresolved> {
+/// One value: as written, `$env{NAME}`, or `$secret{alias}`: a `[plain text]` entry as is, a
+/// cipher-tool-encrypted one decrypted by the Secure Vault.
+fn resolve_value(
+    home: &Path,
+    decrypt: &Decrypt<'_>,
+    raw: &str,
+    key: &str,
+) -> Result<Zeroizing<String>, Unresolved> {
     let t = raw.trim();
     let inner = |prefix: &str| {
         t.strip_prefix(prefix)
@@ -89,9 +103,7 @@ fn resolve_value(home: &Path, raw: &str, key: &str) -> Result<Zeroizing<String>,
                 .and_then(|r| r.strip_suffix(']'))
             {
                 Some(plain) => Ok(Zeroizing::new(plain.to_string())),
-                None => Err(Unresolved::NeedsKeystore(format!(
-                    "password is $secret{{{alias}}}: supply the keystore password (--keystore-password-file) to decrypt it"
-                ))),
+                None => decrypt(alias),
             }
         }
         Some(other) => Err(Unresolved::Failed(format!(
@@ -114,33 +126,31 @@ mod tests {
     #[test]
     fn plain_env_plain_secret_and_encrypted_secret() {
         let h = home(
-            "[database.apim_db]\nusername = \"am\"\npassword = \"pw1\"\n\n[database.shared_db]\nusername = \"sh\"\npassword = \"$secret{sh_pw}\"\n\n[database.user]\nusername = \"u\"\npassword = \"$secret{enc}\"\n\n[database.x]\nusername = \"x\"\npassword = \"$env{PREFLIGHT_TEST_UNSET_VAR}\"\n\n[secrets]\nsh_pw = \"[pw2]\"\nenc = \"c2VjcmV0IGNpcGhlcnRleHQ=\"\n",
+            "[database.apim_db]\nusername = \"am\"\npassword = \"pw1\"\n\n[database.shared_db]\nusername = \"sh\"\npassword = \"$secret{sh_pw}\"\n\n[database.user]\nusername = \"u\"\npassword = \"$secret{enc}\"\n\n[database.x]\nusername = \"x\"\npassword = \"$env{PREFLIGHT_TEST_UNSET_VAR}\"\n\n[database.y]\nusername = \"y\"\npassword = \"$secret{dec}\"\n\n[secrets]\nsh_pw = \"[pw2]\"\nenc = \"c2VjcmV0IGNpcGhlcnRleHQ=\"\ndec = \"ZW5jcnlwdGVk\"\n",
         );
-        let c = resolve(
-            h.path(),
-            "database.apim_db.username",
-            "database.apim_db.password",
-        )
-        .unwrap();
+        let vault = |alias: &str| match alias {
+            "dec" => Ok(Zeroizing::new("pw3".to_string())),
+            _ => Err(Unresolved::NeedsKeystore(format!(
+                "password is $secret{{{alias}}}: supply the keystore password"
+            ))),
+        };
+        let resolve = |u: &str, p: &str| resolve(h.path(), &vault, u, p);
+        let c = resolve("database.apim_db.username", "database.apim_db.password").unwrap();
         assert_eq!((c.user.as_str(), c.password.as_str()), ("am", "pw1"));
-        let c = resolve(
-            h.path(),
-            "database.shared_db.username",
-            "database.shared_db.password",
-        )
-        .unwrap();
+        let c = resolve("database.shared_db.username", "database.shared_db.password").unwrap();
         assert_eq!(c.password.as_str(), "pw2");
         let Err(Unresolved::NeedsKeystore(why)) =
-            resolve(h.path(), "database.user.username", "database.user.password")
+            resolve("database.user.username", "database.user.password")
         else {
             panic!("an encrypted alias needs the keystore password");
         };
         assert_eq!(
             why,
-            "password is $secret{enc}: supply the keystore password (--keystore-password-file) to decrypt it"
+            "password is $secret{enc}: supply the keystore password"
         );
-        let Err(Unresolved::Failed(why)) =
-            resolve(h.path(), "database.x.username", "database.x.password")
+        let c = resolve("database.y.username", "database.y.password").unwrap();
+        assert_eq!(c.password.as_str(), "pw3");
+        let Err(Unresolved::Failed(why)) = resolve("database.x.username", "database.x.password")
         else {
             panic!("an unset variable cannot be used");
         };
