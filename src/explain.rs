@@ -182,6 +182,15 @@ pub fn explain(r: &Rule) -> String {
     if let Some(fix) = &r.fix {
         out.push_str(&format!("\nfix: {fix}\n"));
     }
+    for p in &r.fix_parts {
+        out.push_str(&format!(
+            "  {{fix_parts}} holds {} when {}\n",
+            p.text, p.when.text
+        ));
+    }
+    for e in &r.fix_edits {
+        out.push_str(&format!("  as an edit: {}\n", edit_text(e)));
+    }
     for d in &r.docs {
         out.push_str(&format!("docs: {d}\n"));
     }
@@ -220,4 +229,18 @@ pub fn catalogue() -> String {
     }
     out.push('\n');
     out
+}
+
+/// One fix edit as a person would read it.
+fn edit_text(e: &crate::rules::model::FixEdit) -> String {
+    use crate::rules::model::FixEdit;
+    match e {
+        FixEdit::TomlSet { key, value } => format!("set {key} = {value} in deployment.toml"),
+        FixEdit::JvmFlag { flag, replaces } => match replaces {
+            Some(r) => format!("{flag} in place of {r}… in the start script"),
+            None => format!("add {flag} to the start script's java command"),
+        },
+        FixEdit::Chmod { file, mode } => format!("chmod {mode:o} {file}"),
+        FixEdit::Keytool { args } => format!("keytool {}", args.join(" ")),
+    }
 }

@@ -58,8 +58,9 @@ pub enum FixEdit {
     /// Set `key` (a dotted path, `server.hostname`) in repository/conf/deployment.toml to
     /// `value`, a TOML value as written in the rule file.
     TomlSet { key: String, value: String },
-    /// Add `flag` to the java command line of the start script (`{jvm.script}`), first removing
-    /// every flag that starts with `replaces`.
+    /// In the start script (`{jvm.script}`), replace every flag that starts with `replaces`
+    /// (on the java command line or in the JVM_MEM_OPTS default) by `flag`; where there is
+    /// none, add `flag` to the java command line.
     JvmFlag {
         flag: String,
         replaces: Option<String>,
