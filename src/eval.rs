@@ -285,16 +285,37 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<Unmet> {
     }
     w.condition
         .as_ref()
-        .and_then(|c| unmet(c, facts, "", "this condition"))
+        .and_then(|c| unmet(c, facts, "", w.means.as_deref().unwrap_or_default()))
+}
+
+/// A condition of `when` that does not hold, in words: what it means (or, for a pack that does
+/// not say, the facts it reads) and what this node has instead.
+fn not_here(c: &Cond, facts: &Facts, means: &str) -> String {
+    let mut read = Vec::new();
+    c.expr.facts(&mut read);
+    let here: Vec<String> = read
+        .iter()
+        .map(|f| {
+            let v = facts.get(f);
+            let shown = show(&v).unwrap_or_else(|| "not set".into());
+            format!("{f} is {shown}")
+        })
+        .collect();
+    let what = if means.is_empty() {
+        format!("to nodes whose {} match its condition", read.join(", "))
+    } else {
+        format!("where {means}")
+    };
+    format!(
+        "not applicable: applies only {what}; here {}",
+        here.join(", ")
+    )
 }
 
 fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<Unmet> {
     match cond::eval(&c.expr, &|n| facts.get(n)) {
         Ok(o) if o.holds => None,
-        Ok(_) if fact.is_empty() => Some(Unmet::DoesNotApply(format!(
-            "does not apply: `{}` does not hold",
-            c.text
-        ))),
+        Ok(_) if fact.is_empty() => Some(Unmet::DoesNotApply(not_here(c, facts, what))),
         Ok(_) => {
             let seen = facts
                 .get(fact)
@@ -396,9 +417,9 @@ fn finish<'f>(
         .iter()
         .chain(primary.iter())
         .find_map(|w| get(w).location.clone());
-    let pass_template = rule
-        .pass_message
-        .clone()
+    let pass_template = case
+        .and_then(|c| c.pass_message.clone())
+        .or_else(|| rule.pass_message.clone())
         .filter(|_| v.status == Status::Pass);
     let template = pass_template
         .or_else(|| case.and_then(|c| c.message.clone()))

@@ -80,8 +80,16 @@ const RULE_KEYS: &[&str] = &[
     "fix_part",
     "fix_edit",
 ];
-const CASE_KEYS: &[&str] = &["when", "fail", "warn", "expected", "message", "fix"];
-const WHEN_KEYS: &[&str] = &["version", "profile", "os", "condition"];
+const CASE_KEYS: &[&str] = &[
+    "when",
+    "fail",
+    "warn",
+    "expected",
+    "message",
+    "pass_message",
+    "fix",
+];
+const WHEN_KEYS: &[&str] = &["version", "profile", "os", "condition", "means"];
 const PACK_KEYS: &[&str] = &["name", "version", "description", "overrides", "categories"];
 const OS_NAMES: &[&str] = &["linux", "macos", "windows"];
 
@@ -555,7 +563,11 @@ fn all_template_facts(
     }
     // Case messages: their offsets are not kept, so problems point at the `case` key.
     let case_at = raw.fields.get("case").map_or(rule_start, |(k, _)| k.start);
-    for text in rule.cases.iter().filter_map(|c| c.message.as_deref()) {
+    let case_texts = rule
+        .cases
+        .iter()
+        .flat_map(|c| [&c.message, &c.pass_message]);
+    for text in case_texts.filter_map(|t| t.as_deref()) {
         named.extend(template_text_facts(cx, text, case_at, rule));
     }
     let mut out: Vec<String> = Vec::new();
@@ -835,6 +847,7 @@ fn cases(
                 ("expected", Some((s, _))) => case.expected = Some(s),
                 ("message", Some((s, _))) => case.message = Some(s),
                 ("fix", Some((s, _))) => case.fix = Some(s),
+                ("pass_message", Some((s, _))) => case.pass_message = Some(s),
                 (k, None) if CASE_KEYS.contains(&k) => {
                     cx.error(value.span().start, format!("`case.{k}` must be a string"))
                 }
@@ -877,6 +890,10 @@ fn when_value(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> When {
                     Err(e) => cx.error(offset + e.span.start, e.message),
                 }
             }
+            "means" => match value.get_ref() {
+                DeValue::String(s) => w.means = Some(s.to_string()),
+                _ => cx.error(value.span().start, "`when.means` must be a string"),
+            },
             "profile" => w.profiles = checked_names(cx, value, "when.profile", catalogue::PROFILES),
             "os" => w.os = checked_names(cx, value, "when.os", OS_NAMES),
             _ => cx.unknown_key(key, kspan.start, WHEN_KEYS, "`when`"),

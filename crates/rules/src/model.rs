@@ -24,6 +24,8 @@ pub struct When {
     pub os: Vec<String>,
     /// Any other condition on facts.
     pub condition: Option<Cond>,
+    /// The condition in words, for the skip reason: "the user store is LDAP".
+    pub means: Option<String>,
 }
 
 /// One `[[rule.case]]`: a version/profile/condition-dependent judgement. The first case whose
@@ -39,6 +41,8 @@ pub struct RuleCase {
     pub message: Option<String>,
     /// Replaces the rule's `fix` when this case decides.
     pub fix: Option<String>,
+    /// Replaces the rule's `pass_message` when this case decides and the rule passes.
+    pub pass_message: Option<String>,
 }
 
 /// One `[[rule.fix_part]]`: a piece of the fix that is shown, in place of `{fix_parts}`, only
