@@ -34,8 +34,20 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 fn fact(sh: &Shared, name: &str) -> Fact {
     let ctx = sh.ctx;
     match name {
-        "host.cpu.cores" => Fact::value(Value::Int(cpu_cores() as i64)),
+        "host.cpu.cores" => Fact::value(Value::Int(effective_cpus() as i64)),
+        "host.cpu.host-cores" => Fact::value(Value::Int(cpu_cores() as i64)),
+        "host.cpu.cgroup-limit" => {
+            let n = effective_cpus();
+            let limited = n < cpu_cores();
+            Fact::value(if limited {
+                Value::Int(n as i64)
+            } else {
+                Value::Null
+            })
+        }
         "host.memory.total" => memory_total(),
+        "host.memory.physical" => physical_memory(),
+        "host.memory.cgroup-limit" => memory_limit(),
         "host.disk.free" => disk_free(ctx.home().unwrap_or(Path::new("/"))),
         "host.hostname" => match sysinfo::System::host_name() {
             Some(h) => Fact::value(Value::Str(h)),
@@ -434,7 +446,48 @@ pub fn cpu_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The cgroup limits of this process, read once per run.
+fn limits() -> &'static super::cgroup::Limits {
+    static LIMITS: std::sync::OnceLock<super::cgroup::Limits> = std::sync::OnceLock::new();
+    LIMITS.get_or_init(super::cgroup::this_process)
+}
+
+/// CPUs a JVM started here counts: the CPUs this process may run on, capped by the cgroup's
+/// CPU quota (rounded up) and cpuset.
+fn effective_cpus() -> usize {
+    let l = limits();
+    [l.cpu_quota, l.cpuset]
+        .into_iter()
+        .flatten()
+        .fold(cpu_cores(), |n, c| n.min(c as usize))
+}
+
+/// Memory a JVM started here sizes itself by: physical memory, or the cgroup's memory limit
+/// where that is lower (a container's limit).
 pub fn memory_total() -> Fact {
+    let physical = physical_memory();
+    match (&physical.observation, limits().memory) {
+        (super::Observation::Value(Value::Bytes(p)), Some(limit)) if limit < *p => {
+            Fact::value(Value::Bytes(limit))
+        }
+        _ => physical,
+    }
+}
+
+/// The cgroup's memory limit where it is below physical memory; `Null` otherwise.
+fn memory_limit() -> Fact {
+    let physical = physical_memory();
+    match (&physical.observation, limits().memory) {
+        (super::Observation::Value(Value::Bytes(p)), Some(limit)) if limit < *p => {
+            Fact::value(Value::Bytes(limit))
+        }
+        (super::Observation::Value(_), _) => Fact::value(Value::Null),
+        _ => physical,
+    }
+}
+
+/// Physical memory of the machine (MemTotal).
+pub fn physical_memory() -> Fact {
     let mut sys = sysinfo::System::new();
     sys.refresh_memory();
     match sys.total_memory() {

@@ -1,5 +1,6 @@
 //! Facts: what the probes observed, the catalogue of fact names, and collection under deadlines.
 
+pub mod cgroup;
 pub mod config;
 pub mod config_derived;
 pub mod files;
