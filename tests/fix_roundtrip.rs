@@ -239,7 +239,10 @@ fn every_fix_as_data_makes_its_rule_pass_and_nothing_worse() {
         if status != "pass" {
             failures.push(format!("{}: {status} after its fix: {message}", rule.id));
         }
-        for (id, (was, _)) in before.iter().filter(|(id, _)| !VARIES.contains(&id.as_str())) {
+        for (id, (was, _)) in before
+            .iter()
+            .filter(|(id, _)| !VARIES.contains(&id.as_str()))
+        {
             let (now, why) = &after[id];
             if badness(now) > badness(was) {
                 failures.push(format!("{}'s fix made {id} {was} → {now}: {why}", rule.id));
