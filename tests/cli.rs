@@ -86,7 +86,10 @@ fn exit_1_on_a_failure_and_on_warn_with_fail_on_warn() {
     let facts = dir.path().join("facts.json");
     std::fs::write(
         &facts,
-        facts_json(&[("host.cpu.cores", r#"{"type":"int","value":3}"#)]),
+        facts_json(&[
+            ("host.cpu.cores", r#"{"type":"int","value":3}"#),
+            ("host.cpu.cgroup-limit", r#"{"type":"null"}"#),
+        ]),
     )
     .unwrap();
     let args = [
@@ -394,7 +397,10 @@ fn duplicate_ids_need_an_explicit_override() {
     let facts = dir.path().join("f.json");
     std::fs::write(
         &facts,
-        facts_json(&[("host.cpu.cores", r#"{"type":"int","value":4}"#)]),
+        facts_json(&[
+            ("host.cpu.cores", r#"{"type":"int","value":4}"#),
+            ("host.cpu.cgroup-limit", r#"{"type":"null"}"#),
+        ]),
     )
     .unwrap();
     let (code, r) = check_json(&[
@@ -562,7 +568,10 @@ fn help_has_examples() {
 /// Inputs named on the command line may be pipes: `check --facts <(ssh node preflight facts)`.
 #[test]
 fn facts_can_come_from_a_pipe() {
-    let facts = facts_json(&[("host.cpu.cores", r#"{"type":"int","value":1}"#)]);
+    let facts = facts_json(&[
+        ("host.cpu.cores", r#"{"type":"int","value":1}"#),
+        ("host.cpu.cgroup-limit", r#"{"type":"null"}"#),
+    ]);
     let out = preflight()
         .args([
             "check",

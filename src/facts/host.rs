@@ -60,9 +60,7 @@ fn fact(sh: &Shared, name: &str) -> Fact {
             Some(home) => fs_type(&home.join("solr/data")),
             None => Fact::unavailable("no PRODUCT_HOME given"),
         },
-        "host.os.id" | "host.os.version" | "host.os.pretty" | "host.os.supported" => {
-            os_fact(sh, name)
-        }
+        "host.os.id" | "host.os.version" | "host.os.pretty" => os_fact(sh, name),
         "host.limits.nofile.soft" => rlimit(false, false),
         "host.limits.nofile.hard" => rlimit(false, true),
         "host.limits.nproc.soft" => rlimit(true, false),
@@ -244,24 +242,7 @@ fn os_fact(sh: &Shared, name: &str) -> Fact {
                 None => Fact::unavailable(format!("VERSION_ID `{v}` is not a version")),
             },
         },
-        _ => {
-            let (id, ver) = (get("ID").unwrap_or_default(), get("VERSION_ID"));
-            Fact::value(Value::Bool(os_supported(&id, ver.as_deref())))
-        }
-    }
-}
-
-/// A current RHEL-family (RHEL, Rocky, Alma ≥ 8) or Ubuntu LTS (even year, .04, ≥ 20.04) release.
-fn os_supported(id: &str, version_id: Option<&str>) -> bool {
-    let Some(v) = version_id.and_then(Version::parse) else {
-        return false;
-    };
-    let major = v.parts.first().copied().unwrap_or(0);
-    let minor = v.parts.get(1).copied().unwrap_or(0);
-    match id {
-        "ubuntu" => major >= 20 && major % 2 == 0 && minor == 4,
-        "rhel" | "rocky" | "almalinux" => major >= 8,
-        _ => false,
+        _ => Fact::value(Value::Null),
     }
 }
 
@@ -577,23 +558,13 @@ mod tests {
     }
 
     #[test]
-    fn os_release_and_support() {
+    fn os_release_fields() {
         let os = parse_os_release(
             "NAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\nPRETTY_NAME='Ubuntu 22.04.4 LTS'\n",
         );
         assert_eq!(os["ID"], "ubuntu");
         assert_eq!(os["VERSION_ID"], "22.04");
         assert_eq!(os["PRETTY_NAME"], "Ubuntu 22.04.4 LTS");
-        assert!(os_supported("ubuntu", Some("22.04")));
-        assert!(os_supported("ubuntu", Some("20.04")));
-        assert!(!os_supported("ubuntu", Some("18.04")));
-        assert!(!os_supported("ubuntu", Some("23.10")));
-        assert!(!os_supported("ubuntu", Some("21.04")));
-        assert!(os_supported("rocky", Some("9.3")));
-        assert!(os_supported("rhel", Some("8")));
-        assert!(!os_supported("rhel", Some("7.9")));
-        assert!(!os_supported("debian", Some("12")));
-        assert!(!os_supported("ubuntu", None));
     }
 
     #[test]
@@ -661,7 +632,7 @@ mod tests {
         let names: Vec<String> = [
             "host.swap.total",
             "host.os.id",
-            "host.os.supported",
+            "host.os.version",
             "host.home.owner.uid",
             "host.systemd.unit",
             "host.systemd.limit-nofile",

@@ -234,13 +234,6 @@ pub const CATALOGUE: &[FactSpec] = &[
         "PRETTY_NAME of /etc/os-release, e.g. `Ubuntu 22.04.4 LTS`",
     ),
     spec(
-        "host.os.supported",
-        T::Bool,
-        None,
-        F::Host,
-        "The OS is a current RHEL / Rocky / AlmaLinux (>= 8) or an Ubuntu LTS release (even year, .04, >= 20.04)",
-    ),
-    spec(
         "host.limits.nofile.soft",
         T::Int,
         None,
