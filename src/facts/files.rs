@@ -507,6 +507,25 @@ fn split_predicate(s: &str) -> Result<(&str, &str), String> {
 
 // ---- file.* -------------------------------------------------------------------------------
 
+/// Why `rel` cannot be told absent: it, or a folder on its way, is a symbolic link whose target
+/// does not exist (a mount that is not there), which is not the same as no file.
+fn dangling(home: &Path, rel: &Path) -> Option<String> {
+    let mut at = home.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        let link = std::fs::symlink_metadata(&at).ok()?;
+        if link.file_type().is_symlink() && std::fs::metadata(&at).is_err() {
+            let target = std::fs::read_link(&at).map(|t| t.display().to_string());
+            let shown = at.strip_prefix(home).unwrap_or(&at).display().to_string();
+            return Some(format!(
+                "PRODUCT_HOME/{shown} is a symbolic link to {}, which does not exist",
+                target.unwrap_or_else(|_| "an unreadable target".into())
+            ));
+        }
+    }
+    None
+}
+
 fn file_fact(home: &Path, rest: &str) -> Fact {
     let Some((rel, what)) = rest.rsplit_once('.') else {
         return Fact::unavailable("use file.<relative/path>.exists, .owner-uid or .mode");
@@ -531,6 +550,11 @@ fn file_fact(home: &Path, rest: &str) -> Fact {
         (Ok(_), "exists") => Fact::value(Value::Bool(true)),
         (Ok(m), "owner-uid") => Fact::value(Value::Int(m.uid() as i64)),
         (Ok(m), _) => Fact::value(Value::Int((m.mode() & 0o7777) as i64)),
+        (Err(e), _)
+            if e.kind() == std::io::ErrorKind::NotFound && dangling(home, relpath).is_some() =>
+        {
+            Fact::unavailable(dangling(home, relpath).unwrap_or_default())
+        }
         (Err(e), "exists") if e.kind() == std::io::ErrorKind::NotFound => {
             Fact::value(Value::Bool(false))
         }
