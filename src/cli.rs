@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and their translation into [`Settings`].
 
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -75,8 +76,18 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output.
-    Man,
+    /// Print a man page (roff): preflight(1), or one subcommand's; or write them all to a folder.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`check`, `rules explain`); none: preflight(1)
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
+    /// Write every page (preflight.1, preflight-check.1, preflight-rules-explain.1, ...) here
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -85,7 +96,7 @@ pub struct FleetArgs {
     #[arg(required = true, value_name = "NODE_DIR")]
     pub nodes: Vec<PathBuf>,
     /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown
-    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
+    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = FormatParser, hide_possible_values = true)]
     pub formats: Vec<(Format, Option<PathBuf>)>,
     /// Exit 1 on warnings too
     #[arg(long, value_enum, default_value_t = FailOn::Fail, value_name = "LEVEL")]
@@ -148,7 +159,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format, optionally to a file (repeatable): table, json, junit, sarif, markdown, html
-    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = parse_format)]
+    #[arg(long = "format", value_name = "FMT[=FILE]", value_parser = FormatParser, hide_possible_values = true)]
     pub formats: Vec<(Format, Option<PathBuf>)>,
     /// Evaluate a facts file from `preflight facts` instead of probing
     #[arg(long, value_name = "FILE")]
@@ -157,10 +168,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Fail, value_name = "LEVEL")]
     pub fail_on: FailOn,
     /// Run only these rules: an id, an id prefix (`host`) or a category (repeatable)
-    #[arg(long, value_name = "SEL")]
+    #[arg(long, value_name = "SEL", value_parser = RuleSelector, hide_possible_values = true)]
     pub only: Vec<String>,
     /// Skip these rules: an id, an id prefix or a category (repeatable)
-    #[arg(long, value_name = "SEL")]
+    #[arg(long, value_name = "SEL", value_parser = RuleSelector, hide_possible_values = true)]
     pub skip: Vec<String>,
     /// Waivers and attestations (TOML): accepted findings and confirmed manual items
     #[arg(long, value_name = "FILE")]
@@ -201,6 +212,7 @@ pub enum RulesCommand {
     },
     /// Show one rule: what it checks, why, the facts it reads and how to fix it
     Explain {
+        #[arg(value_parser = RuleSelector, hide_possible_values = true)]
         id: String,
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
@@ -234,6 +246,84 @@ pub enum ListFormat {
 pub enum FailOn {
     Warn,
     Fail,
+}
+
+/// `--format FMT[=FILE]`; shell completion offers the format names.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatParser;
+
+impl TypedValueParser for FormatParser {
+    type Value = (Format, Option<PathBuf>);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let text = StringValueParser::new().parse_ref(cmd, arg, value)?;
+        parse_format(&text).map_err(|e| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            Format::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// A rule selector (`--only`, `--skip`, `rules explain`): any text, since packs added with
+/// `--rules` bring their own ids; shell completion offers the embedded pack's categories and
+/// rule ids, each with its title.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSelector;
+
+impl TypedValueParser for RuleSelector {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            rule_selectors()
+                .iter()
+                .map(|(value, help)| PossibleValue::new(*value).help(*help)),
+        ))
+    }
+}
+
+/// The embedded pack's categories, then its rule ids, each with a title; built once.
+fn rule_selectors() -> &'static [(&'static str, &'static str)] {
+    static SELECTORS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    SELECTORS.get_or_init(|| {
+        let set = crate::rules::embedded();
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut out: Vec<(&'static str, &'static str)> = set
+            .category_order()
+            .into_iter()
+            .map(|(id, title)| (leak(id), leak(title)))
+            .collect();
+        out.extend(
+            set.rules
+                .iter()
+                .map(|r| (leak(r.id.clone()), leak(r.title.clone()))),
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|(v, _)| seen.insert(*v));
+        out
+    })
 }
 
 fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), String> {

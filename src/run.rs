@@ -36,16 +36,42 @@ pub fn run(command: Command) -> Result<u8> {
             emit(&String::from_utf8_lossy(&out), None)?;
             Ok(EXIT_OK)
         }
-        Command::Man => {
-            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut out)
-                .context("cannot render the man page")?;
-            emit(&String::from_utf8_lossy(&out), None)?;
-            Ok(EXIT_OK)
-        }
+        Command::Man(args) => man(&args),
     }
+}
+
+/// `preflight man`: one page to standard output, or every page into `--dir`.
+fn man(args: &crate::cli::ManArgs) -> Result<u8> {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    if let Some(dir) = &args.dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        clap_mangen::generate_to(cmd, dir)
+            .with_context(|| format!("cannot write the man pages to {}", dir.display()))?;
+        return Ok(EXIT_OK);
+    }
+    let mut page = cmd.disable_help_subcommand(true);
+    page.build();
+    for name in &args.command {
+        let Some(sub) = page.find_subcommand(name).cloned() else {
+            let names: Vec<String> = page
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            anyhow::bail!(
+                "no man page for `{}`: `{}` has the subcommands {}",
+                args.command.join(" "),
+                page.get_display_name().unwrap_or(page.get_name()),
+                names.join(", ")
+            );
+        };
+        page = sub;
+    }
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .context("cannot render the man page")?;
+    emit(&String::from_utf8_lossy(&out), None)?;
+    Ok(EXIT_OK)
 }
 
 /// The embedded pack (compiled at build time) followed by each `--rules` folder.
