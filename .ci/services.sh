@@ -12,6 +12,10 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/slapd ] || need+=(slapd ldap-utils)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# Tools the tests run; under CI a missing one fails its test (tests/common missing_input).
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
+command -v objdump >/dev/null 2>&1 || need+=(binutils)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

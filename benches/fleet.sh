@@ -10,7 +10,9 @@ nodes=${1:-1000}
 runs=${2:-20}
 command -v hyperfine >/dev/null || { echo "benches/fleet.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 cargo build --release -q
-bin=$PWD/target/release/preflight
+target=${CARGO_TARGET_DIR:-$PWD/target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
+bin=$target/release/preflight
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 

@@ -18,7 +18,9 @@ root=$PWD
 shared=$root/../shared
 command -v hyperfine >/dev/null || { echo "benches/run.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 cargo build --release -q
-bin=$root/target/release/preflight
+target=${CARGO_TARGET_DIR:-$PWD/target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
+bin=$target/release/preflight
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

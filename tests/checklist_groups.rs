@@ -5,11 +5,7 @@ mod common;
 use common::*;
 
 fn checklist_sections() -> Option<Vec<(String, Vec<String>)>> {
-    let path = repo().join("../shared/CHECKLIST.md");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is absent", path.display());
-        return None;
-    };
+    let text = checklist()?;
     let mut sections: Vec<(String, Vec<String>)> = Vec::new();
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("## ") {

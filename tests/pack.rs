@@ -6,11 +6,7 @@ use std::collections::BTreeSet;
 
 /// Every `id` of ../shared/CHECKLIST.md tables except the Fleet section.
 fn checklist_ids() -> Option<Vec<String>> {
-    let path = repo().join("../shared/CHECKLIST.md");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is absent", path.display());
-        return None;
-    };
+    let text = checklist()?;
     let mut ids = Vec::new();
     let mut fleet = false;
     for line in text.lines() {

@@ -59,7 +59,7 @@ fn host_facts_agree_with_nproc_meminfo_and_ulimit() {
 #[test]
 fn jdk_version_matches_java_dash_version() {
     let Ok(which) = which::which("java") else {
-        eprintln!("SKIPPED: no java on PATH");
+        common::missing_input("no java on PATH");
         return;
     };
     let out = Command::new(&which).arg("-version").output().unwrap();

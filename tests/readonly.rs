@@ -256,7 +256,7 @@ fn check_args(cmd: &mut Command, home: &Path) {
 fn a_read_only_bind_mount_gives_the_same_results() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 || which::which("unshare").is_err() {
-        eprintln!("SKIPPED: a read-only bind mount needs root and unshare(1)");
+        common::missing_input("a read-only bind mount needs root and unshare(1)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -277,10 +277,10 @@ fn a_read_only_bind_mount_gives_the_same_results() {
     let out = run(cmd);
     match out.status.code() {
         Some(97) => {
-            eprintln!(
-                "SKIPPED: mount --bind/remount,ro is not allowed here: {}",
+            common::missing_input(&format!(
+                "mount --bind/remount,ro is not allowed here: {}",
                 String::from_utf8_lossy(&out.stderr)
-            );
+            ));
             return;
         }
         Some(98) => panic!("the bind mount was writable"),

@@ -7,17 +7,46 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/fixtures/wso2`, or `None` with a message saying the tests that need it are skipped.
+/// A test cannot run because an input is missing (../shared, a server, a tool). Under CI
+/// (`CI=true`, as .ci/run runs) that is a failure: the test panics saying what is missing.
+/// Elsewhere the test returns early, and `SKIPPED: <test name>: <what>` goes straight to the
+/// terminal (not to libtest's captured output), so it shows in `cargo test`'s output between
+/// the `test ... ok` lines, not only with `--nocapture`.
+pub fn missing_input(what: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        panic!("{test}: {what}; under CI every input must be there");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {what}");
+}
+
+/// `../shared/fixtures/wso2`, or `None` after [`missing_input`] (a failure under CI).
 pub fn wso2_fixtures() -> Option<PathBuf> {
     let dir = repo().join("../shared/fixtures/wso2");
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED: {} is absent; tests on real WSO2 files did not run",
+        missing_input(&format!(
+            "{} is absent; tests on real WSO2 files did not run",
             dir.display()
-        );
+        ));
         None
+    }
+}
+
+/// `../shared/CHECKLIST.md`, or `None` after [`missing_input`] (a failure under CI).
+pub fn checklist() -> Option<String> {
+    let path = repo().join("../shared/CHECKLIST.md");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            missing_input(&format!("{}: {e}", path.display()));
+            None
+        }
     }
 }
 
@@ -98,13 +127,9 @@ pub fn service(port: u16, name: &str) -> bool {
     )
     .is_ok();
     if !up {
-        assert!(
-            std::env::var_os("CI").is_none(),
+        missing_input(&format!(
             "{name} is not listening on 127.0.0.1:{port}; .ci/services.sh starts it"
-        );
-        eprintln!(
-            "SKIPPED: {name} is not listening on 127.0.0.1:{port}; run .ci/services.sh to start it"
-        );
+        ));
     }
     up
 }
@@ -138,7 +163,7 @@ pub fn as_nobody() -> Option<Vec<String>> {
     } else if which::which("runuser").is_ok() {
         ["runuser", "-u", "nobody", "--"].map(String::from).to_vec()
     } else {
-        eprintln!("SKIPPED: running as root without setpriv or runuser; cannot run as nobody");
+        missing_input("running as root without setpriv or runuser; cannot run as nobody");
         return None;
     };
     let runs = |bin: &str| {
