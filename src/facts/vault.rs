@@ -338,7 +338,7 @@ impl Decryptor {
             .decode(compact.as_bytes())
             .map_err(|_| "not base64 cipher-tool output".to_string())?;
         let clear = match self.padding {
-            Padding::Pkcs1 => self.key.decrypt(rsa::Pkcs1v15Encrypt, &ct),
+            Padding::Pkcs1 => pkcs1v15_strict(&self.key, &ct),
             Padding::OaepSha1 => self.key.decrypt(rsa::Oaep::<sha1::Sha1>::new(), &ct),
             Padding::OaepSha256 => self.key.decrypt(
                 rsa::Oaep::<sha2::Sha256, sha1::Sha1>::new_with_mgf_hash(),
@@ -387,6 +387,57 @@ fn internal_keystore(ctx: &Context) -> (String, String) {
         get("alias", "wso2carbon"),
     )
 }
+
+/// RSA/ECB/PKCS1Padding as the JDK's Cipher decrypts it: a padding error is an error. The `rsa`
+/// crate's own PKCS#1 v1.5 decryption uses implicit rejection (it returns a synthetic message for
+/// bad padding, a defence for TLS servers), which would make every foreign or garbled
+/// `[secrets]` value "decrypt"; so the raw RSA step is the crate's and the EME-PKCS1-v1_5
+/// decoding of RFC 8017 §7.2.2 step 3 is done here, failing on any deviation.
+fn pkcs1v15_strict(key: &rsa::PrivateKey, ct: &[u8]) -> rsa::Result<Vec<u8>> {
+    use rsa::traits::PublicKeyParts;
+    let k = key.size();
+    if ct.len() != k || k < 11 {
+        return Err(rsa::Error::Decryption);
+    }
+    let c = rsa::BoxedUint::from_be_slice(ct, key.n_bits_precision())
+        .map_err(|_| rsa::Error::Decryption)?;
+    let m = rsa::hazmat::rsa_decrypt_and_check(key, None::<&mut NoRng>, &c)?;
+    let bytes = Zeroizing::new(m.to_be_bytes());
+    let mut em = Zeroizing::new(vec![0u8; k]);
+    let take = bytes.len().min(k);
+    em[k - take..].copy_from_slice(&bytes[bytes.len() - take..]);
+    // EM = 0x00 || 0x02 || PS (at least 8 non-zero octets) || 0x00 || M
+    if em[0] != 0 || em[1] != 2 {
+        return Err(rsa::Error::Decryption);
+    }
+    let sep = em[2..]
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or(rsa::Error::Decryption)?;
+    if sep < 8 {
+        return Err(rsa::Error::Decryption);
+    }
+    Ok(em[2 + sep + 1..].to_vec())
+}
+
+/// No blinding randomness: `rsa_decrypt_and_check` then decrypts unblinded, which is fine for a
+/// tool that decrypts its own node's configuration once (it is no decryption oracle).
+struct NoRng;
+
+impl rsa::rand_core::TryRng for NoRng {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        unreachable!("NoRng is only passed as None")
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        unreachable!("NoRng is only passed as None")
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
+        unreachable!("NoRng is only passed as None")
+    }
+}
+
+impl rsa::rand_core::TryCryptoRng for NoRng {}
 
 #[cfg(test)]
 mod tests {
