@@ -189,12 +189,17 @@ impl Context {
     /// What the product's placeholders resolve against: this run's environment with the
     /// systemd unit's on top, and the config defaults of the product version.
     fn starts_with(&self) -> config::StartsWith {
-        let unit = self.systemd_unit().as_ref().ok().and_then(|u| u.as_ref());
         let version = self.product().version.as_ref().map(|(v, _)| v);
         config::StartsWith {
-            env: placeholders::StartEnv::of_this_run().with_unit(unit),
+            env: self.start_env(),
             defaults: placeholders::defaults_for(version),
         }
+    }
+
+    /// The environment the product starts with: this run's, with the systemd unit's on top.
+    pub fn start_env(&self) -> placeholders::StartEnv {
+        let unit = self.systemd_unit().as_ref().ok().and_then(|u| u.as_ref());
+        placeholders::StartEnv::of_this_run().with_unit(unit)
     }
 
     /// deployment.toml if it has been read and parsed by now; `None` while a read is stuck.

@@ -75,7 +75,14 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         let live = match (wants_live && !ctx.offline, ctx.home()) {
             (true, Some(home)) => {
                 let (dbs, ldap) = (&dbs, &ldap);
-                let decrypt = move |alias: &str| vault_secret(ctx, alias);
+                let env = ctx.start_env();
+                let decrypt = move |l: password::Lookup<'_>| match l {
+                    password::Lookup::Secret(alias) => vault_secret(ctx, alias),
+                    password::Lookup::Env(name) => env
+                        .get(name)
+                        .map(|v| zeroize::Zeroizing::new(v.to_string()))
+                        .ok_or_else(|| password::Unresolved::Failed(format!("{name} is not set"))),
+                };
                 Some(s.spawn(move || live::run(home, &decrypt, d, dbs, ldap, until)))
             }
             _ => None,

@@ -30,8 +30,17 @@ pub struct Credentials {
     pub password: Zeroizing<String>,
 }
 
-/// The clear value of an encrypted `[secrets]` alias (the Secure Vault), or why it is not known.
-pub type Decrypt<'a> = dyn Fn(&str) -> Result<Zeroizing<String>, Unresolved> + 'a;
+/// What a placeholder names, for the caller to answer from the run's context.
+pub enum Lookup<'a> {
+    /// `$env{NAME}`: from the environment the product starts with (this run's plus the systemd
+    /// unit's `Environment=`/`EnvironmentFile=`, facts::placeholders::StartEnv).
+    Env(&'a str),
+    /// An encrypted `[secrets]` alias: its clear value from the Secure Vault.
+    Secret(&'a str),
+}
+
+/// Answers a [`Lookup`]: the clear value, or why it is not known.
+pub type Decrypt<'a> = dyn Fn(Lookup<'_>) -> Result<Zeroizing<String>, Unresolved> + 'a;
 
 /// Reads `<user_key>` and `<password_key>` from deployment.toml in clear text and resolves
 /// `$env{}`, plain-text `[secrets]` aliases and (through `decrypt`) encrypted ones.
@@ -79,9 +88,9 @@ fn resolve_value(
         None => Ok(Zeroizing::new(raw.to_string())),
         Some("env") => {
             let name = inner("$env{").unwrap_or_default();
-            std::env::var(name).map(Zeroizing::new).map_err(|_| {
+            decrypt(Lookup::Env(name)).map_err(|_| {
                 Unresolved::Failed(format!(
-                    "`{key}` is $env{{{name}}}, which is not set in this environment"
+                    "`{key}` is $env{{{name}}}, which is not set in the environment the product starts with"
                 ))
             })
         }
@@ -103,7 +112,7 @@ fn resolve_value(
                 .and_then(|r| r.strip_suffix(']'))
             {
                 Some(plain) => Ok(Zeroizing::new(plain.to_string())),
-                None => decrypt(alias),
+                None => decrypt(Lookup::Secret(alias)),
             }
         }
         Some(other) => Err(Unresolved::Failed(format!(
@@ -128,11 +137,12 @@ mod tests {
         let h = home(
             "[database.apim_db]\nusername = \"am\"\npassword = \"pw1\"\n\n[database.shared_db]\nusername = \"sh\"\npassword = \"$secret{sh_pw}\"\n\n[database.user]\nusername = \"u\"\npassword = \"$secret{enc}\"\n\n[database.x]\nusername = \"x\"\npassword = \"$env{PREFLIGHT_TEST_UNSET_VAR}\"\n\n[database.y]\nusername = \"y\"\npassword = \"$secret{dec}\"\n\n[secrets]\nsh_pw = \"[pw2]\"\nenc = \"c2VjcmV0IGNpcGhlcnRleHQ=\"\ndec = \"ZW5jcnlwdGVk\"\n",
         );
-        let vault = |alias: &str| match alias {
-            "dec" => Ok(Zeroizing::new("pw3".to_string())),
-            _ => Err(Unresolved::NeedsKeystore(format!(
+        let vault = |l: Lookup<'_>| match l {
+            Lookup::Secret("dec") => Ok(Zeroizing::new("pw3".to_string())),
+            Lookup::Secret(alias) => Err(Unresolved::NeedsKeystore(format!(
                 "password is $secret{{{alias}}}: supply the keystore password"
             ))),
+            Lookup::Env(name) => Err(Unresolved::Failed(format!("{name} is not set"))),
         };
         let resolve = |u: &str, p: &str| resolve(h.path(), &vault, u, p);
         let c = resolve("database.apim_db.username", "database.apim_db.password").unwrap();
