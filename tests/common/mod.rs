@@ -208,3 +208,29 @@ pub fn real_420_deployment_toml() -> Option<String> {
     );
     Some(std::fs::read_to_string(path).unwrap())
 }
+
+/// A file of wso2/product-apim at a tag: from ../shared/fixtures/wso2 when held there, else from
+/// the git mirror (`$PREFLIGHT_PRODUCT_APIM_MIRROR`, default
+/// /work/.mirror/wso2+product-apim/repo); `None` after [`missing_input`] when neither has it.
+pub fn product_apim(tag: &str, path: &str) -> Option<String> {
+    let held = repo().join(format!(
+        "../shared/fixtures/wso2/wso2-product-apim/{tag}/{path}"
+    ));
+    if let Ok(text) = std::fs::read_to_string(&held) {
+        return Some(text);
+    }
+    let mirror = std::env::var("PREFLIGHT_PRODUCT_APIM_MIRROR")
+        .unwrap_or_else(|_| "/work/.mirror/wso2+product-apim/repo".to_string());
+    let out = std::process::Command::new("git")
+        .args(["-C", &mirror, "show", &format!("{tag}:{path}")])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(String::from_utf8(o.stdout).unwrap()),
+        _ => {
+            missing_input(&format!(
+                "product-apim {tag}:{path} is neither in ../shared/fixtures/wso2 nor in {mirror}"
+            ));
+            None
+        }
+    }
+}
