@@ -444,3 +444,88 @@ fn a_wrong_keystore_password_is_an_error_not_a_verdict() {
         "{r}"
     );
 }
+
+/// The CI PostgreSQL's application login (.ci/services.sh; loopback, throw-away).
+const PG_APP_PASSWORD: &str = "preflight-app-pw";
+
+/// `check` with the live checks on (no `--offline`), the keystore password in the environment.
+fn check_live(home: &Path, only: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut cmd = preflight();
+    cmd.env("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD);
+    cmd.args(["check", "--product-home", home.to_str().unwrap()]);
+    cmd.args(["--timeout", "4", "--format", "json"]);
+    for id in only {
+        cmd.args(["--only", id]);
+    }
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let report =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (out.status.code().unwrap(), report, text)
+}
+
+#[test]
+fn a_secret_alias_decrypted_by_the_vault_logs_in_to_the_ci_postgresql() {
+    if !have("keytool") || !have("java") || !service(5432, "PostgreSQL") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    let wrong = "Wrong-Db-Password-77f1";
+    // Encrypted as ciphertool.sh does (default `RSA`): the right password and a wrong one.
+    let ct = jdk_encrypt(
+        dir.path(),
+        &store,
+        "JKS",
+        "apim",
+        "RSA",
+        &[KS_PASSWORD, PG_APP_PASSWORD, wrong],
+    );
+    let stage = |name: &str, db_secret: &str| {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        let home = hardened_home(
+            &sub,
+            "apim.jks",
+            &[
+                ("keystore_password", ct[0].clone()),
+                ("db_password", db_secret.to_string()),
+            ],
+        );
+        std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+        let toml = home.join("repository/conf/deployment.toml");
+        let text = std::fs::read_to_string(&toml).unwrap().replace(
+            "type = \"mysql\"\nurl = \"jdbc:mysql://db.example.com:3306/apim_db\"\nusername = \"apim\"",
+            "type = \"postgre\"\nurl = \"jdbc:postgresql://127.0.0.1:5432/preflight_apim\"\nusername = \"preflight_app\"",
+        );
+        assert!(text.contains("preflight_apim"), "{text}");
+        std::fs::write(&toml, text).unwrap();
+        home
+    };
+
+    let home = stage("right", &ct[1]);
+    let (code, report, text) = check_live(&home, &["db.login", "config.secrets.decrypt"]);
+    let r = result(&report, "db.login");
+    assert_eq!((code, r["status"].as_str()), (0, Some("pass")), "{r}");
+    assert!(r["message"].as_str().unwrap().contains("apim_db"), "{r}");
+    assert_eq!(result(&report, "config.secrets.decrypt")["status"], "pass");
+    assert!(
+        !text.contains(PG_APP_PASSWORD),
+        "the clear password was shown: {text}"
+    );
+    assert_no_clear_values(&text);
+
+    // The alias decrypts, to a password the server refuses: the login fails, nothing is shown.
+    let home = stage("wrong", &ct[2]);
+    let (code, report, text) = check_live(&home, &["db.login"]);
+    let r = result(&report, "db.login");
+    assert_eq!((code, r["status"].as_str()), (1, Some("fail")), "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(msg.contains("apim_db") && msg.contains("password"), "{msg}");
+    assert!(
+        !text.contains(wrong) && !text.contains(PG_APP_PASSWORD),
+        "{text}"
+    );
+}
