@@ -60,8 +60,8 @@ fn message(r: &serde_json::Value, id: &str) -> String {
     result(r, id)["message"].as_str().unwrap().to_string()
 }
 
-/// Creates the listed tables with DDL written here (the product's dbscripts are not in the
-/// repository or in ../shared): a stand-in for "the dbscripts were run".
+/// Creates the listed tables with DDL written here: a stand-in for "carbon-apimgt's dbscripts
+/// were run" (that repository is in neither ../shared nor a local mirror).
 fn pg_create_tables(db: &str, tables: &[&str]) {
     let mut c = postgres::Client::connect(
         &format!(
@@ -87,21 +87,6 @@ const APIM_TABLES: &[&str] = &[
     "AM_POLICY_SUBSCRIPTION",
     "AM_KEY_MANAGER",
     "AM_REVISION",
-];
-const SHARED_TABLES: &[&str] = &[
-    "REG_RESOURCE",
-    "REG_PATH",
-    "REG_CONTENT",
-    "REG_PROPERTY",
-    "REG_RESOURCE_PROPERTY",
-    "UM_TENANT",
-    "UM_USER",
-    "UM_ROLE",
-    "UM_USER_ROLE",
-    "UM_PERMISSION",
-    "UM_HYBRID_ROLE",
-    "UM_HYBRID_USER_ROLE",
-    "UM_UUID_DOMAIN_MAPPER",
 ];
 
 #[test]
@@ -153,12 +138,100 @@ fn postgres_empty_database_fails_schema_and_one_with_the_tables_passes() {
     assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
     assert!(message(&r, "db.schema").contains("AM_REVISION"), "{r:#}");
 
+    // carbon-apimgt's scripts are not available here: apim_db's core tables are made by DDL
+    // written here (shared_db is loaded with the real kernel script in the test below).
     pg_create_tables("preflight_apim", APIM_TABLES);
-    pg_create_tables("preflight_shared", SHARED_TABLES);
-    let loaded = pg_db("apim_db", "preflight_apim", "", PG_APP)
-        + &pg_db("shared_db", "preflight_shared", "", PG_APP);
+    let loaded = pg_db("apim_db", "preflight_apim", "", PG_APP);
     let (code, r, _) = check("4.2.0", &loaded, &only, &[]);
     assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
+}
+
+/// carbon-kernel's dbscripts/postgresql.sql at `tag`: the distribution's shared_db script (the
+/// product's dbscripts/postgresql.sql). From ../shared/fixtures/wso2 when it holds it, else from
+/// the carbon-kernel git mirror (`PREFLIGHT_CARBON_KERNEL_GIT`, default /work/.mirror/…); `None`
+/// after [`missing_input`] (a failure under CI) when neither has it.
+fn kernel_dbscript(tag: &str) -> Option<String> {
+    let path = "distribution/kernel/carbon-home/dbscripts/postgresql.sql";
+    let shared = repo().join(format!(
+        "../shared/fixtures/wso2/wso2-carbon-kernel/{tag}/{path}"
+    ));
+    if let Ok(text) = std::fs::read_to_string(&shared) {
+        return Some(text);
+    }
+    let git = std::env::var("PREFLIGHT_CARBON_KERNEL_GIT")
+        .unwrap_or_else(|_| "/work/.mirror/wso2+carbon-kernel/repo".into());
+    let out = std::process::Command::new("git")
+        .args(["-C", &git, "show", &format!("{tag}:{path}")])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(String::from_utf8(o.stdout).unwrap()),
+        _ => {
+            missing_input(&format!(
+                "carbon-kernel {tag} {path} is neither in ../shared/fixtures/wso2 nor in the git mirror {git}"
+            ));
+            None
+        }
+    }
+}
+
+/// A fresh database owned by the application login, made by the superuser.
+fn pg_fresh_database(name: &str) -> postgres::Client {
+    let mut admin = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 user={} password={} dbname=postgres",
+            PG_ADMIN.0, PG_ADMIN.1
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    // One statement each: DROP/CREATE DATABASE cannot run inside one implicit transaction.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} OWNER {}", PG_APP.0))
+        .unwrap();
+    postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 user={} password={} dbname={name}",
+            PG_APP.0, PG_APP.1
+        ),
+        postgres::NoTls,
+    )
+    .unwrap()
+}
+
+#[test]
+fn postgres_loaded_with_the_real_kernel_dbscripts_passes_schema_and_one_dropped_table_does_not() {
+    if !service(5432, "PostgreSQL") {
+        return;
+    }
+    // APIM 4.2.0 ships carbon-kernel 4.8.1's scripts (product-apim v4.2.0 pom.xml).
+    let Some(script) = kernel_dbscript("v4.8.1") else {
+        return;
+    };
+    let db = "preflight_kernel_dbscripts";
+    let mut c = pg_fresh_database(db);
+    c.batch_execute(&script).unwrap();
+    let only = ["db.schema"];
+    let toml = pg_db("shared_db", db, "", PG_APP);
+    let (code, r, _) = check("4.2.0", &toml, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
+
+    // A table of the script that is not a core one: an unfinished run or migration warns.
+    c.batch_execute("DROP TABLE UM_ORG_ROLE_USER").unwrap();
+    let (_, r, _) = check("4.2.0", &toml, &only, &[]);
+    assert_eq!(status(&r, "db.schema"), "warn", "{r:#}");
+    assert!(
+        message(&r, "db.schema").contains("UM_ORG_ROLE_USER"),
+        "{r:#}"
+    );
+
+    // A core table gone: the product cannot start on this database.
+    c.batch_execute("DROP TABLE UM_TENANT CASCADE").unwrap();
+    let (code, r, _) = check("4.2.0", &toml, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
+    assert!(message(&r, "db.schema").contains("UM_TENANT"), "{r:#}");
 }
 
 #[test]
