@@ -1,9 +1,9 @@
-//! Embeds the shipped rule packs (`rules/<pack>/*.toml`) into the binary, as text and, for the
-//! node packs, compiled: a run then loads the compiled pack instead of compiling it again, and
-//! knows from `READS` what to probe before loading it. A problem in a shipped rule file fails
-//! the build with its `file:line:col`.
+//! Embeds the shipped rule packs (`rules/<pack>/*.toml`) into the binary, as text and compiled
+//! (the node packs and the fleet rules of `rules/fleet`): a run then loads the compiled rules
+//! instead of compiling them again, and knows from `READS` what to probe before loading them.
+//! A problem in a shipped rule file fails the build with its `file:line:col`.
 
-use preflight_rules::load::{compile, is_node_pack, shipped_packs};
+use preflight_rules::load::{Source, compile, compile_fleet, is_node_pack, shipped_packs};
 use preflight_rules::model::RuleSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,8 @@ fn main() {
     let json = serde_json::to_string(&set).expect("a compiled pack serialises");
     std::fs::write(out.join("embedded_pack.json"), json).unwrap();
     std::fs::write(out.join("embedded_reads.rs"), reads_table(&set)).unwrap();
+    let fleet = serde_json::to_string(&compiled_fleet(&files)).expect("fleet rules serialise");
+    std::fs::write(out.join("embedded_fleet.json"), fleet).unwrap();
 }
 
 /// (pack, file) of every `rules/<pack>/*.toml`, packs and files sorted by name.
@@ -95,4 +97,23 @@ fn compiled(files: &[(String, PathBuf)]) -> RuleSet {
             std::process::exit(1);
         }
     }
+}
+
+/// The fleet rules of `rules/fleet`, compiled; files named `rules/fleet/<file>` as at run time.
+fn compiled_fleet(files: &[(String, PathBuf)]) -> Vec<preflight_rules::fleet::FleetRule> {
+    let sources: Vec<Source> = files
+        .iter()
+        .filter(|(pack, _)| !is_node_pack(pack))
+        .map(|(pack, file)| Source {
+            path: format!(
+                "rules/{pack}/{}",
+                file.file_name().unwrap().to_string_lossy()
+            ),
+            text: std::fs::read_to_string(file).expect("rule file"),
+        })
+        .collect();
+    compile_fleet(&sources).unwrap_or_else(|diags| {
+        eprintln!("the shipped fleet rules do not compile:\n{diags}");
+        std::process::exit(1);
+    })
 }

@@ -225,7 +225,7 @@ fn diff(args: &DiffArgs) -> Result<u8> {
 fn fleet(args: &FleetArgs) -> Result<u8> {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    let rules = fleet_rules(&args.rules)?;
+    let rules = crate::fleet::rules::load(&args.rules)?;
     let dirs = crate::fleet::node_dirs(&args.nodes)?;
     let nodes = crate::fleet::read_nodes(&dirs, &crate::fleet::wanted(&rules))?;
     let categories = load_rules(&[])?.category_order();
@@ -257,26 +257,6 @@ fn fleet(args: &FleetArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
-}
-
-/// The shipped fleet rules and those of each `--rules` folder, compiled together.
-fn fleet_rules(extra: &[PathBuf]) -> Result<Vec<crate::fleet::rules::FleetRule>> {
-    let mut files: Vec<(String, String)> = rules::embedded_files("fleet")
-        .map(|(p, t)| (p, t.to_string()))
-        .collect();
-    for dir in extra {
-        let mut tomls: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read fleet rule folder {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        tomls.sort();
-        for t in tomls {
-            let text = facts::read_input(&t, 1 << 20).map_err(anyhow::Error::msg)?;
-            files.push((t.display().to_string(), text));
-        }
-    }
-    Ok(crate::fleet::rules::compile(&files)?)
 }
 
 /// The formats to write; refuses any report file under PRODUCT_HOME (preflight never writes there).

@@ -80,3 +80,22 @@ fn what_the_build_says_each_rule_reads_is_what_the_loaded_rule_reads() {
         .collect();
     assert_eq!(at_build, loaded);
 }
+
+#[test]
+fn the_fleet_rules_compiled_at_build_time_are_what_their_files_compile_to() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/fleet");
+    let mut files: Vec<Source> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| Source {
+            path: format!("rules/fleet/{}", p.file_name().unwrap().to_string_lossy()),
+            text: std::fs::read_to_string(&p).unwrap(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let now = load::compile_fleet(&files).expect("the shipped fleet rules compile");
+    let at_build = preflight::fleet::rules::embedded();
+    assert!(at_build.len() >= 8, "{} fleet rules", at_build.len());
+    assert_eq!(format!("{at_build:#?}"), format!("{now:#?}"));
+}

@@ -1,7 +1,7 @@
 //! Pure evaluation of fleet rules over the nodes' facts: no I/O, one result per fleet rule.
 
 use super::Node;
-use super::rules::{Check, Compare, FleetRule, Scope, Unset};
+use super::rules::{Check, Compare, FleetRule, Scope, Unset, status as level_status};
 use crate::report::{RuleResult, Status};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -59,32 +59,28 @@ fn evaluate_rule(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) 
         .join("; ");
     let observed: Vec<&str> = shown.iter().filter_map(|p| p.observed.as_deref()).collect();
     RuleResult {
-        id: rule.id.clone(),
-        title: rule.title.clone(),
-        category: "fleet".into(),
-        status,
         reason: matches!(status, Status::Skip | Status::Error).then(|| message.clone()),
-        message,
         observed: (!observed.is_empty()).then(|| observed.join("; ")),
-        expected: Some(match rule.check {
-            Check::Same => "the same value on every node compared".into(),
-            Check::Distinct => {
-                "a hostname of its own per node, or one shared by all nodes of a profile".into()
-            }
-            Check::Complete => "a report from every node --expect names, and from no other".into(),
-            Check::Redundant => format!(
-                "at least {} nodes of each of {} present",
-                rule.min_nodes,
-                rule.profiles.join(", ")
-            ),
-        }),
+        expected: Some(expected_text(rule)),
         fix: rule.fix.clone(),
         docs: rule.docs.clone(),
-        location: None,
-        waiver: None,
-        attestation: None,
-        caused_by: None,
-        duration_ms: 0,
+        ..RuleResult::new(&rule.id, &rule.title, "fleet", status, message)
+    }
+}
+
+/// What a rule expects of the fleet, in words.
+fn expected_text(rule: &FleetRule) -> String {
+    match rule.check {
+        Check::Same => "the same value on every node compared".into(),
+        Check::Distinct => {
+            "a hostname of its own per node, or one shared by all nodes of a profile".into()
+        }
+        Check::Complete => "a report from every node --expect names, and from no other".into(),
+        Check::Redundant => format!(
+            "at least {} nodes of each of {} present",
+            rule.min_nodes,
+            rule.profiles.join(", ")
+        ),
     }
 }
 
@@ -136,7 +132,7 @@ fn complete(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) -> Pa
         }
     } else {
         Part {
-            status: rule.level,
+            status: level_status(rule.level),
             message: problems.join("; "),
             observed,
         }
@@ -182,7 +178,7 @@ fn redundant(rule: &FleetRule, nodes: &[Node]) -> Part {
         }
     } else {
         Part {
-            status: rule.level,
+            status: level_status(rule.level),
             message: format!(
                 "{}: one node down stops it (at least {} wanted)",
                 short.join("; "),
@@ -368,6 +364,90 @@ fn unknown_text(unknown: &[(&str, String)]) -> String {
     )
 }
 
+/// Distinct values of one group's members in order of first appearance, each with its nodes;
+/// a node that has its own value is a class of its own. Nodes that cannot be compared are
+/// added to `unknown`.
+fn classes<'n>(
+    c: &Compare,
+    members: &[&'n Node],
+    unknown: &mut Vec<(&'n str, String)>,
+) -> Vec<(String, Vec<&'n str>)> {
+    let mut classes: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut index: BTreeMap<Vec<Option<String>>, usize> = BTreeMap::new();
+    for n in members {
+        match key(n, c) {
+            Err(why) => unknown.push((&n.name, why)),
+            Ok(Key::Ignored) => {}
+            Ok(Key::Own(what)) => {
+                classes.push((format!("{what} (per node)"), vec![n.name.as_str()]));
+            }
+            Ok(Key::Value(v)) => match index.get(&v) {
+                Some(&i) => classes[i].1.push(&n.name),
+                None => {
+                    index.insert(v.clone(), classes.len());
+                    classes.push((display(&v), vec![n.name.as_str()]));
+                }
+            },
+        }
+    }
+    classes
+}
+
+/// What one group of a `same` block found.
+enum GroupVerdict {
+    Differs {
+        message: String,
+        observed: Vec<String>,
+    },
+    Agrees {
+        message: String,
+        value: String,
+    },
+    Empty,
+}
+
+fn group_verdict(what: &str, group: &str, classes: &[(String, Vec<&str>)]) -> GroupVerdict {
+    let label = if group.is_empty() {
+        "nodes".to_string()
+    } else {
+        format!("{group} nodes")
+    };
+    if classes.len() > 1 {
+        // Own values are listed one by one; merge them into one entry for the message.
+        let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
+        for (v, ns) in classes {
+            match listed.iter_mut().find(|(l, _)| l == v) {
+                Some((_, all)) => all.extend(ns.iter().copied()),
+                None => listed.push((v.clone(), ns.clone())),
+            }
+        }
+        let parts: Vec<String> = listed
+            .iter()
+            .map(|(v, ns)| format!("{v} on {}", names(ns)))
+            .collect();
+        return GroupVerdict::Differs {
+            message: format!("{what} differs among {label}: {}", parts.join("; ")),
+            observed: listed
+                .iter()
+                .map(|(v, ns)| format!("{v} ×{}", ns.len()))
+                .collect(),
+        };
+    }
+    let Some((v, _)) = classes.first() else {
+        return GroupVerdict::Empty;
+    };
+    let counted: usize = classes.iter().map(|(_, n)| n.len()).sum();
+    let n = if counted == 1 {
+        format!("only 1 of the {label}")
+    } else {
+        format!("all {counted} {label}")
+    };
+    GroupVerdict::Agrees {
+        message: format!("{n}: {v}"),
+        value: v.clone(),
+    }
+}
+
 /// `check = "same"`: every node of a group has the same value.
 fn same(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
     let (groups, excluded) = groups(c, nodes);
@@ -380,66 +460,23 @@ fn same(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
     let mut unknown: Vec<(&str, String)> = Vec::new();
     let mut observed = Vec::new();
     for (group, members) in &groups {
-        // Distinct values in order of first appearance, each with its nodes.
-        let mut classes: Vec<(String, Vec<&str>)> = Vec::new();
-        let mut index: BTreeMap<Vec<Option<String>>, usize> = BTreeMap::new();
-        for n in members {
-            match key(n, c) {
-                Err(why) => unknown.push((&n.name, why)),
-                Ok(Key::Ignored) => {}
-                Ok(Key::Own(what)) => {
-                    classes.push((format!("{what} (per node)"), vec![n.name.as_str()]));
-                }
-                Ok(Key::Value(v)) => match index.get(&v) {
-                    Some(&i) => classes[i].1.push(&n.name),
-                    None => {
-                        index.insert(v.clone(), classes.len());
-                        classes.push((display(&v), vec![n.name.as_str()]));
-                    }
-                },
+        let classes = classes(c, members, &mut unknown);
+        match group_verdict(what, group, &classes) {
+            GroupVerdict::Differs {
+                message,
+                observed: o,
+            } => {
+                differing.push(message);
+                observed.extend(o);
             }
-        }
-        let label = if group.is_empty() {
-            "nodes".to_string()
-        } else {
-            format!("{group} nodes")
-        };
-        let counted: usize = classes.iter().map(|(_, n)| n.len()).sum();
-        if classes.len() > 1 {
-            // Own values are listed one by one; merge them into one entry for the message.
-            let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
-            for (v, ns) in &classes {
-                match listed.iter_mut().find(|(l, _)| l == v) {
-                    Some((_, all)) => all.extend(ns.iter().copied()),
-                    None => listed.push((v.clone(), ns.clone())),
-                }
+            GroupVerdict::Agrees { message, value } => {
+                agreeing.push(message);
+                observed.push(value);
             }
-            let parts: Vec<String> = listed
-                .iter()
-                .map(|(v, ns)| format!("{v} on {}", names(ns)))
-                .collect();
-            differing.push(format!(
-                "{what} differs among {label}: {}",
-                parts.join("; ")
-            ));
-            observed.extend(listed.iter().map(|(v, ns)| format!("{v} ×{}", ns.len())));
-        } else if let Some((v, _)) = classes.first() {
-            let n = if counted == 1 {
-                format!("only 1 of the {label}")
-            } else {
-                format!("all {counted} {label}")
-            };
-            agreeing.push(format!("{n}: {v}"));
-            observed.push(v.clone());
+            GroupVerdict::Empty => {}
         }
     }
-    let status = if !differing.is_empty() {
-        rule.level
-    } else if !unknown.is_empty() {
-        Status::Error
-    } else {
-        Status::Pass
-    };
+    let status = verdict(rule, !differing.is_empty(), !unknown.is_empty());
     let (mut message, sep) = if !differing.is_empty() {
         (differing.join("; "), "; ")
     } else if !agreeing.is_empty() {
@@ -458,30 +495,31 @@ fn same(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
     }
 }
 
-/// `check = "distinct"`: no two nodes share a value, unless the nodes sharing it are all the
-/// nodes of one (known) profile — one load-balancer name on purpose — and the value is not one
-/// of `never_shared`.
-fn distinct(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
-    let (groups, excluded) = groups(c, nodes);
-    if groups.is_empty() {
-        return skipped(c, excluded);
+/// The rule's level when it is violated; else `error` when some node could not be compared.
+fn verdict(rule: &FleetRule, violated: bool, unknown: bool) -> Status {
+    if violated {
+        level_status(rule.level)
+    } else if unknown {
+        Status::Error
+    } else {
+        Status::Pass
     }
-    let what = c.label.as_str();
-    let members: Vec<&Node> = groups.values().flatten().copied().collect();
-    let mut per_profile: BTreeMap<&str, usize> = BTreeMap::new();
-    for n in &members {
-        *per_profile.entry(n.profile.as_str()).or_default() += 1;
-    }
+}
+
+/// The nodes of a `distinct` block by shown value, in order of first appearance; nodes without
+/// a value (or with their own) are left out, those that cannot be compared go to `unknown`.
+fn by_value<'n>(
+    c: &Compare,
+    members: &[&'n Node],
+    unknown: &mut Vec<(&'n str, String)>,
+) -> Vec<(String, Vec<&'n Node>)> {
     let mut by_value: Vec<(String, Vec<&Node>)> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut unknown: Vec<(&str, String)> = Vec::new();
-    let mut set = 0;
-    for n in &members {
+    for n in members {
         match key(n, c) {
             Err(why) => unknown.push((&n.name, why)),
             Ok(Key::Ignored) | Ok(Key::Own(_)) => {}
             Ok(Key::Value(v)) => {
-                set += 1;
                 let shown = display(&v);
                 match index.get(&shown) {
                     Some(&i) => by_value[i].1.push(n),
@@ -493,6 +531,16 @@ fn distinct(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
             }
         }
     }
+    by_value
+}
+
+/// Each value several nodes share: a clash, or (all nodes of one known profile, and not a
+/// `never_shared` value) one load-balancer name on purpose. Returns (clashes, on purpose).
+fn shared_values(
+    rule: &FleetRule,
+    by_value: &[(String, Vec<&Node>)],
+    per_profile: &BTreeMap<&str, usize>,
+) -> (Vec<String>, Vec<String>) {
     let mut clashes = Vec::new();
     let mut on_purpose = Vec::new();
     for (value, ns) in by_value.iter().filter(|(_, ns)| ns.len() > 1) {
@@ -520,18 +568,32 @@ fn distinct(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
             ));
         }
     }
-    let status = if !clashes.is_empty() {
-        rule.level
-    } else if !unknown.is_empty() {
-        Status::Error
-    } else {
-        Status::Pass
-    };
+    (clashes, on_purpose)
+}
+
+/// `check = "distinct"`: no two nodes share a value, unless the nodes sharing it are all the
+/// nodes of one (known) profile — one load-balancer name on purpose — and the value is not one
+/// of `never_shared`.
+fn distinct(rule: &FleetRule, c: &Compare, nodes: &[Node]) -> Part {
+    let (groups, excluded) = groups(c, nodes);
+    if groups.is_empty() {
+        return skipped(c, excluded);
+    }
+    let members: Vec<&Node> = groups.values().flatten().copied().collect();
+    let mut per_profile: BTreeMap<&str, usize> = BTreeMap::new();
+    for n in &members {
+        *per_profile.entry(n.profile.as_str()).or_default() += 1;
+    }
+    let mut unknown: Vec<(&str, String)> = Vec::new();
+    let by_value = by_value(c, &members, &mut unknown);
+    let set: usize = by_value.iter().map(|(_, ns)| ns.len()).sum();
+    let (clashes, on_purpose) = shared_values(rule, &by_value, &per_profile);
+    let status = verdict(rule, !clashes.is_empty(), !unknown.is_empty());
     let mut message = if clashes.is_empty() {
         let mut m = format!(
             "{} set {}: {} distinct",
             plural(set, "node"),
-            what,
+            c.label,
             plural(by_value.len(), "value")
         );
         if !on_purpose.is_empty() {

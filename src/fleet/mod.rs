@@ -185,90 +185,17 @@ fn read_node(dir: &Path, wanted: &BTreeSet<String>) -> Result<Node> {
     Ok(Node::new(&name, facts.map(|f| f.facts), home, report))
 }
 
-/// A report as `run::read_report` reads it, keeping only the fail, error and warn results;
-/// strings are borrowed from the file's text while it is parsed, so passing results cost no
-/// allocation.
+/// A node's report, keeping only the fail, error and warn results (the rest are counted in its
+/// `summary`).
 fn read_findings(file: &Path) -> Result<Report> {
     let text = read_file(file)?;
-    let light: LightReport =
+    let mut report: Report =
         serde_json::from_str(&text).map_err(|e| report::not_a_report(file, e))?;
-    report::check_schema_version(file, light.schema_version)?;
-    let own = |c: Option<Cow<str>>| c.map(Cow::into_owned);
-    let results = light
+    report::check_schema_version(file, report.schema_version)?;
+    report
         .results
-        .into_iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Warn))
-        .map(|r| RuleResult {
-            id: r.id.into_owned(),
-            title: r.title.into_owned(),
-            category: r.category.into_owned(),
-            status: r.status,
-            message: r.message.into_owned(),
-            reason: own(r.reason),
-            observed: own(r.observed),
-            expected: own(r.expected),
-            fix: own(r.fix),
-            docs: r.docs.into_iter().map(Cow::into_owned).collect(),
-            location: r.location,
-            waiver: r.waiver,
-            attestation: r.attestation,
-            caused_by: None,
-            duration_ms: r.duration_ms,
-        })
-        .collect();
-    Ok(Report {
-        schema_version: light.schema_version,
-        tool: light.tool,
-        rulepack: light.rulepack,
-        run: light.run,
-        product: light.product,
-        summary: light.summary,
-        results,
-        categories: Vec::new(),
-    })
-}
-
-#[derive(Deserialize)]
-struct LightReport<'a> {
-    schema_version: u32,
-    tool: report::Tool,
-    rulepack: report::RulePack,
-    run: report::Run,
-    product: Option<report::Product>,
-    summary: Summary,
-    #[serde(borrow)]
-    results: Vec<LightResult<'a>>,
-}
-
-#[derive(Deserialize)]
-struct LightResult<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    title: Cow<'a, str>,
-    #[serde(borrow)]
-    category: Cow<'a, str>,
-    status: Status,
-    #[serde(borrow)]
-    message: Cow<'a, str>,
-    #[serde(borrow, default)]
-    reason: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    observed: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    expected: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    fix: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    docs: Vec<Cow<'a, str>>,
-    #[serde(default)]
-    location: Option<crate::facts::Location>,
-    #[serde(default)]
-    waiver: Option<report::Waiver>,
-    #[serde(default)]
-    attestation: Option<report::Attestation>,
-    #[serde(default)]
-    duration_ms: u64,
+        .retain(|r| matches!(r.status, Status::Fail | Status::Error | Status::Warn));
+    Ok(report)
 }
 
 /// A node file, whole, at most 64 MiB.
@@ -512,34 +439,29 @@ fn node_summary(n: &Node) -> RuleResult {
             )
         }
     };
+    let id = format!("node:{}", n.name);
+    let title = format!("Node {}", n.name);
     RuleResult {
-        id: format!("node:{}", n.name),
-        title: format!("Node {}", n.name),
-        category: "nodes".into(),
-        status,
         reason: (status == Status::Error).then(|| message.clone()),
-        message,
         observed,
         expected: Some("no fail and no error".into()),
-        fix: None,
-        docs: Vec::new(),
-        location: None,
-        waiver: None,
-        attestation: None,
-        caused_by: None,
         duration_ms: n.report.as_ref().map_or(0, |r| r.run.duration_ms),
+        ..RuleResult::new(id, title, "nodes", status, message)
     }
+}
+
+/// One node rule's results across the nodes: its first result, the nodes by status (worst
+/// last), the nodes that waived it and a few observed values.
+struct Agg<'a> {
+    first: &'a RuleResult,
+    by_status: BTreeMap<u8, (Status, Vec<&'a str>)>,
+    waived: Vec<&'a str>,
+    observed: Vec<String>,
 }
 
 /// Each rule that fails, errs or warns on at least one node, with those nodes, in the order the
 /// rules first appear.
 fn node_rules(nodes: &[Node]) -> Vec<RuleResult> {
-    struct Agg<'a> {
-        first: &'a RuleResult,
-        by_status: BTreeMap<u8, (Status, Vec<&'a str>)>,
-        waived: Vec<&'a str>,
-        observed: Vec<String>,
-    }
     let mut order: Vec<Agg> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for n in nodes {
@@ -558,73 +480,69 @@ fn node_rules(nodes: &[Node]) -> Vec<RuleResult> {
                 });
                 order.len() - 1
             });
-            let agg = &mut order[i];
-            if x.waiver.is_some() {
-                agg.waived.push(&n.name);
-                continue;
-            }
-            agg.by_status
-                .entry(eval::severity(x.status))
-                .or_insert((x.status, Vec::new()))
-                .1
-                .push(&n.name);
-            if agg.observed.len() < 3
-                && let Some(o) = &x.observed
-            {
-                agg.observed.push(format!("{}: {o}", n.name));
-            }
+            order[i].add(&n.name, x);
         }
     }
-    let total = nodes.len();
-    order
-        .into_iter()
-        .map(|a| {
-            let worst = a.by_status.values().next_back().map(|(s, _)| *s);
-            let mut parts: Vec<String> = a
-                .by_status
-                .values()
-                .rev()
-                .map(|(s, ns)| {
-                    let verb = match s {
-                        Status::Fail => "fails",
-                        Status::Error => "could not be checked",
-                        _ => "warns",
-                    };
-                    format!("{verb} on {} ({} of {total})", eval::names(ns), ns.len())
-                })
-                .collect();
-            if !a.waived.is_empty() {
-                parts.push(format!("waived on {}", eval::names(&a.waived)));
-            }
-            let status = worst.unwrap_or(a.first.status);
-            let waiver = match worst {
-                None => a.first.waiver.clone(),
-                Some(_) => None,
-            };
-            RuleResult {
-                id: a.first.id.clone(),
-                title: a.first.title.clone(),
-                category: a.first.category.clone(),
-                status,
-                reason: (status == Status::Error).then(|| {
-                    a.first
-                        .reason
-                        .clone()
-                        .unwrap_or_else(|| a.first.message.clone())
-                }),
-                message: format!("{}; e.g. {}", parts.join("; "), a.first.message),
-                observed: (!a.observed.is_empty()).then(|| a.observed.join("; ")),
-                expected: a.first.expected.clone(),
-                fix: a.first.fix.clone(),
-                docs: a.first.docs.clone(),
-                location: a.first.location.clone(),
-                waiver,
-                attestation: None,
-                caused_by: None,
-                duration_ms: 0,
-            }
-        })
-        .collect()
+    order.into_iter().map(|a| a.result(nodes.len())).collect()
+}
+
+impl<'a> Agg<'a> {
+    fn add(&mut self, node: &'a str, x: &'a RuleResult) {
+        if x.waiver.is_some() {
+            self.waived.push(node);
+            return;
+        }
+        self.by_status
+            .entry(eval::severity(x.status))
+            .or_insert((x.status, Vec::new()))
+            .1
+            .push(node);
+        if self.observed.len() < 3
+            && let Some(o) = &x.observed
+        {
+            self.observed.push(format!("{node}: {o}"));
+        }
+    }
+
+    /// The fleet's row for this rule: its worst status, and on which nodes each status is.
+    fn result(self, total: usize) -> RuleResult {
+        let worst = self.by_status.values().next_back().map(|(s, _)| *s);
+        let mut parts: Vec<String> = self
+            .by_status
+            .values()
+            .rev()
+            .map(|(s, ns)| {
+                let verb = match s {
+                    Status::Fail => "fails",
+                    Status::Error => "could not be checked",
+                    _ => "warns",
+                };
+                format!("{verb} on {} ({} of {total})", eval::names(ns), ns.len())
+            })
+            .collect();
+        if !self.waived.is_empty() {
+            parts.push(format!("waived on {}", eval::names(&self.waived)));
+        }
+        let first = self.first;
+        let status = worst.unwrap_or(first.status);
+        let message = format!("{}; e.g. {}", parts.join("; "), first.message);
+        RuleResult {
+            reason: (status == Status::Error).then(|| {
+                first
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| first.message.clone())
+            }),
+            observed: (!self.observed.is_empty()).then(|| self.observed.join("; ")),
+            expected: first.expected.clone(),
+            fix: first.fix.clone(),
+            docs: first.docs.clone(),
+            location: first.location.clone(),
+            // Waived on every node that has it: the waiver keeps it from failing the fleet.
+            waiver: worst.is_none().then(|| first.waiver.clone()).flatten(),
+            ..RuleResult::new(&first.id, &first.title, &first.category, status, message)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -632,18 +550,10 @@ mod tests {
     use super::*;
 
     fn result(id: &str, status: Status, waived: bool) -> RuleResult {
+        let message = format!("{id} is {}", status.as_str());
         RuleResult {
-            id: id.into(),
-            title: format!("title of {id}"),
-            category: "host".into(),
-            status,
-            message: format!("{id} is {}", status.as_str()),
-            reason: None,
             observed: Some("2 CPUs".into()),
-            expected: None,
             fix: Some("fix it".into()),
-            docs: Vec::new(),
-            location: None,
             waiver: waived.then(|| report::Waiver {
                 reason: "accepted".into(),
                 owner: None,
@@ -651,9 +561,7 @@ mod tests {
                 expires: None,
                 approved_by: None,
             }),
-            attestation: None,
-            caused_by: None,
-            duration_ms: 0,
+            ..RuleResult::new(id, format!("title of {id}"), "host", status, message)
         }
     }
 

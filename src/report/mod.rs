@@ -252,6 +252,35 @@ impl Report {
 }
 
 impl RuleResult {
+    /// A result with only these set (no reason, observation, fix, docs, location, waiver,
+    /// attestation or cause): build others as `RuleResult { fix, ..RuleResult::new(…) }`, so a
+    /// new field needs a default here only.
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        category: impl Into<String>,
+        status: Status,
+        message: impl Into<String>,
+    ) -> RuleResult {
+        RuleResult {
+            id: id.into(),
+            title: title.into(),
+            category: category.into(),
+            status,
+            message: message.into(),
+            reason: None,
+            observed: None,
+            expected: None,
+            fix: None,
+            docs: Vec::new(),
+            location: None,
+            waiver: None,
+            attestation: None,
+            caused_by: None,
+            duration_ms: 0,
+        }
+    }
+
     /// Whether `--only`/`--skip` left this rule out (a `skip` the table does not show).
     pub fn unselected(&self) -> bool {
         self.status == Status::Skip

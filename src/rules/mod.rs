@@ -116,11 +116,3 @@ pub fn embedded() -> RuleSet {
     let json = include_str!(concat!(env!("OUT_DIR"), "/embedded_pack.json"));
     serde_json::from_str(json).expect("the build script wrote the compiled pack")
 }
-
-/// The embedded files of one `rules/<pack>` folder, as (`rules/<pack>/<file>`, text).
-pub fn embedded_files(pack: &str) -> impl Iterator<Item = (String, &'static str)> + '_ {
-    embedded::FILES
-        .iter()
-        .filter(move |(p, _, _)| *p == pack)
-        .map(|(p, f, t)| (format!("rules/{p}/{f}"), *t))
-}

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod cond;
 pub mod diag;
 pub mod fact;
+pub mod fleet;
 pub mod load;
 pub mod model;
 pub mod names;

@@ -6,9 +6,11 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::model::{PackInfo, Rule, RuleCase, RuleSet, Scope, When};
 
 mod fix;
+mod fleet;
 use crate::catalogue;
 use crate::par;
 use crate::text::LineIndex;
+pub use fleet::{compile_fleet, compile_fleet_onto};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -29,8 +31,8 @@ pub struct PackSource {
     pub files: Vec<Source>,
 }
 
-/// Whether a shipped `rules/<pack>` folder holds node rules; `rules/fleet` holds fleet rules,
-/// which preflight's fleet module compiles.
+/// Whether a shipped `rules/<pack>` folder holds node rules; `rules/fleet` holds fleet rules
+/// ([`compile_fleet`]).
 pub fn is_node_pack(pack: &str) -> bool {
     pack != "fleet"
 }
@@ -410,20 +412,22 @@ impl<'s> Parsed<'s> {
         };
         let rule = match item {
             Item::Rule(t, span) => compile_rule(&mut cx, t, span.clone(), pack),
-            Item::NotATable(at) => {
-                cx.error(*at, "`rule` entries are tables: write [[rule]]");
-                None
-            }
-            Item::NotAnArray(at) => {
-                cx.error(*at, "`rule` must be an array of tables: write [[rule]]");
-                None
-            }
-            Item::UnknownKey(key, at) => {
-                cx.unknown_key(key, *at, &["rule"], "a rule file (top level)");
+            other => {
+                misplaced(&mut cx, other);
                 None
             }
         };
         (rule, diags)
+    }
+}
+
+/// Reports a top-level item of a rule file that is not a `[[rule]]` table.
+fn misplaced(cx: &mut FileCx<'_>, item: &Item<'_, '_>) {
+    match item {
+        Item::Rule(..) => {}
+        Item::NotATable(at) => cx.error(*at, "`rule` entries are tables: write [[rule]]"),
+        Item::NotAnArray(at) => cx.error(*at, "`rule` must be an array of tables: write [[rule]]"),
+        Item::UnknownKey(key, at) => cx.unknown_key(key, *at, &["rule"], "a rule file (top level)"),
     }
 }
 
