@@ -321,92 +321,124 @@ mod tests {
         )
     }
 
+    /// Every URL form the drivers accept: (url, type, endpoint, TLS switched off in the URL).
+    const JDBC_FORMS: &[(&str, &str, &str, bool)] = &[
+        (
+            "jdbc:mysql://mysql:3306/WSO2AM_DB?autoReconnect=true&amp;allowPublicKeyRetrieval=true&amp;useSSL=false",
+            "mysql",
+            "mysql:3306",
+            true,
+        ),
+        (
+            "jdbc:mysql://db.example/am",
+            "mysql",
+            "db.example:3306",
+            false,
+        ),
+        (
+            "jdbc:mysql://u:<redacted>@h1:3307,h2:3308/am?sslMode=DISABLED",
+            "mysql",
+            "h1:3307",
+            true,
+        ),
+        (
+            "jdbc:mysql:loadbalance://lb1:3306,lb2:3306/am",
+            "mysql",
+            "lb1:3306",
+            false,
+        ),
+        (
+            "jdbc:mariadb://maria:3310/am?useSSL=true",
+            "mariadb",
+            "maria:3310",
+            false,
+        ),
+        (
+            "jdbc:postgresql://pg.example:5433/am?sslmode=disable",
+            "postgre",
+            "pg.example:5433",
+            true,
+        ),
+        ("jdbc:postgresql://[::1]/am", "postgre", "[::1]:5432", false),
+        (
+            "jdbc:postgresql://pg/am?sslmode=require",
+            "postgre",
+            "pg:5432",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:@ora.example:1522:ORCL",
+            "oracle",
+            "ora.example:1522",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:@ora.example:1521/orclpdb",
+            "oracle",
+            "ora.example:1521",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:@//ora.example:1523/svc",
+            "oracle",
+            "ora.example:1523",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:@ora.example",
+            "oracle",
+            "ora.example:1521",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:scott/<redacted>@ora:1521:XE",
+            "oracle",
+            "ora:1521",
+            false,
+        ),
+        (
+            "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=rac1)(PORT=1530))(CONNECT_DATA=(SERVICE_NAME=s)))",
+            "oracle",
+            "rac1:1530",
+            false,
+        ),
+        (
+            "jdbc:sqlserver://mssql:1434;databaseName=am;SendStringParametersAsUnicode=false;encrypt=false",
+            "mssql",
+            "mssql:1434",
+            true,
+        ),
+        (
+            "jdbc:sqlserver://mssql\\SQLEXPRESS;databaseName=am",
+            "mssql",
+            "mssql:1433",
+            false,
+        ),
+        (
+            "jdbc:sqlserver://;serverName=ms2;portNumber=1500;databaseName=am",
+            "mssql",
+            "ms2:1500",
+            false,
+        ),
+        (
+            "jdbc:db2://db2.example:50001/AM",
+            "db2",
+            "db2.example:50001",
+            false,
+        ),
+        (
+            "jdbc:db2://db2.example/AM:sslConnection=false;",
+            "db2",
+            "db2.example:50000",
+            true,
+        ),
+        ("jdbc:h2:tcp://h2srv:9093/~/test", "h2", "h2srv:9093", false),
+    ];
+
     #[test]
     fn every_jdbc_form() {
-        let s = |k: &str, e: &str, t: bool| (k.to_string(), Some(e.to_string()), t);
-        let table = [
-            (
-                "jdbc:mysql://mysql:3306/WSO2AM_DB?autoReconnect=true&amp;allowPublicKeyRetrieval=true&amp;useSSL=false",
-                s("mysql", "mysql:3306", true),
-            ),
-            (
-                "jdbc:mysql://db.example/am",
-                s("mysql", "db.example:3306", false),
-            ),
-            (
-                "jdbc:mysql://u:<redacted>@h1:3307,h2:3308/am?sslMode=DISABLED",
-                s("mysql", "h1:3307", true),
-            ),
-            (
-                "jdbc:mysql:loadbalance://lb1:3306,lb2:3306/am",
-                s("mysql", "lb1:3306", false),
-            ),
-            (
-                "jdbc:mariadb://maria:3310/am?useSSL=true",
-                s("mariadb", "maria:3310", false),
-            ),
-            (
-                "jdbc:postgresql://pg.example:5433/am?sslmode=disable",
-                s("postgre", "pg.example:5433", true),
-            ),
-            (
-                "jdbc:postgresql://[::1]/am",
-                s("postgre", "[::1]:5432", false),
-            ),
-            (
-                "jdbc:postgresql://pg/am?sslmode=require",
-                s("postgre", "pg:5432", false),
-            ),
-            (
-                "jdbc:oracle:thin:@ora.example:1522:ORCL",
-                s("oracle", "ora.example:1522", false),
-            ),
-            (
-                "jdbc:oracle:thin:@ora.example:1521/orclpdb",
-                s("oracle", "ora.example:1521", false),
-            ),
-            (
-                "jdbc:oracle:thin:@//ora.example:1523/svc",
-                s("oracle", "ora.example:1523", false),
-            ),
-            (
-                "jdbc:oracle:thin:@ora.example",
-                s("oracle", "ora.example:1521", false),
-            ),
-            (
-                "jdbc:oracle:thin:scott/<redacted>@ora:1521:XE",
-                s("oracle", "ora:1521", false),
-            ),
-            (
-                "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=rac1)(PORT=1530))(CONNECT_DATA=(SERVICE_NAME=s)))",
-                s("oracle", "rac1:1530", false),
-            ),
-            (
-                "jdbc:sqlserver://mssql:1434;databaseName=am;SendStringParametersAsUnicode=false;encrypt=false",
-                s("mssql", "mssql:1434", true),
-            ),
-            (
-                "jdbc:sqlserver://mssql\\SQLEXPRESS;databaseName=am",
-                s("mssql", "mssql:1433", false),
-            ),
-            (
-                "jdbc:sqlserver://;serverName=ms2;portNumber=1500;databaseName=am",
-                s("mssql", "ms2:1500", false),
-            ),
-            (
-                "jdbc:db2://db2.example:50001/AM",
-                s("db2", "db2.example:50001", false),
-            ),
-            (
-                "jdbc:db2://db2.example/AM:sslConnection=false;",
-                s("db2", "db2.example:50000", true),
-            ),
-            (
-                "jdbc:h2:tcp://h2srv:9093/~/test",
-                s("h2", "h2srv:9093", false),
-            ),
-        ];
-        for (url, want) in table {
+        for &(url, kind, endpoint, tls_off) in JDBC_FORMS {
+            let want = (kind.to_string(), Some(endpoint.to_string()), tls_off);
             assert_eq!(ep(url), want, "{url}");
         }
         assert_eq!(

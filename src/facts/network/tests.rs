@@ -22,14 +22,10 @@ fn strs(f: &Fact) -> Vec<String> {
     }
 }
 
-#[test]
-fn databases_and_ldap_from_deployment_toml() {
-    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let open_port = open.local_addr().unwrap().port();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let toml = format!(
+/// A deployment.toml with a MySQL apim_db on `open_port` (credentials in the URL), a PostgreSQL
+/// shared_db and an LDAP user store both on `closed_port`.
+fn databases_toml(open_port: u16, closed_port: u16) -> String {
+    format!(
         r#"
 [database.apim_db]
 type = "mysql"
@@ -48,7 +44,17 @@ username = "wso2"
 type = "read_only_ldap"
 connection_url = "ldap://127.0.0.1:{closed_port}"
 "#
-    );
+    )
+}
+
+#[test]
+fn databases_and_ldap_from_deployment_toml() {
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open_port = open.local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let toml = databases_toml(open_port, closed_port);
     let dir = home_with(&toml);
     let all = [
         "db.apim_db.type",
