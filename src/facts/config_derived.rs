@@ -4,8 +4,8 @@
 //! placeholder names are kept — never a value that could be a secret.
 
 use super::Location;
-use super::config::{DEPLOYMENT_TOML, is_secret_path, join};
 use super::placeholders::{Defaults, Resolved, Resolver, has_placeholder};
+use preflight_rules::names::{DEPLOYMENT_TOML, is_secret_path, join};
 
 /// Key paths (or messages about them) with where they are.
 pub type Located = Vec<(String, Location)>;
@@ -147,7 +147,7 @@ impl Derived {
     }
 
     fn has_path(&self, dotted: &str) -> bool {
-        let canonical = super::config::canonical_path(dotted).unwrap_or_default();
+        let canonical = preflight_rules::names::canonical_path(dotted).unwrap_or_default();
         self.paths.contains(&canonical)
     }
 }
@@ -359,140 +359,4 @@ pub fn located_list(items: &[(String, Location)]) -> (Value, Option<Location>) {
         Value::List(items.iter().map(|(s, _)| Value::Str(s.clone())).collect()),
         items.first().map(|(_, l)| l.clone()),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::facts::config::Deployment;
-
-    const FILE: &str = r#"
-[server]
-hostname = "apim.example.com"
-
-[super_admin]
-username = "ops"
-password = "$secret{admin_password}"
-
-[database.apim_db]
-url = "jdbc:mysql://db:3306/am"
-username = "$env{PREFLIGHT_TEST_SURELY_UNSET}"
-password = "Sup3rUnique"
-
-[keystore.tls]
-password = "$secret{missing_alias}"
-key_password = "${keystore.password}"
-
-[[apim.gateway.environment]]
-name = "Default"
-service_url = "https://localhost:${mgt.transport.https.port}/services/"
-http_endpoint = "http://gw.example.com:8280"
-ws_endpoint = "ws://127.0.0.1:9099"
-wss_endpoint = "wss://LOCALHOST.:8099"
-websub_event_receiver_http_endpoint = "http://[0:0:0:0:0:0:0:1]:9021"
-other_endpoint = "https://127.1/x"
-remote_endpoint = "https://api.example.com:8243"
-username = "$ref{super_admin.username}"
-password = "$ref{super_admin.nope}"
-
-[apim.throttling]
-throttle_decision_endpoints = ["tcp://tm.example.com:5672", "tcp://localhost:5672"]
-
-[encryption]
-key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-[[tomcat.filter]]
-name = "HttpHeaderSecurityFilter"
-class = "org.apache.catalina.filters.HttpHeaderSecurityFilter"
-[tomcat.filter.init_params]
-hstsEnabled = true
-
-[[tomcat.filter_mapping]]
-name = "HttpHeaderSecurityFilter"
-url_pattern = "/*"
-
-[secrets]
-admin_password = "[Sup3rUnique]"
-other = "c2VjcmV0"
-"#;
-
-    fn derived(text: &str) -> Derived {
-        Deployment::parse(text).derived
-    }
-
-    fn names(items: &[(String, Location)]) -> Vec<&str> {
-        items.iter().map(|(s, _)| s.as_str()).collect()
-    }
-
-    #[test]
-    fn secrets_position_and_plain_aliases() {
-        let d = derived(FILE);
-        let (last, at) = d.secrets_last.clone().unwrap();
-        assert!(last);
-        assert_eq!(
-            at.line,
-            crate::facts::line_col(FILE, FILE.find("[secrets]").unwrap()).0
-        );
-        assert_eq!(names(&d.secrets_plain), ["admin_password"]);
-        let moved = FILE.replace("[secrets]", "[secrets]\nx = \"y\"\n[later]");
-        assert!(!derived(&moved).secrets_last.unwrap().0);
-        assert!(
-            derived("[server]\nhostname = \"a\"\n")
-                .secrets_last
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn unresolved_placeholders_name_the_key_never_the_value() {
-        let d = derived(FILE);
-        let known = Ok(crate::facts::placeholders::KERNEL_DEFAULTS);
-        let (un, unknown) = d.unresolved(&|v| v == "SET_VAR", &known);
-        let un = names(&un);
-        assert_eq!(
-            un,
-            [
-                "$env{PREFLIGHT_TEST_SURELY_UNSET} at database.apim_db.username is not set in the environment the product starts with",
-                "$secret{missing_alias} at keystore.tls.password has no alias in [secrets]",
-                "$ref{super_admin.nope} at apim.gateway.environment.0.password names a key neither this file nor the version's defaults set",
-            ]
-        );
-        assert!(unknown.is_empty());
-        // $ref{keystore.primary.file_name} without [keystore.primary]: the kernel default.
-        let shipped = derived("[keystore.tls]\nfile_name = \"$ref{keystore.primary.file_name}\"\n");
-        assert!(shipped.unresolved(&|_| false, &known).0.is_empty());
-        let (un, unknown) =
-            shipped.unresolved(&|_| false, &Err("APIM 9.9 defaults unknown".into()));
-        assert!(un.is_empty());
-        assert_eq!(
-            names(&unknown),
-            [
-                "$ref{keystore.primary.file_name} at keystore.tls.file_name: APIM 9.9 defaults unknown"
-            ]
-        );
-        assert!(!format!("{d:?}").contains("Sup3rUnique"));
-    }
-
-    #[test]
-    fn plain_passwords_localhost_urls_key_form_and_hsts() {
-        let d = derived(FILE);
-        assert_eq!(names(&d.plaintext_passwords), ["database.apim_db.password"]);
-        assert_eq!(
-            names(&d.localhost_urls),
-            [
-                "apim.gateway.environment.0.service_url",
-                "apim.gateway.environment.0.ws_endpoint",
-                "apim.gateway.environment.0.wss_endpoint",
-                "apim.gateway.environment.0.websub_event_receiver_http_endpoint",
-                "apim.gateway.environment.0.other_endpoint",
-                "apim.throttling.throttle_decision_endpoints",
-            ]
-        );
-        assert_eq!(d.encryption_key.as_ref().unwrap().0, "plain-hex");
-        assert!(d.hsts.as_ref().unwrap().0);
-        let off = FILE.replace("hstsEnabled = true", "hstsEnabled = false");
-        assert!(!derived(&off).hsts.unwrap().0);
-        let short = FILE.replace("0123456789abcdef0123", "zz");
-        assert_eq!(derived(&short).encryption_key.unwrap().0, "invalid");
-    }
 }

@@ -1,13 +1,13 @@
 //! Host probe: CPU, memory, swap, disks, OS, limits, sysctls, user, proxy and systemd unit of
 //! the machine preflight runs on.
 
+use super::resources::{cpu_cores, effective_cpus, memory_limit, memory_total, physical_memory};
 use super::systemd;
 use super::{Context, Fact, read_capped};
 use crate::value::{Value, Version};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 /// Small /proc and /etc files; anything larger is not what we expect.
 const SMALL_FILE: u64 = 64 << 10;
@@ -345,27 +345,7 @@ fn hostname_resolves(ctx: &Context) -> Fact {
     let Some(host) = sysinfo::System::host_name() else {
         return Fact::unavailable("the hostname could not be read");
     };
-    resolves(&host, ctx.deadline)
-}
-
-pub fn resolves(host: &str, deadline: std::time::Duration) -> Fact {
-    use std::net::ToSocketAddrs;
-    let (tx, rx) = mpsc::channel();
-    let h = host.to_string();
-    crate::par::spawn_or_run(move || {
-        let ok = (h.as_str(), 0)
-            .to_socket_addrs()
-            .map(|mut a| a.next().is_some());
-        let _ = tx.send(ok);
-    });
-    match rx.recv_timeout(deadline) {
-        Ok(Ok(found)) => Fact::value(Value::Bool(found)),
-        Ok(Err(_)) => Fact::value(Value::Bool(false)),
-        Err(_) => Fact::unavailable(format!(
-            "timed out resolving `{host}` after {}ms",
-            deadline.as_millis()
-        )),
-    }
+    super::dns::resolves(&host, ctx.deadline)
 }
 
 /// The proxy the environment configures, with any user info in the URL redacted.
@@ -385,7 +365,7 @@ fn redact_proxy(url: &str) -> String {
         regex_lite::Regex::new(r"^((?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#]*@").expect("static regex")
     });
     let s = re.replace(url, "${1}<redacted>@");
-    crate::facts::config::redact_inline(&s)
+    preflight_rules::redact::inline(&s)
 }
 
 fn systemd_fact(sh: &Shared, name: &str) -> Fact {
@@ -408,72 +388,6 @@ fn systemd_fact(sh: &Shared, name: &str) -> Fact {
             Some(n) => Fact::value(Value::Int(n)).at(Some(s.location.clone())),
             None => Fact::unavailable(format!("{key}={} is not a limit", s.value)),
         },
-    }
-}
-
-/// Logical CPUs this process may run on, as `nproc` counts them (CPU affinity respected).
-pub fn cpu_cores() -> usize {
-    #[cfg(target_os = "linux")]
-    // SAFETY: cpu_set_t is plain data; sched_getaffinity only writes into the set we pass.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
-            let n = libc::CPU_COUNT(&set);
-            if n > 0 {
-                return n as usize;
-            }
-        }
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// The cgroup limits of this process, read once per run.
-fn limits() -> &'static super::cgroup::Limits {
-    static LIMITS: std::sync::OnceLock<super::cgroup::Limits> = std::sync::OnceLock::new();
-    LIMITS.get_or_init(super::cgroup::this_process)
-}
-
-/// CPUs a JVM started here counts: the CPUs this process may run on, capped by the cgroup's
-/// CPU quota (rounded up) and cpuset.
-fn effective_cpus() -> usize {
-    let l = limits();
-    [l.cpu_quota, l.cpuset]
-        .into_iter()
-        .flatten()
-        .fold(cpu_cores(), |n, c| n.min(c as usize))
-}
-
-/// Memory a JVM started here sizes itself by: physical memory, or the cgroup's memory limit
-/// where that is lower (a container's limit).
-pub fn memory_total() -> Fact {
-    let physical = physical_memory();
-    match (&physical.observation, limits().memory) {
-        (super::Observation::Value(Value::Bytes(p)), Some(limit)) if limit < *p => {
-            Fact::value(Value::Bytes(limit))
-        }
-        _ => physical,
-    }
-}
-
-/// The cgroup's memory limit where it is below physical memory; `Null` otherwise.
-fn memory_limit() -> Fact {
-    let physical = physical_memory();
-    match (&physical.observation, limits().memory) {
-        (super::Observation::Value(Value::Bytes(p)), Some(limit)) if limit < *p => {
-            Fact::value(Value::Bytes(limit))
-        }
-        (super::Observation::Value(_), _) => Fact::value(Value::Null),
-        _ => physical,
-    }
-}
-
-/// Physical memory of the machine (MemTotal).
-pub fn physical_memory() -> Fact {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    match sys.total_memory() {
-        0 => Fact::unavailable("total memory could not be read"),
-        bytes => Fact::value(Value::Bytes(bytes)),
     }
 }
 
@@ -618,7 +532,7 @@ mod tests {
     #[test]
     fn localhost_resolves_and_user_is_known() {
         assert_eq!(
-            resolves("localhost", Duration::from_secs(5)).get(),
+            crate::facts::dns::resolves("localhost", Duration::from_secs(5)).get(),
             Ok(&Value::Bool(true))
         );
         assert!(matches!(user_name().get(), Ok(Value::Str(_))));

@@ -47,7 +47,7 @@ pub fn disabled_protocols(home: &Path) -> Fact {
 /// The value of `jdk.tls.disabledAlgorithms`, its continuation lines joined, as
 /// `java.util.Properties` reads it.
 pub fn disabled_algorithms(text: &str) -> Option<String> {
-    let props = super::files::parse_properties(text);
+    let props = super::properties::parse_properties(text);
     props
         .get("jdk.tls.disabledAlgorithms")
         .map(|p| p.value.clone())

@@ -63,7 +63,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 /// Physical memory left for the OS once the maximum heap is taken (the JVM default heap is a
 /// quarter of physical memory), at the -Xmx that decides it.
 fn os_headroom(flags: &Result<(String, Vec<Flag>), String>) -> Fact {
-    let total = super::host::memory_total();
+    let total = super::resources::memory_total();
     let total = match total.get() {
         Ok(Value::Bytes(b)) => *b,
         Ok(_) => return Fact::unavailable("total memory could not be read"),
@@ -187,7 +187,7 @@ fn sysprop(flags: &[Flag], name: &str) -> Fact {
             Fact::value(Value::Secret(Secret::redact(v))).at(f.location.clone())
         }
         Some((v, f)) => {
-            let v = crate::facts::config::redact_inline(v);
+            let v = preflight_rules::redact::inline(v);
             Fact::value(Value::Str(v)).at(f.location.clone())
         }
     }
@@ -202,7 +202,7 @@ fn shown(flag: &str) -> String {
     {
         return format!("-D{name}=<redacted>");
     }
-    crate::facts::config::redact_inline(flag)
+    preflight_rules::redact::inline(flag)
 }
 
 impl Script {

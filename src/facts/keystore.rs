@@ -6,7 +6,7 @@ pub mod der;
 mod jks;
 mod pkcs12;
 
-use super::{Context, Fact, Location, config};
+use super::{Context, Fact, Location, deployment};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     // Every store's password key, read from deployment.toml in one pass; the clear text
     // stays inside this probe.
     let keys: Vec<String> = STORES.iter().map(|s| format!("{s}.password")).collect();
-    let passwords = config::raw_strings(home, &keys).unwrap_or_default();
+    let passwords = deployment::raw_strings(home, &keys).unwrap_or_default();
     open_in_parallel(ctx, home, names, &passwords);
     let mut opened = Opened::default();
     names

@@ -3,6 +3,8 @@
 pub mod cgroup;
 pub mod config;
 pub mod config_derived;
+pub mod deployment;
+pub mod dns;
 pub mod files;
 pub mod generated;
 pub mod host;
@@ -17,6 +19,8 @@ pub mod placeholders;
 pub mod ports;
 pub mod product;
 pub mod product_parse;
+pub mod properties;
+pub mod resources;
 pub mod run_user;
 pub mod script_source;
 pub mod systemd;
@@ -121,7 +125,7 @@ pub struct Context {
     pub profile: Option<String>,
     /// Deadline for each probe family and for each process or socket a probe opens.
     pub deadline: Duration,
-    deployment: OnceLock<config::Deployment>,
+    deployment: OnceLock<deployment::Deployment>,
     product: OnceLock<product::Detected>,
     systemd_unit: OnceLock<Result<Option<systemd::Unit>, String>>,
     /// `--keystore-password-file`: the keystore password for Secure Vault, read by [`vault`].
@@ -180,17 +184,17 @@ impl Context {
     }
 
     /// `repository/conf/deployment.toml`, read and parsed once per run.
-    pub fn deployment(&self) -> &config::Deployment {
+    pub fn deployment(&self) -> &deployment::Deployment {
         self.deployment.get_or_init(|| {
-            config::Deployment::load(self.product_home.as_deref(), &self.starts_with())
+            deployment::Deployment::load(self.product_home.as_deref(), &self.starts_with())
         })
     }
 
     /// What the product's placeholders resolve against: this run's environment with the
     /// systemd unit's on top, and the config defaults of the product version.
-    fn starts_with(&self) -> config::StartsWith {
+    fn starts_with(&self) -> deployment::StartsWith {
         let version = self.product().version.as_ref().map(|(v, _)| v);
-        config::StartsWith {
+        deployment::StartsWith {
             env: self.start_env(),
             defaults: placeholders::defaults_for(version),
         }
@@ -203,7 +207,7 @@ impl Context {
     }
 
     /// deployment.toml if it has been read and parsed by now; `None` while a read is stuck.
-    pub fn deployment_if_read(&self) -> Option<&config::Deployment> {
+    pub fn deployment_if_read(&self) -> Option<&deployment::Deployment> {
         self.deployment.get()
     }
 

@@ -11,8 +11,9 @@ pub mod mysql_login;
 pub mod password;
 pub mod pg_login;
 pub mod reach;
+mod session;
 
-use super::config::Deployment;
+use super::deployment::Deployment;
 use super::{Context, Fact, Location};
 use crate::value::Value;
 use jdbc::Endpoint;

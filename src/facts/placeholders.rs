@@ -220,7 +220,10 @@ impl Resolver<'_> {
             "sys" => Resolved::Unknown(format!(
                 "$sys{{{name}}} is a system property, only known when the product starts"
             )),
-            "secret" => match self.file.get(&super::config::join("secrets", name)) {
+            "secret" => match self
+                .file
+                .get(&preflight_rules::names::join("secrets", name))
+            {
                 None => Resolved::Unknown(format!("$secret{{{name}}} has no alias in [secrets]")),
                 Some(v) => match v.trim().strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
                     Some(plain) => Resolved::Secret(Some(plain.to_string())),
@@ -232,7 +235,8 @@ impl Resolver<'_> {
     }
 
     fn reference(&self, name: &str, depth: usize) -> Resolved {
-        let canonical = super::config::canonical_path(name).unwrap_or_else(|| name.to_string());
+        let canonical =
+            preflight_rules::names::canonical_path(name).unwrap_or_else(|| name.to_string());
         if let Some(v) = self.file.get(&canonical) {
             return self.resolve_at(v, depth + 1);
         }

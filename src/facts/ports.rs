@@ -291,7 +291,7 @@ fn cmdline(proc_dir: &Path) -> String {
         let _ = f.take(CMDLINE_CAP).read_to_end(&mut bytes);
     }
     let s = String::from_utf8_lossy(&bytes).replace('\0', " ");
-    crate::facts::config::redact_inline(s.trim())
+    preflight_rules::redact::inline(s.trim())
 }
 
 fn short(cmd: &str) -> String {

@@ -2,7 +2,7 @@
 //! setting (carbon-kernel `key-mappings.json`), read as the listener reads them.
 
 use super::Fact;
-use super::config::Deployment;
+use super::deployment::Deployment;
 use super::product_parse::{tomcat_protocols, weak_protocols};
 use crate::value::Value;
 

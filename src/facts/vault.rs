@@ -206,9 +206,9 @@ fn first_line(text: &str) -> Zeroizing<String> {
 /// The `[secrets]` aliases whose values are cipher-tool output (not `[plain text]`), read from
 /// deployment.toml inside this module only.
 fn encrypted_aliases(home: &Path) -> Result<Vec<(String, Zeroizing<String>)>, String> {
-    let path = home.join(super::config::DEPLOYMENT_TOML);
+    let path = home.join(preflight_rules::names::DEPLOYMENT_TOML);
     let text = Zeroizing::new(
-        super::read_capped(&path, super::config::MAX_CONFIG_BYTES)
+        super::read_capped(&path, super::deployment::MAX_CONFIG_BYTES)
             .map_err(|e| super::under_home(&e, home, &path))?,
     );
     let root: toml::Table = toml::from_str(&text)

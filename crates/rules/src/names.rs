@@ -39,6 +39,36 @@ pub fn split_path(path: &str) -> Option<Vec<String>> {
     }
 }
 
+/// The path of deployment.toml inside PRODUCT_HOME.
+pub const DEPLOYMENT_TOML: &str = "repository/conf/deployment.toml";
+
+fn needs_quotes(segment: &str) -> bool {
+    segment.is_empty()
+        || !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `prefix.key`, the key quoted (`'a.b'`) where it is not a bare TOML key.
+pub fn join(prefix: &str, key: &str) -> String {
+    let seg = if needs_quotes(key) {
+        format!("'{key}'")
+    } else {
+        key.to_string()
+    };
+    if prefix.is_empty() {
+        seg
+    } else {
+        format!("{prefix}.{seg}")
+    }
+}
+
+/// The path as the flattened map spells it (quotes only where a segment needs them).
+pub fn canonical_path(path: &str) -> Option<String> {
+    let segs = split_path(path)?;
+    Some(segs.iter().fold(String::new(), |acc, s| join(&acc, s)))
+}
+
 /// Whether a key path names a secret (`super_admin.password`, `secrets.*`, `encryption.key`).
 pub fn is_secret_path(path: &str) -> bool {
     let path = path.strip_prefix("deployment.").unwrap_or(path);

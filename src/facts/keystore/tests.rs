@@ -161,7 +161,7 @@ fn home_with(toml: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf)
     let sec = home.join(SECURITY_DIR);
     std::fs::create_dir_all(&sec).unwrap();
     std::fs::create_dir_all(home.join("repository/conf")).unwrap();
-    std::fs::write(home.join(config::DEPLOYMENT_TOML), toml).unwrap();
+    std::fs::write(home.join(preflight_rules::names::DEPLOYMENT_TOML), toml).unwrap();
     for (src, dst) in files {
         std::fs::write(sec.join(dst), generated(src)).unwrap();
     }

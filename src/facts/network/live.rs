@@ -2,67 +2,16 @@
 //! bind, all in parallel under the run's one deadline. Only reached when a rule asks for one of
 //! these facts and the run is not `--offline`, so `check --offline` starts no thread or runtime.
 
-use super::jdbc::Endpoint;
 use super::ldap_bind::{self, Directory};
 use super::password::{self, Credentials, Unresolved};
+use super::session::{Seen, Target, connect};
 use super::{Db, Ldap};
-use crate::facts::config::Deployment;
+use crate::facts::deployment::Deployment;
 use crate::value::Value;
 use std::collections::BTreeMap;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// One datasource to log in to.
-pub struct Target {
-    pub id: String,
-    /// deployment.toml's type vocabulary: postgre, mysql, mariadb, mssql, oracle, db2.
-    pub kind: String,
-    pub endpoint: Endpoint,
-    /// The database named in the JDBC URL.
-    pub database: Option<String>,
-    /// JDBC URL parameters, keys lower-cased.
-    params: Vec<(String, String)>,
-    creds: Result<Credentials, Unresolved>,
-}
-
-impl Target {
-    /// A JDBC URL parameter by case-insensitive name, its value lower-cased.
-    pub fn param(&self, name: &str) -> Option<String> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_ascii_lowercase())
-    }
-}
-
-/// What one datasource's server showed.
-#[derive(Debug, Default, Clone)]
-pub struct Seen {
-    /// postgresql, mysql, mariadb, mssql.
-    pub product: Option<String>,
-    pub version: Option<String>,
-    pub tls_offered: Option<bool>,
-    /// `Ok(user)` logged in, `Err(server's reason)`; `None` when not tried.
-    pub login: Option<Result<String, String>>,
-    /// Why no login was tried.
-    pub not_tried: Option<Unresolved>,
-    /// How the login is a server administrator, if it is.
-    pub admin: Option<String>,
-    /// Whether the session the product would open is encrypted.
-    pub tls: Option<bool>,
-    /// Tables of the login's schema, upper case.
-    pub tables: Option<Vec<String>>,
-    /// Statements that failed after login.
-    pub errors: Vec<String>,
-}
-
-impl Seen {
-    pub fn failed(&mut self, why: String) {
-        self.errors.push(why);
-    }
-}
 
 /// Everything the live checks saw; each entry `Err` when it did not answer in time.
 pub struct Live {
@@ -313,82 +262,6 @@ fn ldap_target(
     }
     let first = url.split_whitespace().next().unwrap_or(url).to_string();
     Ok((first, creds, bases))
-}
-
-/// A TCP connection under the deadline (names resolved on this thread: the caller's thread is
-/// abandoned if the resolver hangs).
-pub fn connect(ep: &Endpoint, until: Instant) -> Result<TcpStream, String> {
-    let addrs = (ep.host.as_str(), ep.port)
-        .to_socket_addrs()
-        .map_err(|e| format!("{} not resolved: {e}", ep.host))?;
-    let mut last = format!("{} has no address", ep.host);
-    for addr in addrs {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(format!("{ep}: timed out"));
-        }
-        match TcpStream::connect_timeout(&addr, left) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = format!("{ep}: {e}"),
-        }
-    }
-    Err(last)
-}
-
-/// Accepts any server certificate: the drivers the product uses do not verify under
-/// `require`/`PREFERRED`, and this check is whether TLS is negotiated, not whom it trusts.
-#[derive(Debug)]
-pub struct AnyCert;
-
-impl rustls::client::danger::ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &provider().signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &provider().signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        provider()
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! password, no statement result beyond what the rules read, ever reaches a fact.
 
 use super::ldap_bind::Directory;
-use super::live::{Live, Seen};
+use super::live::Live;
 use super::password::Unresolved;
+use super::session::Seen;
 use super::{Db, OFFLINE};
 use crate::facts::{Context, Fact};
 use crate::value::{Value, Version};

@@ -3,8 +3,8 @@
 //! `useSSL`), then read-only statements.
 
 use super::greeting;
-use super::live::{Seen, Target};
 use super::password::Credentials;
+use super::session::{Seen, Target};
 use mysql::prelude::Queryable;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ pub const STATEMENTS: &[&str] = &[
 
 /// Reads the greeting on a connection of its own, which then closes without logging in.
 pub fn greet(t: &Target, until: Instant) -> Result<greeting::Greeting, String> {
-    let mut stream = super::live::connect(&t.endpoint, until)?;
+    let mut stream = super::session::connect(&t.endpoint, until)?;
     let left = until
         .saturating_duration_since(Instant::now())
         .max(Duration::from_millis(1));

@@ -3,7 +3,7 @@
 //! the Secure Vault, vault.rs). Passwords stay in memory (`Zeroizing`), are used for one login
 //! and never become facts.
 
-use super::super::config::raw_strings;
+use super::super::deployment::raw_strings;
 use std::path::Path;
 use zeroize::Zeroizing;
 

@@ -1,8 +1,8 @@
 //! PostgreSQL: one login with the datasource's user, as the product's pgjdbc would open it
 //! (`sslmode` from the JDBC URL, pgjdbc's default `prefer`), then read-only catalogue queries.
 
-use super::live::{Seen, Target};
 use super::password::Credentials;
+use super::session::{Seen, Target};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
     .with_safe_default_protocol_versions()
     .expect("ring supports the default TLS versions")
     .dangerous()
-    .with_custom_certificate_verifier(Arc::new(super::live::AnyCert))
+    .with_custom_certificate_verifier(Arc::new(super::session::AnyCert))
     .with_no_client_auth();
     tokio_postgres_rustls::MakeRustlsConnect::new(config)
 }
