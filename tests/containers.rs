@@ -163,7 +163,7 @@ fn a_one_cpu_quota_is_the_nodes_cpu_count() {
     let msg = res["message"].as_str().unwrap();
     assert_eq!(res["status"], "fail", "v2={v2}: {msg}");
     assert!(
-        msg.starts_with("1 CPUs allowed to this container (host has "),
+        msg.starts_with("1 CPU allowed to this container (host has "),
         "{msg}"
     );
 }
