@@ -201,3 +201,139 @@ fn node(tag: &'static str, path: &'static str, product_txt: &'static str) -> Nod
         product_txt,
     }
 }
+
+/// A jar holding `class` (as the jars probe finds drivers: by the class inside).
+fn driver_jar(home: &std::path::Path, name: &str, class: &str) {
+    use std::io::Write;
+    let lib = home.join("repository/components/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(lib.join(name)).unwrap());
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file(format!("{}.class", class.replace('.', "/")), opts)
+        .unwrap();
+    w.write_all(b"\xca\xfe\xba\xbe").unwrap();
+    w.finish().unwrap();
+}
+
+/// db.tls on WSO2's 4.2.0 deployment.toml with apim_db on each DBMS: the switch (or the driver
+/// default) that decides is named, `useSSL=true` with `requireSSL=false` (PREFERRED) and
+/// `sslmode=prefer` are named as TLS first rather than "off", `sslmode=allow` and an Oracle
+/// address without TCPS are off, and a
+/// SQL Server URL without `encrypt=` is judged by the mssql-jdbc jar's version (10.1+: on).
+#[test]
+fn db_tls_names_what_decides_per_driver() {
+    let Some(text) = product_apim("v4.2.0", &format!("{P}/conf/deployment.toml")) else {
+        return;
+    };
+    let h2 = "type = \"h2\"\nurl = \"jdbc:h2:./repository/database/WSO2AM_DB;AUTO_SERVER=TRUE;DB_CLOSE_ON_EXIT=FALSE\"";
+    assert!(text.contains(h2), "4.2.0's [database.apim_db] moved");
+    const MSSQL: &str = "com.microsoft.sqlserver.jdbc.SQLServerDriver";
+    let cases: &[(&str, &str, Option<&str>, &str, &str)] = &[
+        // WSO2's own docker-compose URL (docker-apim 4.2.x).
+        (
+            "mysql",
+            "jdbc:mysql://mysql:3306/WSO2AM_DB?autoReconnect=true&amp;allowPublicKeyRetrieval=true&amp;useSSL=false",
+            None,
+            "warn",
+            "apim_db (useSSL=false)",
+        ),
+        // PREFERRED: named as TLS first, not as "off"; REQUIRED passes.
+        (
+            "mysql",
+            "jdbc:mysql://mysql:3306/WSO2AM_DB?useSSL=true&amp;requireSSL=false",
+            None,
+            "warn",
+            "apim_db (useSSL=true without requireSSL=true: PREFERRED, TLS first)",
+        ),
+        (
+            "mysql",
+            "jdbc:mysql://mysql:3306/WSO2AM_DB?useSSL=true&amp;requireSSL=true",
+            None,
+            "pass",
+            "no JDBC URL",
+        ),
+        (
+            "postgre",
+            "jdbc:postgresql://pg:5432/am?sslmode=allow",
+            None,
+            "warn",
+            "sslmode=allow, which tries plain text first",
+        ),
+        (
+            "postgre",
+            "jdbc:postgresql://pg:5432/am?sslmode=prefer",
+            None,
+            "warn",
+            "apim_db (sslmode=prefer)",
+        ),
+        (
+            "postgre",
+            "jdbc:postgresql://pg:5432/am?sslmode=verify-full",
+            None,
+            "pass",
+            "no JDBC URL",
+        ),
+        (
+            "oracle",
+            "jdbc:oracle:thin:@ora:1521/ORCLPDB",
+            None,
+            "warn",
+            "no TCPS in the address",
+        ),
+        (
+            "oracle",
+            "jdbc:oracle:thin:@tcps://ora:2484/ORCLPDB",
+            None,
+            "pass",
+            "no JDBC URL",
+        ),
+        (
+            "mssql",
+            "jdbc:sqlserver://ms:1433;databaseName=am;SendStringParametersAsUnicode=false",
+            Some("mssql-jdbc-9.4.1.jre8.jar"),
+            "warn",
+            "mssql-jdbc-9.4.1.jre8.jar",
+        ),
+        (
+            "mssql",
+            "jdbc:sqlserver://ms:1433;databaseName=am;SendStringParametersAsUnicode=false",
+            Some("mssql-jdbc-12.8.1.jre11.jar"),
+            "pass",
+            "no JDBC URL",
+        ),
+        (
+            "mssql",
+            "jdbc:sqlserver://ms:1433;databaseName=am;encrypt=true",
+            Some("mssql-jdbc-9.4.1.jre8.jar"),
+            "pass",
+            "no JDBC URL",
+        ),
+        (
+            "mssql",
+            "jdbc:sqlserver://ms:1433;databaseName=am;encrypt=optional",
+            Some("mssql-jdbc-12.8.1.jre11.jar"),
+            "warn",
+            "apim_db (encrypt=optional)",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (kind, url, jar, want, says)) in cases.iter().enumerate() {
+        let toml = text.replacen(h2, &format!("type = \"{kind}\"\nurl = \"{url}\""), 1);
+        let home = stage_home(&dir.path().join(i.to_string()), "4.2.0", &toml);
+        if let Some(jar) = jar {
+            driver_jar(&home, jar, MSSQL);
+        }
+        let (_, r) = check_json(&[
+            "--product-home",
+            home.to_str().unwrap(),
+            "--offline",
+            "--only",
+            "db.tls",
+        ]);
+        let res = result(&r, "db.tls");
+        let msg = res["message"].as_str().unwrap();
+        assert_eq!(res["status"], *want, "{url}: {msg}");
+        assert!(msg.contains(says), "{url}: `{msg}` lacks `{says}`");
+    }
+}

@@ -44,6 +44,10 @@ struct Db {
     endpoint: Result<Option<Endpoint>, String>,
     at: Option<Location>,
     tls_disabled: bool,
+    /// The URL leaves TLS to mssql-jdbc's default (no `encrypt=`), which the jar's version decides.
+    tls_driver_default: bool,
+    /// What decides the TLS of the connection: the URL's switch or the driver's default.
+    tls_decided_by: String,
     /// The administrative user name, when `username` is one.
     privileged_user: Option<(String, Location)>,
     /// Why a setting of this database is only known at start, if one is: its facts are then
@@ -173,11 +177,8 @@ fn fact(
                     .collect(),
             ),
         },
-        "db.tls-disabled" => {
-            let ids: Vec<(&String, &Db)> = dbs.iter().filter(|(_, db)| db.tls_disabled).collect();
-            let at = ids.first().and_then(|(_, db)| db.at.clone());
-            str_list(ids.iter().map(|(id, _)| id.to_string()).collect()).at(at)
-        }
+        "db.tls-disabled" => tls_list(dbs, |db| db.tls_disabled),
+        "db.tls-driver-default" => tls_list(dbs, |db| db.tls_driver_default),
         "db.privileged-users" => {
             let users: Vec<(&String, &(String, Location))> = dbs
                 .iter()
@@ -278,6 +279,18 @@ fn databases(d: &Deployment) -> BTreeMap<String, Db> {
         .collect()
 }
 
+/// The databases whose connection `pick` selects, as `id (what decides its TLS)`, located at
+/// the first one's URL.
+fn tls_list(dbs: &BTreeMap<String, Db>, pick: impl Fn(&Db) -> bool) -> Fact {
+    let hits: Vec<(&String, &Db)> = dbs.iter().filter(|(_, db)| pick(db)).collect();
+    let at = hits.first().and_then(|(_, db)| db.at.clone());
+    let items = hits
+        .iter()
+        .map(|(id, db)| Value::Str(format!("{id} ({})", db.tls_decided_by)))
+        .collect();
+    Fact::value(Value::List(items)).at(at)
+}
+
 fn database(d: &Deployment, id: &str) -> Db {
     let unknown = ["type", "url", "hostname", "port", "username"]
         .iter()
@@ -303,9 +316,17 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
         let kind = configured_kind
             .or_else(|| parsed.as_ref().ok().map(|j| j.kind.to_string()))
             .unwrap_or_else(|| "unknown".into());
+        let tls = parsed
+            .as_ref()
+            .ok()
+            .map(|j| (j.tls, j.tls_decided_by.clone()));
+        let (tls, tls_decided_by) = tls.unwrap_or((jdbc::JdbcTls::Unstated, String::new()));
         return Db {
             kind,
-            tls_disabled: parsed.as_ref().is_ok_and(|j| j.tls_disabled),
+            tls_disabled: matches!(tls, jdbc::JdbcTls::Off | jdbc::JdbcTls::Optional),
+            tls_driver_default: tls == jdbc::JdbcTls::Unstated
+                && parsed.as_ref().is_ok_and(|j| j.kind == "mssql"),
+            tls_decided_by,
             endpoint: parsed.map(|j| j.endpoint),
             at: Some(at),
             privileged_user,
@@ -326,11 +347,20 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
             }
         }
     };
+    // The config mapper builds the URL from hostname/port/name with no TLS switch (infer.json:
+    // `jdbc:mysql://$ref{…hostname}:$ref{…port}/$ref{…name}`), so the driver's default decides.
+    let (tls, by) = match kind.as_str() {
+        "h2" => (jdbc::JdbcTls::Unstated, String::new()),
+        k => jdbc::jdbc_tls(k, ""),
+    };
+    let by = format!("{by}; URL built from hostname by the config mapper");
     Db {
+        tls_disabled: tls == jdbc::JdbcTls::Off && endpoint.as_ref().is_ok_and(|e| e.is_some()),
+        tls_driver_default: tls == jdbc::JdbcTls::Unstated && kind == "mssql",
+        tls_decided_by: by,
         kind,
         endpoint,
         at: text("hostname").map(|(_, at)| at),
-        tls_disabled: false,
         privileged_user,
         unknown: None,
     }

@@ -637,7 +637,14 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::List,
         None,
         F::Network,
-        "Ids of every `[database.<id>]` whose JDBC URL turns TLS off (useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false, requireSSL=false); empty when none does",
+        "Every `[database.<id>]` whose JDBC URL turns TLS off or leaves it optional, as `id (what decides)`: useSSL=false, sslMode=DISABLED or PREFERRED, useSSL=true without requireSSL=true (PREFERRED), sslmode=disable, allow or prefer, encrypt=false or optional, sslConnection=false, an Oracle address without TCPS, a MariaDB or DB2 URL without a TLS switch; empty when none does",
+    ),
+    spec(
+        "db.tls-driver-default",
+        T::List,
+        None,
+        F::Network,
+        "Every SQL Server `[database.<id>]` whose URL has no `encrypt=`, as `id (what decides)`: mssql-jdbc's default decides (false before 10.1, true from 10.1); empty when none",
     ),
     spec(
         "db.privileged-users",

@@ -26,10 +26,15 @@ pub struct Jdbc {
     pub endpoint: Option<Endpoint>,
     /// What the URL's TLS switches ask for, read as the type's driver reads them.
     pub tls: JdbcTls,
-    /// TLS turned off or left to negotiation (`tls` is `Off` or `Optional`): `useSSL=false|no|0`,
-    /// `sslMode=DISABLED|PREFERRED`, `sslmode=disable|allow|prefer`, `encrypt=false|no|optional`,
-    /// `sslConnection=false`.
+    /// TLS turned off or only optional (`tls` is `Off` or `Optional`): `useSSL=false|no|0`,
+    /// `sslMode=DISABLED|PREFERRED`, `useSSL=true` without `requireSSL=true` (PREFERRED: TLS
+    /// first, not off, but plain text when the server or a man in the middle declines it),
+    /// `sslmode=disable|allow|prefer`, `encrypt=false|no|optional`, `sslConnection=false`, an
+    /// Oracle address without TCPS, a MariaDB or DB2 URL without a TLS switch.
     pub tls_disabled: bool,
+    /// What decides `tls`, in words: the switch as the driver reads it (`useSSL=false`,
+    /// `sslmode=allow`) or the driver default that applies (`no TCPS in the address`).
+    pub tls_decided_by: String,
 }
 
 /// What a JDBC URL's TLS switches ask of the driver.
@@ -83,12 +88,13 @@ pub fn parse(url: &str) -> Result<Jdbc, String> {
         "h2" => h2(tail)?,
         _ => Some(authority(after_slashes(tail)?, kind)?),
     };
-    let tls = jdbc_tls(kind, &url);
+    let (tls, tls_decided_by) = jdbc_tls(kind, &url);
     Ok(Jdbc {
         kind,
         endpoint,
         tls,
         tls_disabled: matches!(tls, JdbcTls::Off | JdbcTls::Optional),
+        tls_decided_by,
     })
 }
 
@@ -228,55 +234,113 @@ fn boolean(v: &str) -> Option<bool> {
     }
 }
 
-/// The TLS a JDBC URL asks for, by the switches the type's driver reads: MySQL/MariaDB
-/// `sslMode` (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY; MariaDB disable, trust,
-/// verify-ca, verify-full) over `useSSL`/`useSsl`; PostgreSQL `sslmode` (disable, allow, prefer,
-/// require, verify-ca, verify-full) over `ssl` (pgjdbc: `ssl=false` leaves `prefer`); SQL Server
-/// `encrypt` (false/no, optional, true/yes/mandatory/strict); DB2 `sslConnection`. An unknown
-/// value is `Unstated`, never `Required`.
-pub fn jdbc_tls(kind: &str, url: &str) -> JdbcTls {
+/// The TLS a JDBC URL asks for, by the switches the type's driver reads, and what decides it:
+/// - MySQL Connector/J `sslMode` over the legacy `useSSL`/`requireSSL`/`verifyServerCertificate`
+///   (`useSSL=true` alone is PREFERRED: TLS first, not off); no switch is PREFERRED (8.x).
+/// - MariaDB Connector/J `sslMode` (3.x) or `useSsl` (2.x); no switch is plain text.
+/// - pgjdbc `sslmode`: `disable` and `allow` (plain text first) are off, `prefer` (the default)
+///   tries TLS first; `ssl=true` is verify-full, `ssl=false` leaves prefer.
+/// - mssql-jdbc `encrypt`: `false`/`no`/`optional` are off; no switch is the driver's default
+///   (false before 10.1, true from 10.1), which the URL cannot tell: `Unstated`.
+/// - Oracle thin: TLS only over TCPS (`@tcps://…` or `(PROTOCOL=TCPS)`); plain TCP otherwise.
+/// - IBM DB2 JCC `sslConnection`; no switch is plain text.
+///
+/// An unknown value is `Unstated`, never `Required`.
+pub fn jdbc_tls(kind: &str, url: &str) -> (JdbcTls, String) {
     use JdbcTls::*;
     let params = params(url);
-    let get = |key: &str| {
+    let get = |key: &str| -> Option<&str> {
         params
             .iter()
             .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    let on_off = |v: Option<&str>| match v.and_then(boolean) {
-        Some(true) => Required,
-        Some(false) => Off,
-        None => Unstated,
-    };
+    let said = |name: &str, v: &str| format!("{name}={v}");
     match kind {
-        "mysql" | "mariadb" => match get("sslmode") {
-            Some("disabled" | "disable") => Off,
-            Some("preferred" | "prefer") => Optional,
-            Some(
-                "required" | "verify_ca" | "verify_identity" | "trust" | "verify-ca"
-                | "verify-full",
-            ) => Required,
-            _ => on_off(get("usessl")),
-        },
-        "postgre" => match get("sslmode") {
-            Some("disable") => Off,
-            Some("allow" | "prefer") => Optional,
-            Some("require" | "verify-ca" | "verify-full") => Required,
-            _ => match get("ssl").map(boolean) {
-                Some(Some(false)) => Optional,
-                Some(_) => Required,
-                None => Unstated,
+        "mysql" | "mariadb" => mysql_tls(kind, &get),
+        "postgre" => match (get("sslmode"), get("ssl")) {
+            (Some("disable"), _) => (Off, said("sslmode", "disable")),
+            (Some("allow"), _) => (Off, "sslmode=allow, which tries plain text first".into()),
+            (Some(m @ "prefer"), _) => (Optional, said("sslmode", m)),
+            (Some(m @ ("require" | "verify-ca" | "verify-full")), _) => {
+                (Required, said("sslmode", m))
+            }
+            (_, Some(v)) => match boolean(v) {
+                Some(false) => (Optional, said("ssl", v)),
+                _ => (Required, said("ssl", v)),
             },
+            _ => (Unstated, "no sslmode: pgjdbc's default, prefer".into()),
         },
         "mssql" => match get("encrypt") {
-            Some("false" | "no") => Off,
-            Some("optional") => Optional,
-            Some("true" | "yes" | "mandatory" | "strict") => Required,
-            _ => Unstated,
+            Some(v @ ("false" | "no" | "optional")) => (Off, said("encrypt", v)),
+            Some(v @ ("true" | "yes" | "mandatory" | "strict")) => (Required, said("encrypt", v)),
+            _ => (Unstated, "no encrypt=: mssql-jdbc's default decides".into()),
         },
-        "db2" => on_off(get("sslconnection")),
-        _ => Unstated,
+        "oracle" => {
+            let upper = url.to_ascii_uppercase();
+            let tcps =
+                upper.contains("@TCPS://") || upper.replace(' ', "").contains("(PROTOCOL=TCPS)");
+            match tcps {
+                true => (Required, "TCPS in the address".into()),
+                false => (
+                    Off,
+                    "no TCPS in the address: Oracle thin connects over plain TCP".into(),
+                ),
+            }
+        }
+        "db2" => match get("sslconnection").map(|v| (v, boolean(v))) {
+            Some((v, Some(true))) => (Required, said("sslConnection", v)),
+            Some((v, Some(false))) => (Off, said("sslConnection", v)),
+            _ => (
+                Off,
+                "no sslConnection=true: the DB2 JCC driver's default is plain text".into(),
+            ),
+        },
+        _ => (Unstated, String::new()),
+    }
+}
+
+/// MySQL Connector/J and MariaDB Connector/J: `sslMode` first, then the legacy switches.
+fn mysql_tls<'a>(kind: &str, get: &dyn Fn(&str) -> Option<&'a str>) -> (JdbcTls, String) {
+    use JdbcTls::*;
+    if let Some(m) = get("sslmode") {
+        let said = format!("sslMode={m}");
+        match m {
+            "disabled" | "disable" => return (Off, said),
+            "preferred" | "prefer" => return (Optional, said),
+            "required" | "verify_ca" | "verify_identity" | "trust" | "verify-ca"
+            | "verify-full" => {
+                return (Required, said);
+            }
+            _ => {}
+        }
+    }
+    let on = |k: &str| get(k).and_then(boolean);
+    match (get("usessl"), on("usessl")) {
+        (Some(v), Some(false)) => (Off, format!("useSSL={v}")),
+        (_, Some(true))
+            if on("requiressl") == Some(true) || on("verifyservercertificate") == Some(true) =>
+        {
+            (
+                Required,
+                "useSSL=true with requireSSL=true or verifyServerCertificate=true".into(),
+            )
+        }
+        (_, Some(true)) if kind == "mariadb" => (Required, "useSsl=true".into()),
+        // Connector/J: useSSL=true without requireSSL=true is sslMode=PREFERRED.
+        (_, Some(true)) => (
+            Optional,
+            "useSSL=true without requireSSL=true: PREFERRED, TLS first".into(),
+        ),
+        _ if kind == "mariadb" => (
+            Off,
+            "no sslMode or useSsl: MariaDB Connector/J's default is plain text".into(),
+        ),
+        _ => (
+            Unstated,
+            "no sslMode or useSSL: Connector/J 8's default, PREFERRED".into(),
+        ),
     }
 }
 
@@ -321,7 +385,8 @@ mod tests {
         )
     }
 
-    /// Every URL form the drivers accept: (url, type, endpoint, TLS switched off in the URL).
+    /// Every URL form the drivers accept: (url, type, endpoint, TLS off or optional: by a switch,
+    /// or by the driver's default where the URL has none, as for Oracle without TCPS and DB2).
     const JDBC_FORMS: &[(&str, &str, &str, bool)] = &[
         (
             "jdbc:mysql://mysql:3306/WSO2AM_DB?autoReconnect=true&amp;allowPublicKeyRetrieval=true&amp;useSSL=false",
@@ -370,37 +435,37 @@ mod tests {
             "jdbc:oracle:thin:@ora.example:1522:ORCL",
             "oracle",
             "ora.example:1522",
-            false,
+            true,
         ),
         (
             "jdbc:oracle:thin:@ora.example:1521/orclpdb",
             "oracle",
             "ora.example:1521",
-            false,
+            true,
         ),
         (
             "jdbc:oracle:thin:@//ora.example:1523/svc",
             "oracle",
             "ora.example:1523",
-            false,
+            true,
         ),
         (
             "jdbc:oracle:thin:@ora.example",
             "oracle",
             "ora.example:1521",
-            false,
+            true,
         ),
         (
             "jdbc:oracle:thin:scott/<redacted>@ora:1521:XE",
             "oracle",
             "ora:1521",
-            false,
+            true,
         ),
         (
             "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=rac1)(PORT=1530))(CONNECT_DATA=(SERVICE_NAME=s)))",
             "oracle",
             "rac1:1530",
-            false,
+            true,
         ),
         (
             "jdbc:sqlserver://mssql:1434;databaseName=am;SendStringParametersAsUnicode=false;encrypt=false",
@@ -424,7 +489,7 @@ mod tests {
             "jdbc:db2://db2.example:50001/AM",
             "db2",
             "db2.example:50001",
-            false,
+            true,
         ),
         (
             "jdbc:db2://db2.example/AM:sslConnection=false;",
@@ -455,24 +520,35 @@ mod tests {
     fn tls_switches_with_every_value_the_drivers_accept() {
         use JdbcTls::*;
         let tls = |url: &str| parse(url).unwrap().tls;
+        let by = |url: &str| parse(url).unwrap().tls_decided_by;
         for v in ["false", "FALSE", "no", "0"] {
             assert_eq!(tls(&format!("jdbc:mysql://d/am?useSSL={v}")), Off, "{v}");
             assert_eq!(tls(&format!("jdbc:mariadb://d/am?useSsl={v}")), Off, "{v}");
         }
-        assert_eq!(tls("jdbc:mysql://d/am?useSSL=yes"), Required);
+        assert_eq!(tls("jdbc:mysql://d/am?useSSL=yes"), Optional);
         assert_eq!(tls("jdbc:mysql://d/am?sslMode=PREFERRED"), Optional);
         assert_eq!(
             tls("jdbc:mysql://d/am?useSSL=false&sslMode=VERIFY_IDENTITY"),
             Required
         );
+        // useSSL=true with requireSSL=false is PREFERRED: TLS first, not "off".
         assert_eq!(
             tls("jdbc:mysql://d/am?useSSL=true&requireSSL=false"),
+            Optional
+        );
+        assert_eq!(
+            by("jdbc:mysql://d/am?useSSL=true&requireSSL=false"),
+            "useSSL=true without requireSSL=true: PREFERRED, TLS first"
+        );
+        assert_eq!(
+            tls("jdbc:mysql://d/am?useSSL=true&requireSSL=true"),
             Required
         );
+        assert_eq!(by("jdbc:mysql://d/am?useSSL=false"), "useSSL=false");
         assert_eq!(tls("jdbc:mysql://d/am?useSSL=maybe"), Unstated);
         for (v, want) in [
             ("disable", Off),
-            ("allow", Optional),
+            ("allow", Off),
             ("prefer", Optional),
             ("require", Required),
             ("verify-full", Required),
@@ -488,17 +564,40 @@ mod tests {
         for (v, want) in [
             ("false", Off),
             ("no", Off),
-            ("optional", Optional),
+            ("optional", Off),
             ("true", Required),
             ("strict", Required),
         ] {
             assert_eq!(tls(&format!("jdbc:sqlserver://m;encrypt={v}")), want, "{v}");
         }
+        assert_eq!(tls("jdbc:sqlserver://m;databaseName=am"), Unstated);
+        assert_eq!(
+            by("jdbc:sqlserver://m;databaseName=am"),
+            "no encrypt=: mssql-jdbc's default decides"
+        );
         assert_eq!(tls("jdbc:db2://d/AM:sslConnection=false;"), Off);
+        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=true;"), Required);
+        assert_eq!(tls("jdbc:db2://d/AM"), Off);
+        assert_eq!(tls("jdbc:mariadb://d/am"), Off);
+        assert_eq!(tls("jdbc:mariadb://d/am?sslMode=verify-full"), Required);
+        assert_eq!(tls("jdbc:mysql://d/am"), Unstated);
+        // Oracle: TLS only over TCPS.
+        assert_eq!(tls("jdbc:oracle:thin:@ora:1521/svc"), Off);
+        assert_eq!(tls("jdbc:oracle:thin:@tcps://ora:2484/svc"), Required);
+        let desc = "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL = tcps)(HOST=o)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=s)))";
+        assert_eq!(tls(desc), Required);
+        assert_eq!(
+            by("jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=o)(PORT=1521)))"),
+            "no TCPS in the address: Oracle thin connects over plain TCP"
+        );
         // A later switch overrides an earlier one, as the drivers read them.
         assert_eq!(
             tls("jdbc:postgresql://pg/am?sslmode=require&sslmode=allow"),
-            Optional
+            Off
+        );
+        assert_eq!(
+            by("jdbc:postgresql://pg/am?sslmode=allow"),
+            "sslmode=allow, which tries plain text first"
         );
         assert!(
             parse("jdbc:postgresql://pg/am?sslmode=prefer")

@@ -96,7 +96,7 @@ fn databases_and_ldap_from_deployment_toml() {
             format!("shared_db=127.0.0.1:{closed_port}")
         ]
     );
-    assert_eq!(strs(&f["db.tls-disabled"]), ["apim_db"]);
+    assert_eq!(strs(&f["db.tls-disabled"]), ["apim_db (useSSL=false)"]);
     assert_eq!(f["db.tls-disabled"].location.as_ref().unwrap().line, 4);
     assert_eq!(strs(&f["db.privileged-users"]), ["apim_db (root)"]);
     let down = strs(&f["db.unreachable"]);
@@ -182,8 +182,14 @@ ConnectionURL = "ldaps://ad.example"
             "userstore.ldap.tls",
         ],
     );
-    // Every [database.*], not only apim_db and shared_db.
-    assert_eq!(strs(&f["db.tls-disabled"]), ["user"]);
+    // Every [database.*], not only apim_db and shared_db; Oracle without TCPS is plain TCP.
+    assert_eq!(
+        strs(&f["db.tls-disabled"]),
+        [
+            "config (no TCPS in the address: Oracle thin connects over plain TCP)",
+            "user (sslConnection=false)"
+        ]
+    );
     assert_eq!(
         strs(&f["db.privileged-users"]),
         ["config (SYSTEM)", "user (admin)"]
@@ -200,4 +206,45 @@ ConnectionURL = "ldaps://ad.example"
     );
     assert_eq!(f["db.shared_db.type"].get(), Ok(&Value::Str("h2".into())));
     assert_eq!(f["userstore.ldap.tls"].get(), Ok(&Value::Bool(true)));
+}
+
+#[test]
+fn hostname_sections_get_the_tls_of_the_url_the_config_mapper_builds() {
+    let toml = r#"
+[database.apim_db]
+type = "mariadb"
+hostname = "maria.example"
+name = "am"
+username = "am"
+
+[database.shared_db]
+type = "mssql"
+hostname = "mssql.example"
+name = "shared"
+username = "am"
+
+[database.config]
+type = "postgre"
+hostname = "pg.example"
+name = "reg"
+username = "am"
+"#;
+    let dir = home_with(toml);
+    let f = run(
+        dir.path(),
+        true,
+        &["db.tls-disabled", "db.tls-driver-default"],
+    );
+    assert_eq!(
+        strs(&f["db.tls-disabled"]),
+        [
+            "apim_db (no sslMode or useSsl: MariaDB Connector/J's default is plain text; URL built from hostname by the config mapper)"
+        ]
+    );
+    assert_eq!(
+        strs(&f["db.tls-driver-default"]),
+        [
+            "shared_db (no encrypt=: mssql-jdbc's default decides; URL built from hostname by the config mapper)"
+        ]
+    );
 }
