@@ -113,7 +113,7 @@ fn not_applicable(id: &str, dir: &str) -> Option<&'static str> {
         | "userstore.ldap.base-dn"
         | "userstore.ldap.server" => Some("network rules are not run --offline"),
         "cluster.tm-heartbeat" => {
-            Some("gateway-worker and traffic-manager only; these are all-in-one")
+            Some("traffic-manager and control-plane only; these are all-in-one")
         }
         "jvm.proxy" => Some("only when the host uses a proxy; the test runs without one"),
         "userstore.ldap.privileged-bind" | "userstore.ldap.tls" => {
@@ -268,6 +268,8 @@ fn suitable_host(home: &Home) -> BTreeMap<&'static str, Value> {
         // 8 GiB of RAM less the home's -Xmx2g.
         ("jvm.heap.os-headroom", bytes(6 * gib)),
         ("host.swap.total", bytes(2 * gib)),
+        // A host, not a container: host.swap applies.
+        ("host.memory.cgroup-limit", json!({"type": "null"})),
         ("host.os.id", s("ubuntu")),
         (
             "host.os.version",
