@@ -337,3 +337,263 @@ fn db_tls_names_what_decides_per_driver() {
         assert!(msg.contains(says), "{url}: `{msg}` lacks `{says}`");
     }
 }
+
+/// Runs the JDK's keytool in `dir`; `None` after [`missing_input`] when there is none.
+fn keytool(dir: &std::path::Path, args: &[&str]) -> Option<()> {
+    let Ok(keytool) = which::which("keytool") else {
+        missing_input(
+            "no keytool on PATH; keystore.not-default was not checked on re-keyed stores",
+        );
+        return None;
+    };
+    let out = std::process::Command::new(keytool)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "keytool {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(())
+}
+
+/// keystore.not-default on WSO2's shipped wso2carbon.jks (kernel 4.8.1) and 4.2.0's
+/// deployment.toml: the shipped key under another file name, password and alias is still caught
+/// by its certificate (CN=localhost, OU=WSO2); a keystore of one's own as `[keystore.primary]`
+/// with no `[keystore.tls]` passes, since every kernel since 4.6.0 defaults `keystore.tls.*` to
+/// `$ref{keystore.primary.*}`.
+#[test]
+fn keystore_not_default_on_the_shipped_keystore_renamed_and_on_an_own_primary() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let Some(text) = product_apim("v4.2.0", &format!("{P}/conf/deployment.toml")) else {
+        return;
+    };
+    let shipped_tls = "[keystore.tls]\nfile_name =  \"wso2carbon.jks\"\ntype =  \"JKS\"\npassword =  \"wso2carbon\"\nalias =  \"wso2carbon\"\nkey_password =  \"wso2carbon\"\n";
+    assert!(text.contains(shipped_tls), "4.2.0's [keystore.tls] moved");
+    let primary = |file: &str, alias: &str| {
+        format!(
+            "[keystore.primary]\nfile_name = \"{file}\"\ntype = \"JKS\"\npassword = \"Own-KS-pass-1\"\nalias = \"{alias}\"\nkey_password = \"Own-KS-pass-1\"\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |sub: &str, block: &str, prepare: &dyn Fn(&std::path::Path) -> Option<()>| {
+        let home = stage_home(
+            &dir.path().join(sub),
+            "4.2.0",
+            &text.replacen(shipped_tls, block, 1),
+        );
+        let security = home.join("repository/resources/security");
+        std::fs::create_dir_all(&security).unwrap();
+        prepare(&security)?;
+        let (_, r) = check_json(&[
+            "--product-home",
+            home.to_str().unwrap(),
+            "--offline",
+            "--only",
+            "keystore.not-default",
+        ]);
+        Some(result(&r, "keystore.not-default").clone())
+    };
+    // WSO2's key, re-keyed: company.jks, another password, alias `company`.
+    let renamed = run("renamed", &primary("company.jks", "company"), &|sec| {
+        std::fs::copy(
+            fx.join("wso2-carbon-kernel/v4.8.1/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks"),
+            sec.join("company.jks"),
+        )
+        .unwrap();
+        let ks = ["-keystore", "company.jks"];
+        keytool(
+            sec,
+            &[
+                &[
+                    "-storepasswd",
+                    "-storepass",
+                    "wso2carbon",
+                    "-new",
+                    "Own-KS-pass-1",
+                ][..],
+                &ks,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            sec,
+            &[
+                &[
+                    "-keypasswd",
+                    "-alias",
+                    "wso2carbon",
+                    "-keypass",
+                    "wso2carbon",
+                    "-new",
+                    "Own-KS-pass-1",
+                    "-storepass",
+                    "Own-KS-pass-1",
+                ][..],
+                &ks,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            sec,
+            &[
+                &[
+                    "-changealias",
+                    "-alias",
+                    "wso2carbon",
+                    "-destalias",
+                    "company",
+                    "-keypass",
+                    "Own-KS-pass-1",
+                    "-storepass",
+                    "Own-KS-pass-1",
+                ][..],
+                &ks,
+            ]
+            .concat(),
+        )
+    });
+    let Some(renamed) = renamed else { return };
+    let msg = renamed["message"].as_str().unwrap();
+    assert_eq!(renamed["status"], "fail", "{msg}");
+    assert!(msg.contains("CN=localhost, OU=WSO2"), "{msg}");
+    // A key of one's own as [keystore.primary]; [keystore.tls] absent follows it.
+    let own = run("own", &primary("own.jks", "own"), &|sec| {
+        keytool(
+            sec,
+            &[
+                "-genkeypair",
+                "-alias",
+                "own",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=apim.example.com",
+                "-validity",
+                "365",
+                "-keystore",
+                "own.jks",
+                "-storetype",
+                "JKS",
+                "-storepass",
+                "Own-KS-pass-1",
+                "-keypass",
+                "Own-KS-pass-1",
+            ],
+        )
+    });
+    let Some(own) = own else { return };
+    let msg = own["message"].as_str().unwrap();
+    assert_eq!(own["status"], "pass", "{msg}");
+    assert!(msg.contains("CN=apim.example.com"), "{msg}");
+}
+
+/// Stages `text` plus `extra` (appended after a newline) and returns the one rule's result.
+fn judge_with(
+    dir: &std::path::Path,
+    node: (&str, &str),
+    text: &str,
+    extra: &str,
+    id: &str,
+) -> serde_json::Value {
+    let home = stage_home(dir, node.0, &format!("{text}\n{extra}"));
+    std::fs::write(home.join("updates/product.txt"), format!("{}\n", node.1)).unwrap();
+    let (_, r) = check_json(&[
+        "--product-home",
+        home.to_str().unwrap(),
+        "--offline",
+        "--only",
+        id,
+    ]);
+    result(&r, id).clone()
+}
+
+/// config.script-java-access on the shipped 4.5.0, 4.6.0 and 4.7.0 files: 4.6+ limit class
+/// access by default (default.json), so only the native-object limit is missing (warn, saying
+/// so), and setting it passes; 4.5 has neither limit, and the native one alone still warns.
+#[test]
+fn script_java_access_on_the_shipped_4_5_to_4_7_files() {
+    let native_on =
+        "[synapse_properties]\n'limit_java_native_object_access_in_scripts.enable' = true\n";
+    let class_off = "[synapse_properties]\n'limit_java_class_access_in_scripts.enable' = false\n'limit_java_native_object_access_in_scripts.enable' = true\n";
+    let nodes = [
+        ("v4.6.0", "all-in-one-apim", "wso2am-4.6.0", true),
+        ("v4.7.0", "all-in-one-apim", "wso2am-4.7.0", true),
+        ("v4.7.0", "gateway", "wso2am-universal-gw-4.7.0", true),
+        ("v4.5.0", "all-in-one-apim", "wso2am-4.5.0", false),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (tag, dist, product_txt, limits_classes)) in nodes.iter().enumerate() {
+        let Some(text) = product_apim(tag, &format!("{dist}/{P}/conf/deployment.toml")) else {
+            return;
+        };
+        assert!(
+            !text.contains("[synapse_properties]"),
+            "{tag} {dist} sets synapse_properties"
+        );
+        let version = &tag[1..];
+        let judge = |sub: &str, extra: &str| {
+            let d = dir.path().join(format!("{i}-{sub}"));
+            judge_with(
+                &d,
+                (version, product_txt),
+                &text,
+                extra,
+                "config.script-java-access",
+            )
+        };
+        let what = format!("{tag} {dist}");
+        let shipped = judge("shipped", "");
+        let msg = shipped["message"].as_str().unwrap();
+        assert_eq!(shipped["status"], "warn", "{what}: {msg}");
+        if *limits_classes {
+            assert!(msg.contains("absent means true on 4.6+"), "{what}: {msg}");
+        }
+        let native = judge("native", native_on);
+        let want = if *limits_classes { "pass" } else { "warn" };
+        assert_eq!(native["status"], want, "{what}: {}", native["message"]);
+        let off = judge("off", class_off);
+        assert_eq!(off["status"], "warn", "{what}: {}", off["message"]);
+    }
+}
+
+/// config.hsts on the shipped 3.2.0 and 4.0.0 files with WSO2's documented HSTS filter added:
+/// 3.2's kernel (4.6.0) web.xml template has no [[tomcat.filter]] loop, so the block renders
+/// nothing there (warn, saying so); on 4.0 (kernel 4.6.2) it is rendered (pass).
+#[test]
+fn hsts_filter_renders_on_4_0_but_not_on_3_2() {
+    let hsts = "[[tomcat.filter]]\nname = \"HttpHeaderSecurityFilter\"\nclass = \"org.apache.catalina.filters.HttpHeaderSecurityFilter\"\n[tomcat.filter.init_params]\nhstsEnabled = \"true\"\nhstsMaxAgeSeconds = \"15768000\"\n\n[[tomcat.filter_mapping]]\nname = \"HttpHeaderSecurityFilter\"\nurl_pattern = \"/*\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    for (tag, want) in [("v3.2.0", "warn"), ("v4.0.0", "pass")] {
+        let Some(text) = product_apim(tag, &format!("{P}/conf/deployment.toml")) else {
+            return;
+        };
+        let version = &tag[1..];
+        let product_txt = format!("wso2am-{version}");
+        let with = judge_with(
+            &dir.path().join(tag),
+            (version, &product_txt),
+            &text,
+            hsts,
+            "config.hsts",
+        );
+        let msg = with["message"].as_str().unwrap();
+        assert_eq!(with["status"], want, "{tag}: {msg}");
+        if want == "warn" {
+            assert!(msg.contains("no [[tomcat.filter]] loop"), "{tag}: {msg}");
+        }
+        let without = judge_with(
+            &dir.path().join(format!("{tag}-shipped")),
+            (version, &product_txt),
+            &text,
+            "",
+            "config.hsts",
+        );
+        assert_eq!(without["status"], "warn", "{tag}: {}", without["message"]);
+    }
+}
