@@ -3,6 +3,7 @@
 //! configured alias's certificate. Passwords are read here and never leave this module.
 
 pub mod der;
+mod derive;
 mod jks;
 mod pkcs12;
 
@@ -153,6 +154,8 @@ type DescribedKey = (PathBuf, Result<String, String>, String, bool);
 #[derive(Default)]
 pub struct Cache {
     opened: Mutex<Vec<CacheEntry>>,
+    /// Every key derived from a password in this run, once per input.
+    derivations: derive::Derivations,
 }
 
 type Opening = Arc<OnceLock<Result<Arc<Store>, String>>>;
@@ -189,7 +192,7 @@ pub fn open_cached(
     };
     slot.get_or_init(|| {
         super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
-            .and_then(|b| open(&b, password))
+            .and_then(|b| open_with(&b, password, &ctx.keystores().derivations))
             .map(Arc::new)
     })
     .clone()
@@ -434,6 +437,7 @@ pub struct Entry {
 /// The PKCS#8 PrivateKeyInfo of `alias`'s private key, decrypted with `password` the way the
 /// JDK's keystore does (JKS: Sun KeyProtector; PKCS#12: the shrouded key bag's PBE).
 pub fn private_key(
+    keys: &Cache,
     store: &Store,
     alias: &str,
     password: &str,
@@ -450,7 +454,7 @@ pub fn private_key(
     })?;
     match store.format {
         Format::Jks => jks::recover_key(protected, password),
-        Format::Pkcs12 => pkcs12::recover_key(protected, password),
+        Format::Pkcs12 => pkcs12::recover_key(protected, password, &keys.derivations),
         Format::Jceks => Err("private keys of JCEKS keystores are not read by preflight".into()),
     }
     .map_err(|e| format!("the private key `{alias}` does not decrypt: {e}"))
@@ -458,9 +462,18 @@ pub fn private_key(
 
 /// Opens a keystore by its magic bytes, never by its file extension.
 pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
+    open_with(bytes, password, &derive::Derivations::default())
+}
+
+/// [`open`], with the run's derived keys.
+fn open_with(
+    bytes: &[u8],
+    password: Option<&str>,
+    keys: &derive::Derivations,
+) -> Result<Store, String> {
     match bytes.get(..4) {
         Some(m) if m == jks::JKS_MAGIC || m == jks::JCEKS_MAGIC => jks::parse(bytes, password),
-        Some([0x30, ..]) => pkcs12::parse(bytes, password),
+        Some([0x30, ..]) => pkcs12::parse(bytes, password, keys),
         _ => Err("not a keystore: neither JKS nor PKCS#12 magic bytes".into()),
     }
 }

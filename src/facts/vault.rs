@@ -301,7 +301,7 @@ impl Decryptor {
                 keystore::SECURITY_DIR
             ));
         }
-        let der = keystore::private_key(&store, &alias, &password.1)?;
+        let der = keystore::private_key(ctx.keystores(), &store, &alias, &password.1)?;
         let key = rsa::PrivateKey::from_pkcs8_der(&der)
             .map_err(|e| format!("the private key `{alias}` is not an RSA key: {e}"))?;
         Ok(Decryptor { key, padding })

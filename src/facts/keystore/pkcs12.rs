@@ -3,10 +3,11 @@
 //! keytool wrote before 8u301/11.0.12: 3DES and RC2), and the bags' aliases and certificates.
 
 use super::der::{self, Tlv};
+use super::derive::{Derivations, Input, Purpose, Scheme};
 use super::{Entry, EntryKind, Format, Store};
 use hmac::{KeyInit, Mac};
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 const DATA: &str = "1.2.840.113549.1.7.1";
@@ -51,7 +52,7 @@ struct Walk {
 }
 
 /// Parses a PKCS#12 file, verifying `password` by its MAC, or without one by decryption.
-pub fn parse(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
+pub fn parse(bytes: &[u8], password: Option<&str>, d: &Derivations) -> Result<Store, String> {
     let (pfx, _) = der::expect(bytes, 0x30)?;
     let parts = der::children(pfx.body)?;
     if parts.len() < 2 || der::uint(&parts[0])? != 3 {
@@ -62,11 +63,11 @@ pub fn parse(bytes: &[u8], password: Option<&str>) -> Result<Store, String> {
         check_keys: parts.get(2).is_none(),
         ..Walk::default()
     };
-    walk_safe(&auth_safe, password, &mut walk)?;
+    walk_safe(&auth_safe, password, d, &mut walk)?;
     let (opens, verified_by) = match (parts.get(2), password) {
         (_, None) => (Err("no password to check".to_string()), "none".to_string()),
         (Some(mac), Some(p)) => {
-            let (ok, how) = verify_mac(mac, p, &auth_safe)?;
+            let (ok, how) = verify_mac(mac, p, &auth_safe, d)?;
             (Ok(ok), how)
         }
         (None, Some(_)) => match walk.decrypted {
@@ -94,15 +95,20 @@ fn content_data(ci: &Tlv<'_>) -> Result<Vec<u8>, String> {
     der::octets(&der::explicit0(&kids[1])?)
 }
 
-fn walk_safe(auth_safe: &[u8], password: Option<&str>, walk: &mut Walk) -> Result<(), String> {
+fn walk_safe(
+    auth_safe: &[u8],
+    password: Option<&str>,
+    d: &Derivations,
+    walk: &mut Walk,
+) -> Result<(), String> {
     let (seq, _) = der::expect(auth_safe, 0x30)?;
     for ci in der::children(seq.body)? {
         let kids = der::children(ci.body)?;
         let ty = der::oid(kids.first().ok_or("empty ContentInfo")?)?;
         let content = der::explicit0(kids.get(1).ok_or("ContentInfo without content")?)?;
         match ty.as_str() {
-            DATA => read_bags(&der::octets(&content)?, password, walk)?,
-            ENCRYPTED_DATA => encrypted_bags(&content, password, walk)?,
+            DATA => read_bags(&der::octets(&content)?, password, d, walk)?,
+            ENCRYPTED_DATA => encrypted_bags(&content, password, d, walk)?,
             other => walk.note = Some(format!("content of type {other} was not read")),
         }
     }
@@ -112,6 +118,7 @@ fn walk_safe(auth_safe: &[u8], password: Option<&str>, walk: &mut Walk) -> Resul
 fn encrypted_bags(
     content: &Tlv<'_>,
     password: Option<&str>,
+    d: &Derivations,
     walk: &mut Walk,
 ) -> Result<(), String> {
     // EncryptedData ::= SEQUENCE { version, EncryptedContentInfo }
@@ -125,10 +132,10 @@ fn encrypted_bags(
         walk.note = Some("certificates are encrypted and no password is known".into());
         return Ok(());
     };
-    match decrypt(alg, password, &ct) {
+    match decrypt(alg, password, &ct, Purpose::CertBag, d) {
         Ok(plain) => {
             walk.decrypted = Some(walk.decrypted.unwrap_or(true));
-            read_bags(&plain, Some(password), walk)
+            read_bags(&plain, Some(password), d, walk)
         }
         Err(e) => {
             walk.decrypted = Some(false);
@@ -138,7 +145,12 @@ fn encrypted_bags(
     }
 }
 
-fn read_bags(safe_contents: &[u8], password: Option<&str>, walk: &mut Walk) -> Result<(), String> {
+fn read_bags(
+    safe_contents: &[u8],
+    password: Option<&str>,
+    d: &Derivations,
+    walk: &mut Walk,
+) -> Result<(), String> {
     let (seq, _) = der::expect(safe_contents, 0x30)?;
     for bag in der::children(seq.body)? {
         let kids = der::children(bag.body)?;
@@ -154,7 +166,7 @@ fn read_bags(safe_contents: &[u8], password: Option<&str>, walk: &mut Walk) -> R
             SHROUDED_KEY_BAG => {
                 // With a MAC the password is told by the MAC: the key is not decrypted here.
                 if let Some(p) = password.filter(|_| walk.check_keys) {
-                    let ok = shrouded_key_opens(&value, p);
+                    let ok = recover_key(value.body, p, d).is_ok();
                     walk.decrypted = Some(walk.decrypted.unwrap_or(true) && ok);
                 }
                 key = Some(value.body.to_vec());
@@ -249,29 +261,35 @@ fn entries(bags: Vec<Bag>) -> Vec<Entry> {
     out
 }
 
-fn shrouded_key_opens(value: &Tlv<'_>, password: &str) -> bool {
-    recover_key(value.body, password).is_ok()
-}
-
 /// The PKCS#8 PrivateKeyInfo of a shrouded key bag (its EncryptedPrivateKeyInfo body).
-pub fn recover_key(protected: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+pub fn recover_key(
+    protected: &[u8],
+    password: &str,
+    d: &Derivations,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     let kids = der::children(protected)?;
     let (Some(alg), Some(ct)) = (kids.first(), kids.get(1)) else {
         return Err("the shrouded key bag is incomplete".into());
     };
-    decrypt(alg, password, &der::octets(ct)?)
+    decrypt(alg, password, &der::octets(ct)?, Purpose::KeyBag, d)
 }
 
 /// Decrypts PBES2 (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC) or legacy PKCS#12 PBE (3DES, RC2)
 /// content; the plaintext must be DER.
-fn decrypt(alg: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+fn decrypt(
+    alg: &Tlv<'_>,
+    password: &str,
+    ct: &[u8],
+    purpose: Purpose,
+    d: &Derivations,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     let kids = der::children(alg.body)?;
     let id = der::oid(kids.first().ok_or("empty AlgorithmIdentifier")?)?;
     let params = kids.get(1).ok_or("encryption without parameters")?;
     let plain = match id.as_str() {
-        PBES2 => pbes2(params, password, ct)?,
+        PBES2 => pbes2(params, password, ct, (purpose, d))?,
         PBE_SHA1_3DES | PBE_SHA1_RC2_128 | PBE_SHA1_RC2_40 => {
-            legacy_pbe(&id, params, password, ct)?
+            legacy_pbe(&id, params, password, ct, (purpose, d))?
         }
         _ => {
             return Err(format!(
@@ -286,7 +304,15 @@ fn decrypt(alg: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8>
     }
 }
 
-fn pbes2(params: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+/// What a key is derived for, and the run's derivations.
+type For<'a> = (Purpose, &'a Derivations);
+
+fn pbes2(
+    params: &Tlv<'_>,
+    password: &str,
+    ct: &[u8],
+    purpose: For<'_>,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     let params = der::children(params.body)?;
     let (kdf, scheme) = match (params.first(), params.get(1)) {
         (Some(k), Some(s)) => (der::children(k.body)?, der::children(s.body)?),
@@ -300,7 +326,7 @@ fn pbes2(params: &Tlv<'_>, password: &str, ct: &[u8]) -> Result<Zeroizing<Vec<u8
         other => return Err(format!("cipher {other} is not supported")),
     };
     let iv = der::octets(scheme.get(1).ok_or("no IV")?)?;
-    let key = Zeroizing::new(pbkdf2_key(&kdf, password, key_len)?);
+    let key = pbkdf2_key(&kdf, password, key_len, purpose)?;
     aes_cbc_decrypt(&key, &iv, ct)
 }
 
@@ -311,6 +337,7 @@ fn legacy_pbe(
     params: &Tlv<'_>,
     password: &str,
     ct: &[u8],
+    (purpose, d): For<'_>,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit, block_padding::Pkcs7};
     let p = der::children(params.body)?;
@@ -322,11 +349,23 @@ fn legacy_pbe(
         ));
     }
     let pw = Zeroizing::new(bmp_password(password));
-    let iv = kdf::<Sha1>(&pw, &salt, rounds, 2, 8);
+    let derive = |id: u8, len: usize| {
+        d.key(
+            purpose,
+            Input {
+                scheme: Scheme::Pkcs12Sha1(id),
+                password: &pw,
+                salt: &salt,
+                rounds,
+                len,
+            },
+        )
+    };
+    let iv = derive(2, 8);
     let mut buf = Zeroizing::new(ct.to_vec());
     let bad = |_| "wrong password (bad padding)".to_string();
     let len = if id == PBE_SHA1_3DES {
-        let key = Zeroizing::new(kdf::<Sha1>(&pw, &salt, rounds, 1, 24));
+        let key = derive(1, 24);
         cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
             .map_err(|_| "bad 3DES key or IV length")?
             .decrypt_padded::<Pkcs7>(&mut buf)
@@ -334,7 +373,7 @@ fn legacy_pbe(
             .len()
     } else {
         let bits = if id == PBE_SHA1_RC2_40 { 40 } else { 128 };
-        let key = Zeroizing::new(kdf::<Sha1>(&pw, &salt, rounds, 1, bits / 8));
+        let key = derive(1, bits / 8);
         let rc2 = rc2::Rc2::new_with_eff_key_len(&key, bits);
         cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, &iv)
             .map_err(|_| "bad RC2 IV length")?
@@ -346,7 +385,12 @@ fn legacy_pbe(
     Ok(buf)
 }
 
-fn pbkdf2_key(kdf: &[Tlv<'_>], password: &str, len: usize) -> Result<Vec<u8>, String> {
+fn pbkdf2_key(
+    kdf: &[Tlv<'_>],
+    password: &str,
+    len: usize,
+    (purpose, d): For<'_>,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     if der::oid(kdf.first().ok_or("no key derivation")?)? != PBKDF2 {
         return Err("key derivation is not PBKDF2".into());
     }
@@ -365,17 +409,21 @@ fn pbkdf2_key(kdf: &[Tlv<'_>], password: &str, len: usize) -> Result<Vec<u8>, St
         .map(|t| der::children(t.body).and_then(|k| der::oid(k.first().ok_or("empty PRF")?)))
         .transpose()?
         .unwrap_or_else(|| "1.2.840.113549.2.7".into());
-    let mut key = vec![0u8; len];
-    let pw = password.as_bytes();
-    let rounds = rounds as u32;
-    match prf.as_str() {
-        "1.2.840.113549.2.7" => pbkdf2::pbkdf2_hmac::<Sha1>(pw, &salt, rounds, &mut key),
-        "1.2.840.113549.2.9" => pbkdf2::pbkdf2_hmac::<Sha256>(pw, &salt, rounds, &mut key),
-        "1.2.840.113549.2.10" => pbkdf2::pbkdf2_hmac::<Sha384>(pw, &salt, rounds, &mut key),
-        "1.2.840.113549.2.11" => pbkdf2::pbkdf2_hmac::<Sha512>(pw, &salt, rounds, &mut key),
+    let scheme = match prf.as_str() {
+        "1.2.840.113549.2.7" => Scheme::Pbkdf2Sha1,
+        "1.2.840.113549.2.9" => Scheme::Pbkdf2Sha256,
+        "1.2.840.113549.2.10" => Scheme::Pbkdf2Sha384,
+        "1.2.840.113549.2.11" => Scheme::Pbkdf2Sha512,
         other => return Err(format!("PBKDF2 PRF {other} is not supported")),
-    }
-    Ok(key)
+    };
+    let input = Input {
+        scheme,
+        password: password.as_bytes(),
+        salt: &salt,
+        rounds,
+        len,
+    };
+    Ok(d.key(purpose, input))
 }
 
 fn aes_cbc_decrypt(key: &[u8], iv: &[u8], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
@@ -413,7 +461,12 @@ fn algorithm_name(oid: &str) -> String {
 }
 
 /// Checks the MAC: PKCS#12 KDF (ID 3) key, HMAC over the authenticated safe.
-fn verify_mac(mac: &Tlv<'_>, password: &str, auth_safe: &[u8]) -> Result<(bool, String), String> {
+fn verify_mac(
+    mac: &Tlv<'_>,
+    password: &str,
+    auth_safe: &[u8],
+    d: &Derivations,
+) -> Result<(bool, String), String> {
     let kids = der::children(mac.body)?;
     let digest_info = der::children(kids.first().ok_or("empty MacData")?.body)?;
     let alg = der::children(digest_info.first().ok_or("MacData without algorithm")?.body)?;
@@ -426,14 +479,24 @@ fn verify_mac(mac: &Tlv<'_>, password: &str, auth_safe: &[u8]) -> Result<(bool, 
             "{rounds} MAC iterations is more than preflight will run"
         ));
     }
-    let pw = bmp_password(password);
+    let pw = Zeroizing::new(bmp_password(password));
+    let key = |scheme, len| {
+        let input = Input {
+            scheme,
+            password: &pw,
+            salt: &salt,
+            rounds,
+            len,
+        };
+        d.key(Purpose::Mac, input)
+    };
     let ok = match alg.as_str() {
         "1.3.14.3.2.26" => {
-            let key = kdf::<Sha1>(&pw, &salt, rounds, 3, 20);
+            let key = key(Scheme::Pkcs12Sha1(3), 20);
             hmac_ok::<hmac::Hmac<Sha1>>(&key, auth_safe, &expected)
         }
         "2.16.840.1.101.3.4.2.1" => {
-            let key = kdf::<Sha256>(&pw, &salt, rounds, 3, 32);
+            let key = key(Scheme::Pkcs12Sha256(3), 32);
             hmac_ok::<hmac::Hmac<Sha256>>(&key, auth_safe, &expected)
         }
         other => return Err(format!("MAC digest {other} is not supported")),
@@ -458,48 +521,5 @@ fn hmac_ok<M: Mac + KeyInit>(key: &[u8], data: &[u8], expected: &[u8]) -> bool {
 fn bmp_password(password: &str) -> Vec<u8> {
     let mut out: Vec<u8> = password.encode_utf16().flat_map(u16::to_be_bytes).collect();
     out.extend([0, 0]);
-    out
-}
-
-/// RFC 7292 appendix B.2 key derivation.
-pub fn kdf<D: Digest + sha2::digest::FixedOutputReset + sha2::digest::common::BlockSizeUser>(
-    password: &[u8],
-    salt: &[u8],
-    rounds: u64,
-    id: u8,
-    len: usize,
-) -> Vec<u8> {
-    let v = <D as sha2::digest::common::BlockSizeUser>::block_size();
-    let u = <D as Digest>::output_size();
-    let fill = |s: &[u8]| -> Vec<u8> {
-        if s.is_empty() {
-            return Vec::new();
-        }
-        let n = v * s.len().div_ceil(v);
-        s.iter().cycle().take(n).copied().collect()
-    };
-    let mut i: Vec<u8> = fill(salt);
-    i.extend(fill(password));
-    let d = vec![id; v];
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        let mut a = D::new().chain_update(&d).chain_update(&i).finalize();
-        // 10,000 rounds in a real keystore: the digest is rehashed in place, no allocation.
-        let mut h = D::new();
-        for _ in 1..rounds {
-            Digest::update(&mut h, &a);
-            Digest::finalize_into_reset(&mut h, &mut a);
-        }
-        out.extend_from_slice(&a[..u.min(len - out.len())]);
-        let b: Vec<u8> = a.iter().cycle().take(v).copied().collect();
-        for chunk in i.chunks_mut(v) {
-            let mut carry = 1u16;
-            for k in (0..v).rev() {
-                let s = chunk[k] as u16 + b[k] as u16 + carry;
-                chunk[k] = s as u8;
-                carry = s >> 8;
-            }
-        }
-    }
     out
 }

@@ -90,9 +90,9 @@ fn generated_jks() {
     assert!(c.sha256.starts_with("58:8B:7D:BC"));
     assert_eq!(open(&b, Some("wso2carbon")).unwrap().opens, Ok(false));
     // The key as the JDK's KeyProtector recovers it: PKCS#8 DER, and only with its password.
-    let key = private_key(&s, "gateway", "Sup3r-Store").unwrap();
+    let key = private_key(&Cache::default(), &s, "gateway", "Sup3r-Store").unwrap();
     assert_eq!(der::read(&key).unwrap().0.tag, 0x30);
-    let wrong = private_key(&s, "gateway", "Sup3r-Storf").unwrap_err();
+    let wrong = private_key(&Cache::default(), &s, "gateway", "Sup3r-Storf").unwrap_err();
     assert!(wrong.contains("wrong key password"), "{wrong}");
     assert_eq!(has_default_cert(&s).get(), Ok(&Value::Bool(false)));
     let t = open(&generated("truststore.jks"), Some("trust-me")).unwrap();
@@ -131,9 +131,9 @@ fn generated_pkcs12_legacy_and_without_mac() {
         cert_of(&legacy, "gateway").subject,
         "CN=gw.example.com, O=Example, C=DE"
     );
-    let key = private_key(&legacy, "gateway", "legacy-pass").unwrap();
+    let key = private_key(&Cache::default(), &legacy, "gateway", "legacy-pass").unwrap();
     assert_eq!(der::read(&key).unwrap().0.tag, 0x30);
-    assert!(private_key(&legacy, "gateway", "wrong").is_err());
+    assert!(private_key(&Cache::default(), &legacy, "gateway", "wrong").is_err());
     let wrong = open(&generated("legacy-sha1.p12"), Some("wrong")).unwrap();
     assert_eq!(wrong.opens, Ok(false));
     assert!(wrong.certs_note.unwrap().contains("could not be decrypted"));
@@ -305,4 +305,115 @@ alias = "tls"
         f["keystore.primary.is-default"].get(),
         Ok(&Value::Bool(true))
     );
+}
+
+/// The hardened 4.7.0 home of tests/fixtures/homes (two PKCS#12 stores under passwords, four
+/// `[secrets]`), copied with its `$env{}` store passwords written out, so that no test has to
+/// set the environment; with `vault`, Secure Vault gets its keystore password from a file.
+fn hardened_47(vault: bool) -> (tempfile::TempDir, Context) {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/homes/apim-4.7.0-hardened");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    for rel in [
+        preflight_rules::names::DEPLOYMENT_TOML,
+        "repository/conf/security/secret-conf.properties",
+        "repository/resources/security/apim.p12",
+        "repository/resources/security/client-truststore.p12",
+    ] {
+        std::fs::create_dir_all(home.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(src.join(rel), home.join(rel)).unwrap();
+    }
+    let toml = std::fs::read_to_string(home.join(preflight_rules::names::DEPLOYMENT_TOML)).unwrap();
+    let toml = toml
+        .replace("$env{APIM_KEYSTORE_PASSWORD}", "Hardened-KS-47")
+        .replace("$env{APIM_TRUSTSTORE_PASSWORD}", "Hardened-TS-47");
+    std::fs::write(home.join(preflight_rules::names::DEPLOYMENT_TOML), toml).unwrap();
+    let mut ctx = Context::new(Some(home), true, None);
+    if vault {
+        let pw = dir.path().join("vault-password");
+        std::fs::write(&pw, "Hardened-KS-47\n").unwrap();
+        ctx.keystore_password_file = Some(pw);
+    }
+    (dir, ctx)
+}
+
+/// Every keystore and Secure Vault fact the shipped pack reads.
+fn pack_keystore_facts() -> Vec<String> {
+    let mut names: Vec<String> = crate::rules::embedded_reads()
+        .iter()
+        .flat_map(|(_, _, facts)| facts.iter())
+        .filter(|f| {
+            crate::facts::lookup(f).is_some_and(|s| s.family == crate::facts::Family::Keystore)
+        })
+        .map(|f| f.to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn count(done: &[derive::Done], purpose: derive::Purpose) -> usize {
+    done.iter().filter(|d| d.purpose == purpose).count()
+}
+
+#[test]
+fn each_key_is_derived_once_per_file_and_password() {
+    let (_d, ctx) = hardened_47(true);
+    let names = pack_keystore_facts();
+    let f: BTreeMap<String, Fact> = probe(&ctx, &names).into_iter().collect();
+    // The run really needed all three: both stores open, certificates read, [secrets] decrypted.
+    assert_eq!(f["keystore.primary.opens"].get(), Ok(&Value::Bool(true)));
+    assert_eq!(f["truststore.opens"].get(), Ok(&Value::Bool(true)));
+    assert_eq!(
+        f["keystore.tls.cert.subject"].get(),
+        Ok(&Value::Str("CN=apim.example.com, O=Example, C=DE".into()))
+    );
+    assert_eq!(
+        f["truststore.has-default-cert"].get(),
+        Ok(&Value::Bool(false))
+    );
+    assert!(ctx.secrets().secret("admin_password").is_ok());
+    let done = ctx.keystores().derivations.performed();
+    // Per file and password the store MAC and the certificate bag; the key bag of apim.p12 once
+    // for Secure Vault; the three stores that name apim.p12 share its derivations.
+    let mut salts: Vec<(derive::Purpose, &[u8])> = done
+        .iter()
+        .map(|d| (d.purpose, d.salt.as_slice()))
+        .collect();
+    salts.sort_by_key(|(p, s)| (format!("{p:?}"), s.to_vec()));
+    salts.dedup();
+    assert_eq!(
+        salts.len(),
+        done.len(),
+        "a derivation was repeated: {done:?}"
+    );
+    assert_eq!(count(&done, derive::Purpose::Mac), 2, "{done:?}");
+    assert_eq!(count(&done, derive::Purpose::CertBag), 2, "{done:?}");
+    assert_eq!(count(&done, derive::Purpose::KeyBag), 1, "{done:?}");
+    // Asking again in the same run, from the probe or for the key, derives nothing more.
+    let again: BTreeMap<String, Fact> = probe(&ctx, &names).into_iter().collect();
+    assert_eq!(again.len(), f.len());
+    let home = ctx.home().unwrap().join(SECURITY_DIR).join("apim.p12");
+    let store = open_cached(&ctx, &home, Some("Hardened-KS-47")).unwrap();
+    private_key(
+        ctx.keystores(),
+        &store,
+        "apim.example.com",
+        "Hardened-KS-47",
+    )
+    .unwrap();
+    assert_eq!(ctx.keystores().derivations.performed(), done);
+}
+
+#[test]
+fn no_key_is_derived_that_no_rule_reads() {
+    // Without Secure Vault's password the private key is never decrypted: the MAC tells the
+    // store password, and the key bag's derivation is not run.
+    let (_d, ctx) = hardened_47(false);
+    let f: BTreeMap<String, Fact> = probe(&ctx, &pack_keystore_facts()).into_iter().collect();
+    assert_eq!(f["keystore.primary.opens"].get(), Ok(&Value::Bool(true)));
+    let done = ctx.keystores().derivations.performed();
+    assert_eq!(count(&done, derive::Purpose::KeyBag), 0, "{done:?}");
+    assert_eq!(done.len(), 4, "{done:?}");
 }
