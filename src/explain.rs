@@ -1,6 +1,8 @@
-//! Human and JSON views of the rule pack and the fact catalogue: `rules list|explain|facts`.
+//! Human and JSON views of the rule pack, the fleet rules and the fact catalogue:
+//! `rules list|explain|facts`.
 
 use crate::facts::catalogue::{self, CATALOGUE};
+use crate::fleet::rules::{Check, Compare, FleetRule, Level, Scope, Unset};
 use crate::report::columns::{self, Cell, PADDING};
 use crate::rules::{Rule, RuleSet};
 use serde_json::json;
@@ -138,17 +140,7 @@ pub fn explain(r: &Rule) -> String {
     if let Some(why) = &r.rationale {
         out.push_str(&format!("\nwhy: {why}\n"));
     }
-    out.push_str("\nreads:\n");
-    for f in r.facts() {
-        let spec = catalogue::lookup(&f);
-        let (ty, desc) = spec.map_or(("?", ""), |s| {
-            (
-                catalogue::fact_type(&f).map_or("?", |t| t.name()),
-                s.description,
-            )
-        });
-        out.push_str(&format!("  {f} ({ty}): {desc}\n"));
-    }
+    reads(&mut out, r.facts().iter().map(String::as_str));
     if let Some(c) = &r.when.version {
         out.push_str(&format!("\napplies to versions: {}\n", c.text));
     }
@@ -201,6 +193,91 @@ pub fn explain(r: &Rule) -> String {
         }
     }
     out
+}
+
+/// `reads:` and each fact with its type and description.
+fn reads<'a>(out: &mut String, facts: impl Iterator<Item = &'a str>) {
+    out.push_str("\nreads:\n");
+    for f in facts {
+        let spec = catalogue::lookup(f);
+        let (ty, desc) = spec.map_or(("?", ""), |s| {
+            (
+                catalogue::fact_type(f).map_or("?", |t| t.name()),
+                s.description,
+            )
+        });
+        out.push_str(&format!("  {f} ({ty}): {desc}\n"));
+    }
+}
+
+/// One fleet rule in full: what it compares across nodes, among which nodes, the facts it
+/// reads, its fix, docs and sources.
+pub fn explain_fleet(r: &FleetRule) -> String {
+    let level = match r.level {
+        Level::Fail => "F",
+        Level::Warn => "W",
+    };
+    let check = match r.check {
+        Check::Same => "the same value on every node compared",
+        Check::Distinct => "no value shared by nodes (except all nodes of one profile)",
+        Check::Complete => "a report from every node --expect names, and from no other",
+        Check::Redundant => "enough nodes of each serving profile",
+    };
+    let mut out = format!(
+        "{} — {}\ncategory: fleet   level: {level}   across nodes: {check}\n",
+        r.id, r.title
+    );
+    out.push_str(&format!("defined at: {}\n", r.defined_at));
+    if r.check == Check::Redundant {
+        out.push_str(&format!(
+            "\nat least {} nodes of each of: {}\n",
+            r.min_nodes,
+            r.profiles.join(", ")
+        ));
+    }
+    if !r.never_shared.is_empty() {
+        out.push_str(&format!("never shared: {}\n", r.never_shared.join(", ")));
+    }
+    for c in &r.compare {
+        out.push_str(&format!("\ncompares {}: {}\n", c.label, compare_text(c)));
+    }
+    if r.compare.iter().any(|c| !c.facts.is_empty()) {
+        reads(&mut out, r.facts());
+    }
+    if let Some(fix) = &r.fix {
+        out.push_str(&format!("\nfix: {fix}\n"));
+    }
+    for d in &r.docs {
+        out.push_str(&format!("docs: {d}\n"));
+    }
+    out.push_str("\nsources:\n");
+    for s in &r.sources {
+        out.push_str(&format!("  {s}\n"));
+    }
+    out
+}
+
+/// Among which nodes a compare block compares, in words.
+fn compare_text(c: &Compare) -> String {
+    let mut parts = vec![match c.scope {
+        Scope::All => "all nodes together".to_string(),
+        Scope::Profile => "the nodes of each profile apart".to_string(),
+    }];
+    if !c.profiles.is_empty() {
+        parts.push(format!("only {}", c.profiles.join(", ")));
+    }
+    if let Some(v) = &c.min_version {
+        parts.push(format!("APIM {v} or later"));
+    }
+    parts.push(match c.unset {
+        Unset::Same => "unset counts as a value".to_string(),
+        Unset::Distinct => "a node without it has its own".to_string(),
+        Unset::Ignore => "nodes without it are left out".to_string(),
+    });
+    if !c.per_node_values.is_empty() {
+        parts.push(format!("{} is per node", c.per_node_values.join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// The fact catalogue as a table.

@@ -599,7 +599,14 @@ fn rules_command(cmd: RulesCommand) -> Result<u8> {
         RulesCommand::Explain { id, rules } => {
             let set = load_rules(&rules)?;
             let Some(rule) = set.get(&id) else {
-                let hint = suggest::did_you_mean(&id, set.rules.iter().map(|r| r.id.as_str()));
+                let fleet = crate::fleet::rules::embedded();
+                if let Some(f) = fleet.iter().find(|r| r.id == id) {
+                    emit(&crate::explain::explain_fleet(f), None)?;
+                    return Ok(EXIT_OK);
+                }
+                let ids = set.rules.iter().map(|r| r.id.as_str());
+                let hint =
+                    suggest::did_you_mean(&id, ids.chain(fleet.iter().map(|r| r.id.as_str())));
                 bail!("no rule `{id}`{hint} (`preflight rules list` shows them all)");
             };
             emit(&crate::explain::explain(rule), None)?;

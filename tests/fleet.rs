@@ -448,3 +448,41 @@ fn two_nodes_of_every_serving_profile_pass_redundancy() {
     assert_eq!(redundancy["observed"], "all-in-one: 2");
     assert_eq!(result(&json, "fleet.complete")["status"], "pass");
 }
+
+#[test]
+fn rules_explain_prints_a_fleet_rule_with_its_sources() {
+    let out = preflight()
+        .args(["rules", "explain", "fleet.same-keystore"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("fleet.same-keystore — All nodes use the same primary keystore"),
+        "{text}"
+    );
+    assert!(
+        text.contains("defined at: rules/fleet/fleet.toml:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("compares primary keystore certificate (SHA-256): all nodes together"),
+        "{text}"
+    );
+    assert!(text.contains("  keystore.primary.cert.sha256 ("), "{text}");
+    let sources = text.split("\nsources:\n").nth(1).unwrap_or_default();
+    assert!(
+        sources.contains("wso2/carbon-kernel v4.11.18 distribution/kernel/carbon-home/repository/resources/conf/default.json:130-133"),
+        "{text}"
+    );
+    // A misspelt fleet id is offered like a node rule's.
+    let bad = preflight()
+        .args(["rules", "explain", "fleet.redundency"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("did you mean `fleet.redundancy`?"),
+        "{bad:?}"
+    );
+}
