@@ -34,6 +34,7 @@ Examples:
   preflight fleet nodes/cp1 nodes/gw1 nodes/gw2 --format table --format json=fleet.json
   preflight fleet fleet/ --format junit=fleet.xml --format sarif=fleet.sarif --format markdown=fleet.md
   preflight fleet fleet/ --expect cp1,gw1,gw2
+  preflight fleet fleet/ --expect inventory/production.ini
 
 Exit codes: 0 no fail and no error on any node or fleet rule; 1 at least one (or a warn with
 --fail-on warn); 2 a node file could not be read.";
@@ -104,9 +105,10 @@ pub struct FleetArgs {
     /// Add fleet rules from the *.toml files of this folder (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// The nodes that must have sent a report (comma-separated, repeatable; the inventory's
-    /// hosts): a missing one fails fleet.complete
-    #[arg(long, value_name = "NODE,...", value_delimiter = ',')]
+    /// The nodes that must have sent a report: names (comma-separated, repeatable) or an
+    /// Ansible inventory file (INI, or YAML for .yml/.yaml), whose hosts but localhost are
+    /// expected; a missing one fails fleet.complete
+    #[arg(long, value_name = "NODE,...|INVENTORY", value_delimiter = ',')]
     pub expect: Vec<String>,
 }
 

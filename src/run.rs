@@ -229,11 +229,11 @@ fn fleet(args: &FleetArgs) -> Result<u8> {
     let dirs = crate::fleet::node_dirs(&args.nodes)?;
     let nodes = crate::fleet::read_nodes(&dirs, &crate::fleet::wanted(&rules))?;
     let categories = load_rules(&[])?.category_order();
-    let expected = (!args.expect.is_empty()).then_some(args.expect.as_slice());
+    let expected = crate::fleet::inventory::expected(&args.expect)?;
     let report = crate::fleet::report(
         &rules,
         &nodes,
-        expected,
+        expected.as_deref(),
         categories,
         sysinfo::System::host_name().unwrap_or_else(|| "unknown".into()),
         started_at,

@@ -386,6 +386,46 @@ fn a_node_the_inventory_names_that_sent_nothing_fails_the_fleet() {
         "{complete}"
     );
     assert_eq!(complete["observed"], "2 of 3 expected nodes sent a report");
+    // The same from the Ansible inventory the play ran on, INI or YAML (localhost, the
+    // controller, is not a node).
+    let ini = tmp.path().join("inventory.ini");
+    std::fs::write(
+        &ini,
+        "localhost ansible_connection=local\n[control_plane]\ncp1\n[gateways]\ngw[1:2] ansible_user=wso2\n[gateways:vars]\nx=1\n",
+    )
+    .unwrap();
+    let yaml = tmp.path().join("inventory.yml");
+    std::fs::write(
+        &yaml,
+        "all:\n  children:\n    cp:\n      hosts:\n        cp1:\n    gw:\n      hosts:\n        gw[1:2]:\n",
+    )
+    .unwrap();
+    for inventory in [&ini, &yaml] {
+        let (code, json) = fleet_json(&fleet, &["--expect", inventory.to_str().unwrap()]);
+        assert_eq!(code, 1, "{}", inventory.display());
+        let complete = result(&json, "fleet.complete");
+        assert_eq!(complete["status"], "fail", "{complete}");
+        assert_eq!(complete["observed"], "2 of 3 expected nodes sent a report");
+        assert!(
+            complete["message"]
+                .as_str()
+                .unwrap()
+                .contains("no report.json from gw2"),
+            "{complete}"
+        );
+    }
+    // A missing inventory file is a mistake on the command line, not an expected node.
+    let out = preflight()
+        .arg("fleet")
+        .arg(&fleet)
+        .args(["--expect", "inventory/prod.ini"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such inventory file"),
+        "{out:?}"
+    );
     // One node per serving profile: a warning naming each.
     let redundancy = result(&json, "fleet.redundancy");
     assert_eq!(redundancy["status"], "warn", "{redundancy}");

@@ -4,6 +4,7 @@
 //! each rule that fails, errs or warns on some node with the nodes it does so on.
 
 pub mod eval;
+pub mod inventory;
 pub mod rules;
 
 use crate::facts::{self, Fact};
