@@ -4,7 +4,7 @@ use super::Node;
 use super::rules::{Check, Compare, FleetRule, Scope, Unset, status as level_status};
 use crate::report::{RuleResult, Status};
 use crate::value::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// How many node names a message lists before `and N more`.
 const NAMES_SHOWN: usize = 5;
@@ -93,7 +93,14 @@ fn complete(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) -> Pa
             observed: None,
         };
     };
-    let reported = |name: &str| nodes.iter().any(|n| n.name == name && n.report.is_some());
+    // Sets: an inventory of a thousand hosts is compared with a thousand nodes.
+    let with_report: HashSet<&str> = nodes
+        .iter()
+        .filter(|n| n.report.is_some())
+        .map(|n| n.name.as_str())
+        .collect();
+    let named: HashSet<&str> = expected.iter().map(String::as_str).collect();
+    let reported = |name: &str| with_report.contains(name);
     let missing: Vec<&str> = expected
         .iter()
         .map(String::as_str)
@@ -102,7 +109,7 @@ fn complete(rule: &FleetRule, nodes: &[Node], expected: Option<&[String]>) -> Pa
     let unexpected: Vec<&str> = nodes
         .iter()
         .map(|n| n.name.as_str())
-        .filter(|n| !expected.iter().any(|e| e == n))
+        .filter(|n| !named.contains(n))
         .collect();
     let observed = Some(format!(
         "{} of {} expected nodes sent a report",

@@ -16,6 +16,7 @@ pub fn expected(values: &[String]) -> Result<Option<Vec<String>>> {
         return Ok(None);
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
         let path = Path::new(v);
         let names = if path.is_file() {
@@ -28,7 +29,7 @@ pub fn expected(values: &[String]) -> Result<Option<Vec<String>>> {
             vec![v.to_string()]
         };
         for n in names {
-            if !out.contains(&n) {
+            if seen.insert(n.clone()) {
                 out.push(n);
             }
         }
@@ -64,13 +65,11 @@ pub fn hosts(file: &Path) -> Result<Vec<String>> {
             file.display()
         );
     }
-    let mut unique = Vec::new();
-    for h in hosts {
-        if !unique.contains(&h) {
-            unique.push(h);
-        }
-    }
-    Ok(unique)
+    let mut seen = std::collections::HashSet::new();
+    Ok(hosts
+        .into_iter()
+        .filter(|h| seen.insert(h.clone()))
+        .collect())
 }
 
 /// The hosts of an INI inventory: the first word of each line in a group section (or before
