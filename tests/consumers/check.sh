@@ -8,6 +8,7 @@
 #     scanning applies on upload; any error or warning fails;
 #   - Markdown is rendered with markdown-it-py (PyPI, CommonMark) and every code span checked to
 #     render as the rule's own text (no `&lt;` in a command to copy).
+# The node reports of `check` and the fleet report of `fleet` (three nodes) go through all four.
 # Everything is installed under $CARGO_TARGET_DIR (default target/)/consumers/; reports come from
 # the debug binary.
 # Usage: tests/consumers/check.sh            (from anywhere; exits non-zero on any problem)
@@ -70,8 +71,36 @@ run clean 0 "${golden[@]}" --only host.memory.total --only jdk.version
 run example 1 --product-home examples/wso2am-4.2.0 --offline
 run bare 1 --offline --facts tests/golden/facts.json
 
+# The fleet report of three nodes of the example home (gw2 with another keystore certificate),
+# and a fourth node the inventory names that sent nothing: fleet rules, node summaries and node
+# findings in every format.
+fleet=$out/fleet-nodes
+"$bin" facts --offline --product-home examples/wso2am-4.2.0 --output "$out/node-facts.json"
+"$bin" check --offline --product-home examples/wso2am-4.2.0 --format "json=$out/node-report.json" || true
+python3 - "$out" "$fleet" <<'PY'
+import json, os, sys
+out, fleet = sys.argv[1:]
+for name, profile, cert in [("cp1", "control-plane", "AA:01"), ("gw1", "gateway-worker", "AA:01"),
+                            ("gw2", "gateway-worker", "BB:02")]:
+    facts = json.load(open(f"{out}/node-facts.json"))
+    f = facts["facts"]
+    f["product.profile"] = {"value": {"type": "str", "value": profile}, "duration_ms": 0}
+    f["keystore.primary.cert.sha256"] = {"value": {"type": "str", "value": cert}, "duration_ms": 0}
+    os.makedirs(f"{fleet}/{name}")
+    json.dump(facts, open(f"{fleet}/{name}/facts.json", "w"))
+    open(f"{fleet}/{name}/report.json", "w").write(open(f"{out}/node-report.json").read())
+PY
+code=0
+"$bin" fleet "$fleet" --expect cp1,gw1,gw2,gw3 \
+  --format "json=$out/fleet.json" --format "junit=$out/fleet.xml" \
+  --format "sarif=$out/fleet.sarif" --format "markdown=$out/fleet.md" || code=$?
+if [ "$code" != 1 ]; then
+  echo "consumers: fleet: preflight exited $code, expected 1" >&2
+  exit 1
+fi
+
 # The Multitool exits 0 whatever it finds: check.py reads its log.
-for name in golden waived clean example bare; do
+for name in golden waived clean example bare fleet; do
   "$multitool" validate --rule-kind "Sarif;Gh" --level "Error;Warning" --log ForceOverwrite \
     --output "$out/$name.sarif-gh.sarif" "$out/$name.sarif" >"$out/$name.sarif-gh.txt" 2>&1 || {
     echo "consumers: the SARIF Multitool could not validate $name.sarif:" >&2
@@ -80,4 +109,4 @@ for name in golden waived clean example bare; do
   }
 done
 
-"$venv/bin/python" tests/consumers/check.py "$schema" "$out" golden waived clean example bare
+"$venv/bin/python" tests/consumers/check.py "$schema" "$out" golden waived clean example bare fleet
