@@ -7,6 +7,8 @@
 # preflight cannot run there, and the fleet report must fail fleet.complete for gw3, which the
 # play passes to `preflight fleet --expect` with the other inventory hosts. The other hosts use
 # the role's default work folder, under ansible_remote_tmp: nothing may land in /tmp.
+# Then `preflight fleet --expect FILE` is checked against ansible-inventory on an INI and a YAML
+# inventory: it must expect exactly the hosts Ansible lists.
 #
 #   tests/ansible/run.sh            # uses $CARGO_TARGET_DIR/debug/preflight (built if missing)
 #   PREFLIGHT_BIN=target/release/preflight tests/ansible/run.sh
@@ -173,6 +175,74 @@ print("tests/ansible: fleet.complete:", complete["message"])
 print("tests/ansible: fleet.same-keystore:", ks["message"])
 print("tests/ansible: fleet.same-jdk:", jdk["message"])
 PY
+# `preflight fleet --expect INVENTORY` expects the hosts real Ansible reads from that file:
+# ansible-inventory lists the hosts of an INI and a YAML inventory (ranges with widths, letters
+# and strides, a port, nested children, vars sections); a fleet of exactly those nodes passes
+# fleet.complete, and one node fewer fails it.
+inv=$work/inventories
+mkdir -p "$inv"
+cat >"$inv/hosts.ini" <<'INI'
+# every APIM node
+lb.example.com ansible_host=127.0.0.1
+[control_plane]
+cp[1:2] ansible_user=wso2carbon
+[gateways]
+gw[01:03].example.com:2222
+gw-[a:e:2]
+[gateways:vars]
+preflight_profile=gateway-worker
+[apim:children]
+control_plane
+gateways
+INI
+cat >"$inv/hosts.yml" <<'YAML'
+all:
+  hosts:
+    lb.example.com:
+  children:
+    apim:
+      children:
+        control_plane:
+          hosts:
+            cp[1:2]:
+              ansible_user: wso2carbon
+        gateways:
+          hosts:
+            gw[08:10].example.com:
+            gw-[a:e:2]:
+          vars:
+            preflight_profile: gateway-worker
+YAML
+for file in hosts.ini hosts.yml; do
+  "$venv/bin/ansible-inventory" -i "$inv/$file" --list >"$inv/$file.json" 2>"$inv/$file.err" ||
+    fail "ansible-inventory could not read $file: $(cat "$inv/$file.err")"
+  nodes=$inv/fleet-$file
+  python3 - "$inv/$file.json" "$work/fleet/cp1" "$nodes" <<'PY' || fail "could not stage the nodes of $file"
+import json, os, shutil, sys
+listing, source, nodes = sys.argv[1:]
+groups = json.load(open(listing))
+hosts = sorted({h for g, v in groups.items() if g != "_meta" for h in v.get("hosts", [])})
+assert len(hosts) >= 8, hosts
+for h in hosts:
+    shutil.copytree(source, os.path.join(nodes, h))
+print(f"tests/ansible: {len(hosts)} hosts in {os.path.basename(listing)[:-5]}: {' '.join(hosts)}")
+PY
+  "$bin" fleet "$nodes" --expect "$inv/$file" --format "json=$inv/$file.fleet.json" >/dev/null || true
+  python3 - "$inv/$file.fleet.json" pass <<'PY' || fail "--expect $file does not expect the hosts ansible-inventory lists"
+import json, sys
+r = {x["id"]: x for x in json.load(open(sys.argv[1]))["results"]}["fleet.complete"]
+assert r["status"] == sys.argv[2], r
+PY
+  rm -rf "$nodes/cp2"
+  "$bin" fleet "$nodes" --expect "$inv/$file" --format "json=$inv/$file.fleet.json" >/dev/null || true
+  python3 - "$inv/$file.fleet.json" fail <<'PY' || fail "--expect $file does not miss a node that sent nothing"
+import json, sys
+r = {x["id"]: x for x in json.load(open(sys.argv[1]))["results"]}["fleet.complete"]
+assert r["status"] == sys.argv[2] and "no report.json from cp2" in r["message"], r
+PY
+done
+echo "tests/ansible: --expect reads the hosts ansible-inventory lists from an INI and a YAML inventory"
+
 hosts="3 local hosts"
 [ -z "$noexec" ] || hosts="4 local hosts, one on a noexec mount"
 echo "tests/ansible: ok ($hosts; the play failed on the fleet report as it should)"
