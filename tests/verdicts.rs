@@ -274,6 +274,21 @@ fn db_tls_names_what_decides_per_driver() {
             "pass",
             "no JDBC URL",
         ),
+        // No switch: pgjdbc's and Connector/J's defaults try TLS first and fall back.
+        (
+            "postgre",
+            "jdbc:postgresql://pg:5432/am",
+            None,
+            "warn",
+            "apim_db (no sslmode: pgjdbc's default, prefer)",
+        ),
+        (
+            "mysql",
+            "jdbc:mysql://mysql:3306/am",
+            None,
+            "warn",
+            "apim_db (no sslMode or useSSL: Connector/J's default, PREFERRED)",
+        ),
         (
             "oracle",
             "jdbc:oracle:thin:@ora:1521/ORCLPDB",

@@ -355,7 +355,8 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
     };
     let by = format!("{by}; URL built from hostname by the config mapper");
     Db {
-        tls_disabled: tls == jdbc::JdbcTls::Off && endpoint.as_ref().is_ok_and(|e| e.is_some()),
+        tls_disabled: matches!(tls, jdbc::JdbcTls::Off | jdbc::JdbcTls::Optional)
+            && endpoint.as_ref().is_ok_and(|e| e.is_some()),
         tls_driver_default: tls == jdbc::JdbcTls::Unstated && kind == "mssql",
         tls_decided_by: by,
         kind,

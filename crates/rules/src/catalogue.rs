@@ -637,7 +637,7 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::List,
         None,
         F::Network,
-        "Every `[database.<id>]` whose JDBC URL turns TLS off or leaves it optional, as `id (what decides)`: useSSL=false, sslMode=DISABLED or PREFERRED, useSSL=true without requireSSL=true (PREFERRED), sslmode=disable, allow or prefer, encrypt=false or optional, sslConnection=false, an Oracle address without TCPS, a MariaDB or DB2 URL without a TLS switch; empty when none does",
+        "Every `[database.<id>]` whose JDBC URL turns TLS off or leaves it optional, as `id (what decides)`: useSSL=false, sslMode=DISABLED or PREFERRED, useSSL=true without requireSSL=true (PREFERRED), sslmode=disable, allow or prefer, encrypt=false or optional, sslConnection=false, an Oracle address without TCPS, a MariaDB or DB2 URL without a TLS switch, a MySQL or PostgreSQL URL without one (the drivers' defaults, PREFERRED and prefer); empty when none does",
     ),
     spec(
         "db.tls-driver-default",

@@ -236,10 +236,10 @@ fn boolean(v: &str) -> Option<bool> {
 
 /// The TLS a JDBC URL asks for, by the switches the type's driver reads, and what decides it:
 /// - MySQL Connector/J `sslMode` over the legacy `useSSL`/`requireSSL`/`verifyServerCertificate`
-///   (`useSSL=true` alone is PREFERRED: TLS first, not off); no switch is PREFERRED (8.x).
+///   (`useSSL=true` alone is PREFERRED: TLS first, not off); no switch is PREFERRED too.
 /// - MariaDB Connector/J `sslMode` (3.x) or `useSsl` (2.x); no switch is plain text.
-/// - pgjdbc `sslmode`: `disable` and `allow` (plain text first) are off, `prefer` (the default)
-///   tries TLS first; `ssl=true` is verify-full, `ssl=false` leaves prefer.
+/// - pgjdbc `sslmode`: `disable` and `allow` (plain text first) are off, `prefer` (also the
+///   default, with no switch) tries TLS first; `ssl=true` is verify-full, `ssl=false` leaves prefer.
 /// - mssql-jdbc `encrypt`: `false`/`no`/`optional` are off; no switch is the driver's default
 ///   (false before 10.1, true from 10.1), which the URL cannot tell: `Unstated`.
 /// - Oracle thin: TLS only over TCPS (`@tcps://…` or `(PROTOCOL=TCPS)`); plain TCP otherwise.
@@ -270,7 +270,8 @@ pub fn jdbc_tls(kind: &str, url: &str) -> (JdbcTls, String) {
                 Some(false) => (Optional, said("ssl", v)),
                 _ => (Required, said("ssl", v)),
             },
-            _ => (Unstated, "no sslmode: pgjdbc's default, prefer".into()),
+            // pgjdbc's default is prefer: the same fallback to plain text as `sslmode=prefer`.
+            _ => (Optional, "no sslmode: pgjdbc's default, prefer".into()),
         },
         "mssql" => match get("encrypt") {
             Some(v @ ("false" | "no" | "optional")) => (Off, said("encrypt", v)),
@@ -319,6 +320,10 @@ fn mysql_tls<'a>(kind: &str, get: &dyn Fn(&str) -> Option<&'a str>) -> (JdbcTls,
     let on = |k: &str| get(k).and_then(boolean);
     match (get("usessl"), on("usessl")) {
         (Some(v), Some(false)) => (Off, format!("useSSL={v}")),
+        (Some(v), None) => (
+            Unstated,
+            format!("useSSL={v}, not a value the driver reads"),
+        ),
         (_, Some(true))
             if on("requiressl") == Some(true) || on("verifyservercertificate") == Some(true) =>
         {
@@ -337,9 +342,10 @@ fn mysql_tls<'a>(kind: &str, get: &dyn Fn(&str) -> Option<&'a str>) -> (JdbcTls,
             Off,
             "no sslMode or useSsl: MariaDB Connector/J's default is plain text".into(),
         ),
+        // Connector/J's default is PREFERRED: the same fallback as `sslMode=PREFERRED`.
         _ => (
-            Unstated,
-            "no sslMode or useSSL: Connector/J 8's default, PREFERRED".into(),
+            Optional,
+            "no sslMode or useSSL: Connector/J's default, PREFERRED".into(),
         ),
     }
 }
@@ -398,7 +404,7 @@ mod tests {
             "jdbc:mysql://db.example/am",
             "mysql",
             "db.example:3306",
-            false,
+            true,
         ),
         (
             "jdbc:mysql://u:<redacted>@h1:3307,h2:3308/am?sslMode=DISABLED",
@@ -410,7 +416,7 @@ mod tests {
             "jdbc:mysql:loadbalance://lb1:3306,lb2:3306/am",
             "mysql",
             "lb1:3306",
-            false,
+            true,
         ),
         (
             "jdbc:mariadb://maria:3310/am?useSSL=true",
@@ -424,7 +430,7 @@ mod tests {
             "pg.example:5433",
             true,
         ),
-        ("jdbc:postgresql://[::1]/am", "postgre", "[::1]:5432", false),
+        ("jdbc:postgresql://[::1]/am", "postgre", "[::1]:5432", true),
         (
             "jdbc:postgresql://pg/am?sslmode=require",
             "postgre",
@@ -580,7 +586,9 @@ mod tests {
         assert_eq!(tls("jdbc:db2://d/AM"), Off);
         assert_eq!(tls("jdbc:mariadb://d/am"), Off);
         assert_eq!(tls("jdbc:mariadb://d/am?sslMode=verify-full"), Required);
-        assert_eq!(tls("jdbc:mysql://d/am"), Unstated);
+        // No switch: the drivers' defaults, PREFERRED and prefer.
+        assert_eq!(tls("jdbc:mysql://d/am"), Optional);
+        assert_eq!(tls("jdbc:postgresql://pg/am"), Optional);
         // Oracle: TLS only over TCPS.
         assert_eq!(tls("jdbc:oracle:thin:@ora:1521/svc"), Off);
         assert_eq!(tls("jdbc:oracle:thin:@tcps://ora:2484/svc"), Required);
@@ -604,7 +612,12 @@ mod tests {
                 .unwrap()
                 .tls_disabled
         );
-        assert!(!parse("jdbc:postgresql://pg/am").unwrap().tls_disabled);
+        assert!(parse("jdbc:postgresql://pg/am").unwrap().tls_disabled);
+        assert!(
+            !parse("jdbc:postgresql://pg/am?sslmode=verify-full")
+                .unwrap()
+                .tls_disabled
+        );
     }
 
     #[test]

@@ -87,7 +87,8 @@ fn databases_and_ldap_from_deployment_toml() {
         v("db.shared_db.endpoint"),
         format!("127.0.0.1:{closed_port}")
     );
-    assert_eq!(v("db.shared_db.url-tls-disabled"), "false");
+    // No sslmode: pgjdbc's default, prefer, which falls back to plain text.
+    assert_eq!(v("db.shared_db.url-tls-disabled"), "true");
     assert_eq!(v("db.shared_db.username-privileged"), "false");
     assert_eq!(
         strs(&f["db.endpoints"]),
@@ -96,7 +97,13 @@ fn databases_and_ldap_from_deployment_toml() {
             format!("shared_db=127.0.0.1:{closed_port}")
         ]
     );
-    assert_eq!(strs(&f["db.tls-disabled"]), ["apim_db (useSSL=false)"]);
+    assert_eq!(
+        strs(&f["db.tls-disabled"]),
+        [
+            "apim_db (useSSL=false)",
+            "shared_db (no sslmode: pgjdbc's default, prefer; URL built from hostname by the config mapper)"
+        ]
+    );
     assert_eq!(f["db.tls-disabled"].location.as_ref().unwrap().line, 4);
     assert_eq!(strs(&f["db.privileged-users"]), ["apim_db (root)"]);
     let down = strs(&f["db.unreachable"]);
@@ -238,7 +245,8 @@ username = "am"
     assert_eq!(
         strs(&f["db.tls-disabled"]),
         [
-            "apim_db (no sslMode or useSsl: MariaDB Connector/J's default is plain text; URL built from hostname by the config mapper)"
+            "apim_db (no sslMode or useSsl: MariaDB Connector/J's default is plain text; URL built from hostname by the config mapper)",
+            "config (no sslmode: pgjdbc's default, prefer; URL built from hostname by the config mapper)"
         ]
     );
     assert_eq!(
