@@ -33,7 +33,8 @@ fn run(node: &Node, dir: &std::path::Path, ids: &[&str]) -> Option<serde_json::V
 /// db.not-h2 and userstore.not-h2 per profile, as WSO2's "Databases used by API-M profiles"
 /// table says: gateways use no apim_db and shared_db only with tenants (an H2 shared_db is a
 /// warning), the traffic manager and control plane use both (H2 fails). The profile comes from
-/// the distribution (4.5+) or `[server] server_role` of the profile template (3.2–4.4).
+/// the distribution (4.5+) or `[server] server_role` of the profile template (3.2–4.4). Every
+/// version 3.2.0–4.7.0 is staged: 3.2.0 and 4.0.0–4.4.0 templates and defaults, 4.5+ distributions.
 #[test]
 fn database_verdicts_per_version_and_profile() {
     let cases: &[(Node, &str, &str, &str)] = &[
@@ -91,6 +92,110 @@ fn database_verdicts_per_version_and_profile() {
         ),
         (
             node("v4.2.0", "{P}/conf/deployment.toml", "wso2am-4.2.0"),
+            "all-in-one",
+            "fail",
+            "fail",
+        ),
+        (
+            node(
+                "v4.0.0",
+                "{P}/resources/conf/deployment-templates/gateway-worker.toml",
+                "wso2am-4.0.0",
+            ),
+            "gateway-worker",
+            "pass",
+            "pass",
+        ),
+        (
+            node(
+                "v4.0.0",
+                "{P}/resources/conf/deployment-templates/traffic-manager.toml",
+                "wso2am-4.0.0",
+            ),
+            "traffic-manager",
+            "pass",
+            "pass",
+        ),
+        (
+            node("v4.0.0", "{P}/conf/deployment.toml", "wso2am-4.0.0"),
+            "all-in-one",
+            "fail",
+            "fail",
+        ),
+        (
+            node(
+                "v4.1.0",
+                "{P}/resources/conf/deployment-templates/gateway-worker.toml",
+                "wso2am-4.1.0",
+            ),
+            "gateway-worker",
+            "pass",
+            "pass",
+        ),
+        (
+            node(
+                "v4.1.0",
+                "{P}/resources/conf/deployment-templates/traffic-manager.toml",
+                "wso2am-4.1.0",
+            ),
+            "traffic-manager",
+            "pass",
+            "pass",
+        ),
+        (
+            node("v4.1.0", "{P}/conf/deployment.toml", "wso2am-4.1.0"),
+            "all-in-one",
+            "fail",
+            "fail",
+        ),
+        (
+            node(
+                "v4.3.0",
+                "{P}/resources/conf/deployment-templates/gateway-worker.toml",
+                "wso2am-4.3.0",
+            ),
+            "gateway-worker",
+            "pass",
+            "pass",
+        ),
+        (
+            node(
+                "v4.3.0",
+                "{P}/resources/conf/deployment-templates/traffic-manager.toml",
+                "wso2am-4.3.0",
+            ),
+            "traffic-manager",
+            "pass",
+            "pass",
+        ),
+        (
+            node("v4.3.0", "{P}/conf/deployment.toml", "wso2am-4.3.0"),
+            "all-in-one",
+            "fail",
+            "fail",
+        ),
+        (
+            node(
+                "v4.4.0",
+                "{P}/resources/conf/deployment-templates/gateway-worker.toml",
+                "wso2am-4.4.0",
+            ),
+            "gateway-worker",
+            "pass",
+            "pass",
+        ),
+        (
+            node(
+                "v4.4.0",
+                "{P}/resources/conf/deployment-templates/traffic-manager.toml",
+                "wso2am-4.4.0",
+            ),
+            "traffic-manager",
+            "pass",
+            "pass",
+        ),
+        (
+            node("v4.4.0", "{P}/conf/deployment.toml", "wso2am-4.4.0"),
             "all-in-one",
             "fail",
             "fail",
