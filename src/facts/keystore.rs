@@ -7,7 +7,7 @@ mod derive;
 mod jks;
 mod pkcs12;
 
-use super::{Context, Fact, Location, deployment};
+use super::{Context, Fact, Location, deployment, placeholders};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,10 +18,11 @@ pub use super::catalogue::{STORE_FACTS, STORES};
 
 /// Where WSO2 keeps keystores inside PRODUCT_HOME.
 pub const SECURITY_DIR: &str = "repository/resources/security";
-/// The subject (and issuer) of WSO2's shipped self-signed certificate.
-pub const DEFAULT_SUBJECT: &str = "CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US";
-const DEFAULT_PASSWORD: &str = "wso2carbon";
-const DEFAULT_ALIAS: &str = "wso2carbon";
+/// The subject (and issuer) of WSO2's shipped self-signed certificate, for `is-default` when the
+/// names are not the shipped ones (wso2/carbon-kernel v4.9.28
+/// distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks, alias
+/// wso2carbon). The truststore rule holds its own copy, as data (rules/wso2-apim/tls.toml).
+const DEFAULT_SUBJECT: &str = "CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US";
 /// Real keystores with every public CA are well under 1 MiB.
 const MAX_KEYSTORE_BYTES: u64 = 16 << 20;
 
@@ -227,7 +228,7 @@ impl Opened {
                 {
                     out.insert(what.to_string(), Fact::unavailable(e.clone()));
                 }
-                out.insert("has-default-cert".into(), Fact::unavailable(e));
+                out.insert("localhost-certs".into(), Fact::unavailable(e));
             }
         }
         self.described.push((key, out.clone()));
@@ -272,7 +273,7 @@ fn all_unavailable(reason: &str) -> BTreeMap<String, Fact> {
     STORE_FACTS
         .iter()
         .map(|(w, _, _)| w.to_string())
-        .chain(["has-default-cert".to_string()])
+        .chain(["localhost-certs".to_string()])
         .map(|w| (w, Fact::unavailable(reason)))
         .collect()
 }
@@ -302,23 +303,24 @@ fn configured(
             },
         }
     };
-    let default_file = if store == "truststore" {
-        "client-truststore.jks"
-    } else {
-        "wso2carbon.jks"
-    };
+    let default_file = shipped(store, "file_name");
     let (file_name, file_at) = match lookup("file_name")? {
         Some((Value::Str(s), loc)) => (s, Some(loc)),
         _ => (default_file.to_string(), None),
     };
     let alias = match lookup("alias")? {
         Some((Value::Str(s), _)) => s,
-        _ => DEFAULT_ALIAS.to_string(),
+        _ => shipped(store, "alias").to_string(),
     };
-    let password = password(ctx, passwords, &fallback("password"));
+    let password = password(
+        ctx,
+        passwords,
+        &fallback("password"),
+        shipped(store, "password"),
+    );
     let defaults = file_name == default_file
-        && alias == DEFAULT_ALIAS
-        && password.as_deref() == Ok(DEFAULT_PASSWORD);
+        && alias == shipped(store, "alias")
+        && password.as_deref() == Ok(shipped(store, "password"));
     Ok(Configured {
         file: format!("{SECURITY_DIR}/{file_name}"),
         file_at,
@@ -328,18 +330,28 @@ fn configured(
     })
 }
 
+/// What the product uses for `store.key` when deployment.toml sets nothing: the kernel's
+/// default.json ([`placeholders::KERNEL_DEFAULTS`]), the primary keystore's where the store
+/// has no default of its own (the truststore's alias).
+fn shipped(store: &str, key: &str) -> &'static str {
+    placeholders::kernel_default(&format!("{store}.{key}"))
+        .or_else(|| placeholders::kernel_default(&format!("keystore.primary.{key}")))
+        .unwrap_or_default()
+}
+
 /// The clear password, read from deployment.toml inside this probe only; a `$secret{}` alias
 /// is decrypted by Secure Vault ([`Context::secrets`]).
 fn password(
     ctx: &Context,
     raw: &BTreeMap<String, String>,
     keys: &(String, Option<String>),
+    default: &str,
 ) -> Result<String, String> {
     let value = raw
         .get(&keys.0)
         .or_else(|| keys.1.as_ref().and_then(|p| raw.get(p)));
     match value {
-        None => Ok(DEFAULT_PASSWORD.to_string()),
+        None => Ok(default.to_string()),
         Some(v) => match secret_alias(v) {
             Some(alias) => ctx
                 .secrets()
@@ -527,32 +539,31 @@ fn describe(s: &Store, cfg: &Configured, out: &mut BTreeMap<String, Fact>) {
         put(k, f);
     }
     put("is-default", is_default);
-    put("has-default-cert", has_default_cert(s));
+    put("localhost-certs", localhost_certs(s));
 }
 
-fn has_default_cert(s: &Store) -> Fact {
-    let by_alias = s
+/// `alias: subject` of every entry whose certificate is issued to `CN=localhost`, which no public
+/// CA issues: in a truststore it is a test or a shipped certificate. Which of them is WSO2's is
+/// the rule's to say (rules/wso2-apim/tls.toml). A truststore holds ~100 CA certificates: only
+/// those whose DER carries the word `localhost` are parsed.
+fn localhost_certs(s: &Store) -> Fact {
+    let names_localhost = |der: &[u8]| der.windows(9).any(|w| w == b"localhost");
+    let found: Vec<Value> = s
         .entries
         .iter()
-        .any(|e| e.alias.eq_ignore_ascii_case(DEFAULT_ALIAS));
-    // A truststore holds ~100 CA certificates: only those whose DER carries the default
-    // subject's words are parsed.
-    let may_be_default = |der: &[u8]| der.windows(13).any(|w| w == b"Mountain View");
-    let by_subject = !by_alias
-        && s.entries.iter().any(|e| {
-            e.cert
-                .as_deref()
-                .filter(|d| may_be_default(d))
-                .and_then(|d| cert::info(d).ok())
-                .is_some_and(|c| c.subject == DEFAULT_SUBJECT)
-        });
-    if !by_alias
-        && !by_subject
-        && let Some(note) = &s.certs_note
-    {
-        return Fact::unavailable(note.clone());
+        .filter_map(|e| {
+            let der = e.cert.as_deref().filter(|d| names_localhost(d))?;
+            let c = cert::info(der).ok()?;
+            c.subject
+                .split(", ")
+                .any(|rdn| rdn.eq_ignore_ascii_case("CN=localhost"))
+                .then(|| Value::Str(format!("{}: {}", e.alias, c.subject)))
+        })
+        .collect();
+    match &s.certs_note {
+        Some(note) if found.is_empty() => Fact::unavailable(note.clone()),
+        _ => Fact::value(Value::List(found)),
     }
-    Fact::value(Value::Bool(by_alias || by_subject))
 }
 
 mod cert;

@@ -60,6 +60,23 @@ pub const KERNEL_DEFAULTS: &[(&str, &str)] = &[
     ("user_store.type", "database"),
 ];
 
+/// The kernel's default for a key path, its `$ref{}`s followed (`keystore.tls.alias` →
+/// `wso2carbon`); `None` when default.json sets none.
+pub fn kernel_default(path: &str) -> Option<&'static str> {
+    let mut value = KERNEL_DEFAULTS.iter().find(|(k, _)| *k == path)?.1;
+    // default.json's chains are one `$ref{}` deep; the bound only guards against a loop.
+    for _ in 0..KERNEL_DEFAULTS.len() {
+        let Some(target) = value
+            .strip_prefix("$ref{")
+            .and_then(|r| r.strip_suffix('}'))
+        else {
+            return Some(value);
+        };
+        value = KERNEL_DEFAULTS.iter().find(|(k, _)| *k == target)?.1;
+    }
+    None
+}
+
 /// A version's config defaults (key path, value as default.json writes it), or why they are
 /// not known.
 pub type Defaults = Result<&'static [(&'static str, &'static str)], String>;

@@ -780,11 +780,11 @@ pub const CATALOGUE: &[FactSpec] = &[
         "The directory server named by its root DSE: `OpenLDAP` (OpenLDAProotDSE), `Active Directory` (capability 1.2.840.113556.1.4.800), `ApacheDS <version>` (vendorName), else vendorName and vendorVersion",
     ),
     spec(
-        "truststore.has-default-cert",
-        T::Bool,
+        "truststore.localhost-certs",
+        T::List,
         None,
         F::Keystore,
-        "Whether the truststore holds WSO2's default certificate: an alias `wso2carbon` or a certificate with subject `CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US`",
+        "Every truststore entry whose certificate is issued to `CN=localhost` (no public CA issues one), as `alias: subject`; empty when there is none. Unavailable when the certificates cannot be read and none was found",
     ),
     spec(
         "vault.password-source",
