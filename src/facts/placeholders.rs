@@ -311,6 +311,20 @@ mod tests {
     }
 
     #[test]
+    fn kernel_defaults_follow_their_refs() {
+        assert_eq!(kernel_default("keystore.tls.alias"), Some("wso2carbon"));
+        assert_eq!(
+            kernel_default("keystore.internal.file_name"),
+            Some("wso2carbon.jks")
+        );
+        assert_eq!(
+            kernel_default("truststore.file_name"),
+            Some("client-truststore.jks")
+        );
+        assert_eq!(kernel_default("truststore.alias"), None);
+    }
+
+    #[test]
     fn env_ref_secret_and_sys_resolve_as_the_config_mapper_does() {
         let t = |s: &str| Resolved::Text(s.to_string());
         assert_eq!(
