@@ -1,8 +1,12 @@
 //! Command-line definitions (clap) and their translation into [`Settings`].
 
+use anyhow::{Result, bail};
 use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use crate::report::Format;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -229,16 +233,6 @@ pub enum RulesCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Junit,
-    Sarif,
-    Markdown,
-    Html,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
     Json,
@@ -340,15 +334,130 @@ fn parse_format(s: &str) -> Result<(Format, Option<PathBuf>), String> {
     Ok((format, file))
 }
 
-impl Common {
+/// What a probing command (`check`, `facts`) was asked, resolved once from [`Common`]: the
+/// environment is read here and nowhere else.
+#[derive(Debug, Clone)]
+pub struct Settings {
     /// `--product-home`, else `$PRODUCT_HOME`, else `$CARBON_HOME`.
-    pub fn product_home(&self) -> Option<PathBuf> {
-        self.product_home.clone().or_else(|| {
+    pub product_home: Option<ProductHome>,
+    /// `--rules` folders, after the embedded pack.
+    pub rules: Vec<PathBuf>,
+    pub offline: bool,
+    pub profile: Option<String>,
+    /// `--timeout`: for each probe family, process and connection; at least a second.
+    pub deadline: Duration,
+    pub keystore_password_file: Option<PathBuf>,
+}
+
+/// The product home and where it was given, for messages about it.
+#[derive(Debug, Clone)]
+pub struct ProductHome {
+    pub path: PathBuf,
+    /// `--product-home`, `$PRODUCT_HOME` or `$CARBON_HOME`.
+    pub from: &'static str,
+}
+
+impl Common {
+    /// The settings this command line asks for.
+    pub fn settings(&self) -> Settings {
+        let from_env = || {
             ["PRODUCT_HOME", "CARBON_HOME"].iter().find_map(|v| {
-                std::env::var_os(v)
-                    .filter(|s| !s.is_empty())
-                    .map(PathBuf::from)
+                let path = std::env::var_os(v).filter(|s| !s.is_empty())?;
+                let from = if *v == "PRODUCT_HOME" {
+                    "$PRODUCT_HOME"
+                } else {
+                    "$CARBON_HOME"
+                };
+                Some(ProductHome {
+                    path: path.into(),
+                    from,
+                })
             })
-        })
+        };
+        let given = self.product_home.clone().map(|path| ProductHome {
+            path,
+            from: "--product-home",
+        });
+        Settings {
+            product_home: given.or_else(from_env),
+            rules: self.rules.clone(),
+            offline: self.offline,
+            profile: self.profile.clone(),
+            deadline: Duration::from_secs(self.timeout.max(1)),
+            keystore_password_file: self.keystore_password_file.clone(),
+        }
     }
+}
+
+impl Settings {
+    pub fn home(&self) -> Option<&Path> {
+        self.product_home.as_ref().map(|h| h.path.as_path())
+    }
+
+    /// A given PRODUCT_HOME that is not a directory is a mistake in the command line (exit 2),
+    /// not a report full of errors.
+    pub fn require_home_dir(&self) -> Result<()> {
+        let Some(ProductHome { path, from }) = &self.product_home else {
+            return Ok(());
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => bail!("{from} {} is not a directory", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                bail!("{from} {} does not exist", path.display())
+            }
+            Err(e) => bail!("{from} {}: {e}", path.display()),
+        }
+    }
+}
+
+/// The reports to write (a table on standard output when no `--format` is given), decided once:
+/// none inside PRODUCT_HOME (preflight never writes there), no two to one place.
+pub fn outputs(
+    formats: &[(Format, Option<PathBuf>)],
+    home: Option<&Path>,
+) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    let outputs = if formats.is_empty() {
+        vec![(Format::Table, None)]
+    } else {
+        formats.to_vec()
+    };
+    for file in outputs.iter().filter_map(|(_, f)| f.as_deref()) {
+        if let Some(home) = home {
+            crate::io::refuse_inside_home(file, home)?;
+        }
+    }
+    distinct_outputs(&outputs)?;
+    Ok(outputs)
+}
+
+/// Refuses two reports to standard output, or two to one file: one would overwrite or garble
+/// the other.
+fn distinct_outputs(outputs: &[(Format, Option<PathBuf>)]) -> Result<()> {
+    let name = |f: Format| format!("{f:?}").to_lowercase();
+    let to_stdout: Vec<String> = outputs
+        .iter()
+        .filter(|(_, f)| f.is_none())
+        .map(|(f, _)| name(*f))
+        .collect();
+    if let [a, b, ..] = to_stdout.as_slice() {
+        bail!(
+            "--format {a} and --format {b} both write to standard output; send all but one to a file (--format {b}=FILE)"
+        );
+    }
+    for (i, (fa, a)) in outputs.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if let Some((fb, _)) = outputs[i + 1..]
+            .iter()
+            .find(|(_, b)| b.as_deref().is_some_and(|b| crate::io::same_file(a, b)))
+        {
+            bail!(
+                "--format {} and --format {} both write to {}; give each report its own file",
+                name(*fa),
+                name(*fb),
+                a.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -176,11 +176,7 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
 
 /// The results of `new` that make a run exit 1 and were not already failing in `baseline`
 /// (`check --baseline`): with `fail_on_warn`, a warn counts as failing on both sides.
-pub fn new_failures<'a>(
-    baseline: &Report,
-    new: &'a Report,
-    fail_on_warn: bool,
-) -> Vec<&'a RuleResult> {
+fn new_failures<'a>(baseline: &Report, new: &'a Report, fail_on_warn: bool) -> Vec<&'a RuleResult> {
     let was_failing = |id: &str| {
         baseline.results.iter().any(|o| {
             o.id == id && (failing(o.status) || (fail_on_warn && o.status == Status::Warn))
@@ -190,6 +186,53 @@ pub fn new_failures<'a>(
         .iter()
         .filter(|r| r.counts(fail_on_warn) && !was_failing(&r.id))
         .collect()
+}
+
+/// A check judged against `--baseline`: it fails only for results not failing there already.
+#[derive(Debug)]
+pub struct AgainstBaseline {
+    /// The ids of the results failing now and not in the baseline.
+    pub new: Vec<String>,
+    /// How many results fail now that already failed in the baseline.
+    pub already: usize,
+}
+
+impl AgainstBaseline {
+    pub fn of(baseline: &Report, new: &Report, fail_on_warn: bool) -> AgainstBaseline {
+        let ids: Vec<String> = new_failures(baseline, new, fail_on_warn)
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        let all = new
+            .results
+            .iter()
+            .filter(|r| r.counts(fail_on_warn))
+            .count();
+        AgainstBaseline {
+            already: all - ids.len(),
+            new: ids,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        !self.new.is_empty()
+    }
+
+    /// The one line a check prints about its baseline (to standard error, beside the report).
+    pub fn note(&self, file: &std::path::Path) -> String {
+        let n = self.new.len();
+        format!(
+            "baseline {}: {n} new failing result{}{}; {} already failing there",
+            file.display(),
+            if n == 1 { "" } else { "s" },
+            if n == 0 {
+                String::new()
+            } else {
+                format!(" ({})", self.new.join(", "))
+            },
+            self.already
+        )
+    }
 }
 
 fn status(s: Option<Status>) -> &'static str {

@@ -1,16 +1,18 @@
 //! preflight: a go-live checker for WSO2 Carbon products. Facts → evaluation → report.
 
 pub mod cli;
+pub mod cmd;
 pub mod diff;
 pub mod eval;
-pub mod explain;
+mod explain;
 pub mod facts;
 pub mod fleet;
 pub mod interrupt;
-pub mod progress;
+mod io;
+mod progress;
 pub mod report;
 pub mod rules;
-pub mod run;
 pub mod waivers;
 
-pub use preflight_rules::{par, value};
+use preflight_rules::par;
+pub use preflight_rules::value;

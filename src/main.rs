@@ -7,17 +7,17 @@ fn main() -> ExitCode {
     grow_heaps_in_large_steps();
     preflight::interrupt::install();
     let cli = preflight::cli::Cli::parse();
-    match preflight::run::run(cli.command) {
+    match preflight::cmd::run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e)
             if e.is::<preflight::rules::Diagnostics>() || e.is::<preflight::waivers::Invalid>() =>
         {
             eprintln!("{e}");
-            ExitCode::from(preflight::run::EXIT_CANNOT_RUN)
+            ExitCode::from(preflight::cmd::EXIT_CANNOT_RUN)
         }
         Err(e) => {
             eprintln!("preflight: error: {e:#}");
-            ExitCode::from(preflight::run::EXIT_CANNOT_RUN)
+            ExitCode::from(preflight::cmd::EXIT_CANNOT_RUN)
         }
     }
 }

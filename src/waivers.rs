@@ -32,7 +32,7 @@ use crate::facts::line_col;
 use crate::report::{Attestation, RuleResult, Status, Waiver};
 use crate::rules::{Diagnostic, Diagnostics, RuleSet};
 use chrono::NaiveDate;
-use preflight_rules::suggest::closest;
+use preflight_rules::suggest::did_you_mean_or;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -87,7 +87,7 @@ pub struct WaiverFile {
 /// Reads and parses a waiver file; every problem is reported as `file:line:col`.
 pub fn load(path: &Path) -> Result<WaiverFile, Diagnostics> {
     let shown = path.display().to_string();
-    let text = crate::facts::read_input(path, 4 << 20).map_err(|e| {
+    let text = crate::io::read_input(path, 4 << 20).map_err(|e| {
         Diagnostics(vec![Diagnostic {
             file: shown.clone(),
             line: 1,
@@ -179,9 +179,9 @@ impl Parser<'_> {
     }
 
     fn unknown_key(&mut self, key: &str, offset: usize, allowed: &[&str], what: &str) {
-        let hint = closest(key, allowed.iter().copied())
-            .map(|k| format!("; did you mean `{k}`?"))
-            .unwrap_or_else(|| format!("; {what} keys are: {}", allowed.join(", ")));
+        let hint = did_you_mean_or(key, allowed.iter().copied(), || {
+            format!("; {what} keys are: {}", allowed.join(", "))
+        });
         self.error(offset, format!("unknown key `{key}` in {what}{hint}"));
     }
 
@@ -338,9 +338,10 @@ impl WaiverFile {
             });
         };
         let unknown = |id: &str| {
-            let hint = closest(id, rules.rules.iter().map(|r| r.id.as_str()))
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_else(|| "; `preflight rules list` shows the rule ids".into());
+            let ids = rules.rules.iter().map(|r| r.id.as_str());
+            let hint = did_you_mean_or(id, ids, || {
+                "; `preflight rules list` shows the rule ids".into()
+            });
             format!("unknown rule id `{id}`{hint}")
         };
         for w in &self.waivers {

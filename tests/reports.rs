@@ -12,7 +12,7 @@ use common::*;
 use preflight::eval::{self, Selection};
 use preflight::report::{self, Report, Status};
 use preflight::rules;
-use preflight::{diff, run, waivers};
+use preflight::{diff, facts, waivers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,9 +36,9 @@ fn golden_rules() -> rules::RuleSet {
 /// The report of the golden pack and facts, before waivers.
 fn unwaived() -> Report {
     let rules = golden_rules();
-    let facts = run::read_facts(&golden_dir().join("facts.json")).unwrap();
+    let facts = facts::read_facts(&golden_dir().join("facts.json")).unwrap();
     let results = eval::evaluate(&rules, &facts, &Selection::default());
-    let mut r = run::assemble(
+    let mut r = report::assemble(
         &rules,
         &facts,
         results,

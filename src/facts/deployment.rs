@@ -4,7 +4,8 @@
 
 use super::config_derived::Derived;
 use super::placeholders::{self, Resolved, Resolver, StartEnv};
-use super::{LineIndex, Location, line_col, read_capped, under_home};
+use super::{LineIndex, Location, line_col, under_home};
+use crate::io::read_capped;
 use crate::value::{Secret, Value};
 use preflight_rules::names::{DEPLOYMENT_TOML, is_secret_path, join, split_path};
 use preflight_rules::redact::inline as redact_inline;

@@ -2,7 +2,8 @@
 //! owner and mode of any file under PRODUCT_HOME.
 
 use super::properties::{Property, parse_properties};
-use super::{Context, Fact, Location, line_col, read_capped};
+use super::{Context, Fact, Location, line_col};
+use crate::io::read_capped;
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -108,7 +109,7 @@ pub fn read_text(path: &Path, rel: &str) -> Result<String, String> {
     if !rel.ends_with(".xml") && !rel.ends_with(".properties") {
         return read_capped(path, MAX_FILE_BYTES);
     }
-    let bytes = super::read_capped_bytes(path, MAX_FILE_BYTES)?;
+    let bytes = crate::io::read_capped_bytes(path, MAX_FILE_BYTES)?;
     if rel.ends_with(".xml") && declares_latin1(&bytes) {
         return Ok(latin1(&bytes));
     }

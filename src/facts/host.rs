@@ -3,7 +3,8 @@
 
 use super::resources::{cpu_cores, effective_cpus, memory_limit, memory_total, physical_memory};
 use super::systemd;
-use super::{Context, Fact, read_capped};
+use super::{Context, Fact};
+use crate::io::read_capped;
 use crate::value::{Value, Version};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -569,7 +570,7 @@ mod tests {
     fn offline_makes_no_name_lookup() {
         let offline = Context::new(None, true, None);
         let f = probe(&offline, &["host.hostname.resolves".to_string()]);
-        assert_eq!(f[0].1.get(), Err(crate::eval::OFFLINE_REASON));
+        assert_eq!(f[0].1.get(), Err(crate::facts::OFFLINE_REASON));
         assert_eq!(f[0].1.cause(), Some(crate::facts::Cause::Offline));
     }
 }

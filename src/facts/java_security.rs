@@ -2,7 +2,8 @@
 //! disables (`conf/security/java.security` from JDK 9, `jre/lib/security/java.security` on 8).
 //! A `-Djava.security.properties` override on the java command line is not read.
 
-use super::{Fact, read_capped};
+use super::Fact;
+use crate::io::read_capped;
 use crate::value::Value;
 use std::path::Path;
 

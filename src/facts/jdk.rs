@@ -1,6 +1,7 @@
 //! JDK probe: the JDK the start script would use (JAVA_HOME, else `java` on PATH), its version and vendor.
 
-use super::{Context, Fact, read_capped};
+use super::{Context, Fact};
+use crate::io::read_capped;
 use crate::value::{Value, Version};
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};

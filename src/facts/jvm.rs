@@ -5,7 +5,8 @@
 //! The scripts put `$JAVA_OPTS` before their own `-D` flags, so a `-D` in JAVA_OPTS does not
 //! override one the script sets (e.g. `-Dhttpclient.hostnameVerifier=AllowAll`).
 
-use super::{Context, Fact, Location, read_capped};
+use super::{Context, Fact, Location};
+use crate::io::read_capped;
 use crate::value::{Secret, Value, parse_bytes};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -192,7 +192,7 @@ pub fn open_cached(
         }
     };
     slot.get_or_init(|| {
-        super::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
+        crate::io::read_capped_bytes(path, MAX_KEYSTORE_BYTES)
             .and_then(|b| open_with(&b, password, &ctx.keystores().derivations))
             .map(Arc::new)
     })

@@ -14,7 +14,6 @@ pub mod jdk;
 pub mod jvm;
 pub mod keystore;
 pub mod network;
-pub mod pipe;
 pub mod placeholders;
 pub mod ports;
 pub mod product;
@@ -22,6 +21,7 @@ pub mod product_parse;
 pub mod properties;
 pub mod resources;
 pub mod run_user;
+mod schedule;
 pub mod script_source;
 pub mod systemd;
 pub mod tls_config;
@@ -29,15 +29,16 @@ pub mod vault;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 pub use catalogue::{FactSpec, FactType, Family, lookup};
 pub use preflight_rules::catalogue;
-pub use preflight_rules::fact::{Cause, Fact, Location, Observation, Unseen};
+pub use preflight_rules::fact::{Cause, Fact, Location, OFFLINE_REASON, Observation, Unseen};
 pub use preflight_rules::text::{LineIndex, line_col};
+pub use schedule::{Pending, collect, hostname, now_rfc3339, probe, start, wanted};
 
 /// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
 /// elsewhere (`preflight facts` / `check --facts`).
@@ -103,6 +104,16 @@ pub fn check_fact_types<'a>(
         );
     }
     Ok(())
+}
+
+/// Reads a facts file written by `preflight facts`: bad JSON as file:line:col, another schema
+/// version or a fact of the wrong type refused.
+pub fn read_facts(file: &Path) -> anyhow::Result<Facts> {
+    let text = crate::io::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let facts: Facts = serde_json::from_str(&text).map_err(|e| not_a_facts_file(file, e))?;
+    check_facts_schema(file, facts.schema_version)?;
+    check_fact_types(file, &facts.facts)?;
+    Ok(facts)
 }
 
 impl Facts {
@@ -180,7 +191,7 @@ impl Context {
 
     /// A name lookup is network traffic: under `--offline` it is not made.
     pub fn offline_reason(&self) -> Option<Fact> {
-        self.offline.then(|| Fact::offline(eval_offline_reason()))
+        self.offline.then(|| Fact::offline(OFFLINE_REASON))
     }
 
     /// `repository/conf/deployment.toml`, read and parsed once per run.
@@ -224,237 +235,12 @@ impl Context {
     }
 }
 
-fn eval_offline_reason() -> &'static str {
-    crate::eval::OFFLINE_REASON
-}
-
-/// Probes the named facts: each family once, families in parallel, each under the deadline.
-/// A family that does not answer in time yields `unavailable` facts that say so.
-pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String, Fact> {
-    let mut by_family: BTreeMap<Family, Vec<String>> = BTreeMap::new();
-    let mut out = BTreeMap::new();
-    for name in wanted {
-        match lookup(name) {
-            Some(spec) => by_family.entry(spec.family).or_default().push(name.clone()),
-            None => {
-                out.insert(
-                    name.clone(),
-                    Fact::not_collected(format!("unknown fact `{name}`")),
-                );
-            }
-        }
-    }
-    let (tx, rx) = mpsc::channel();
-    // Families that wait on something besides this host's files (DNS, peers, a java process)
-    // get a thread each, so their waiting delays nobody; the rest share one thread per CPU
-    // (starting a thread costs ~0.1 ms here, as much as some families' whole work).
-    let (waiting, mut local): (Vec<_>, Vec<_>) = by_family
-        .iter()
-        .map(|(family, names)| (*family, names.clone()))
-        .partition(|(family, _)| may_wait(*family, ctx.offline));
-    local.sort_by_key(|(family, _)| cost_rank(*family));
-    for job in waiting {
-        let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
-        crate::par::spawn_or_run(move || run_family(&ctx, job, &tx));
-    }
-    let local = Arc::new(Mutex::new(local.into_iter()));
-    let workers = crate::par::cpus().min(local.lock().map_or(0, |q| q.len()));
-    for _ in 0..workers {
-        let (tx, ctx, local) = (tx.clone(), Arc::clone(&ctx), Arc::clone(&local));
-        crate::par::spawn_or_run(move || {
-            // A family that hangs holds its worker; the other workers take the rest.
-            while let Some(job) = local.lock().ok().and_then(|mut q| q.next()) {
-                run_family(&ctx, job, &tx);
-            }
-        });
-    }
-    drop(tx);
-    let deadline = Instant::now() + ctx.deadline + Duration::from_millis(500);
-    let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
-    let mut waiting = crate::progress::Waiting::new();
-    while !pending.is_empty() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let tick = left.min(Duration::from_millis(100));
-        match rx.recv_timeout(tick) {
-            Ok((family, ms, facts)) => {
-                pending.remove(&family);
-                for (name, mut fact) in facts {
-                    fact.duration_ms = ms;
-                    out.insert(name, fact);
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) if tick < left => {}
-            Err(_) => break,
-        }
-        let what: Vec<&str> = pending.iter().map(|f| awaited(*f)).collect();
-        waiting.show(&what);
-    }
-    drop(waiting);
-    for family in pending {
-        for name in &by_family[&family] {
-            let reason = format!(
-                "timed out: the {} probe did not answer within {}s",
-                family.name(),
-                ctx.deadline.as_secs()
-            );
-            out.insert(name.clone(), Fact::timed_out(reason));
-        }
-    }
-    for name in wanted {
-        out.entry(name.clone())
-            .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
-    }
-    out
-}
-
-/// What a family's probe waits on, for the progress line.
-fn awaited(family: Family) -> &'static str {
-    match family {
-        Family::Jdk => "`java -version` (jdk)",
-        Family::Network => "network peers (databases, user store)",
-        Family::Host => "host name lookups",
-        Family::Config => "deployment.toml and name lookups",
-        other => other.name(),
-    }
-}
-
-/// Whether probing a family may wait on something besides this host's files: name lookups
-/// (host, config) and network peers unless `offline`, a `java -version` (jdk).
-fn may_wait(family: Family, offline: bool) -> bool {
-    match family {
-        Family::Host | Family::Config | Family::Network => !offline,
-        Family::Jdk => true,
-        _ => false,
-    }
-}
-
-/// Local families by how long they usually take, longest first (measured on a staged APIM 4.2
-/// home: keystore ~1.4 ms, files ~0.5 ms, host ~0.45 ms, the rest under 0.35 ms): the shared
-/// workers start the longest first, so no long one starts last.
-fn cost_rank(family: Family) -> u8 {
-    match family {
-        Family::Keystore => 0,
-        Family::Files => 1,
-        Family::Host => 2,
-        Family::Jvm => 3,
-        Family::Ports => 4,
-        Family::Config => 5,
-        Family::Jars => 6,
-        Family::Product => 7,
-        Family::Network => 8,
-        Family::Jdk => 9,
-    }
-}
-
-type FamilyDone = (Family, u64, Vec<(String, Fact)>);
-
-fn run_family(
-    ctx: &Context,
-    (family, names): (Family, Vec<String>),
-    tx: &mpsc::Sender<FamilyDone>,
-) {
-    let started = Instant::now();
-    let facts = probe_family(family, ctx, &names);
-    let ms = started.elapsed().as_millis() as u64;
-    let _ = tx.send((family, ms, facts));
-}
-
-fn probe_family(family: Family, ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
-    match family {
-        Family::Host => host::probe(ctx, names),
-        Family::Product => product::probe(ctx, names),
-        Family::Config => config::probe(ctx, names),
-        Family::Jdk => jdk::probe(ctx, names),
-        Family::Jvm => jvm::probe(ctx, names),
-        Family::Ports => ports::probe(ctx, names),
-        Family::Keystore => keystore::probe(ctx, names),
-        Family::Files => files::probe(ctx, names),
-        Family::Jars => jars::probe(ctx, names),
-        Family::Network => network::probe(ctx, names),
-    }
-}
-
-/// Reads a file of at most `cap` bytes; larger files, unreadable files and non-UTF-8 content
-/// become an error message naming the file.
-pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
-    let bytes = read_capped_bytes(path, cap)?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-/// Reads a regular file of at most `cap` bytes, as bytes. Anything else is refused before it is
-/// opened: a larger file unread, a FIFO or device unopened (opening a FIFO blocks). This is how
-/// every file under PRODUCT_HOME is read.
-pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{} is not a regular file", path.display()));
-    }
-    read_stream(path, cap, &meta)
-}
-
-/// Reads a file the user named on the command line (facts, waivers, reports, rule files): a
-/// pipe such as `--facts <(ssh node preflight facts)` is fine, still within `cap` bytes.
-pub fn read_input(path: &Path, cap: u64) -> Result<String, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.is_dir() {
-        return Err(format!("{} is a directory, not a file", path.display()));
-    }
-    let bytes = match std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
-        true => pipe::read_pipe(path, cap)?,
-        false => read_stream(path, cap, &meta)?,
-    };
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-fn read_stream(path: &Path, cap: u64, meta: &std::fs::Metadata) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    if meta.is_file() && meta.len() > cap {
-        return Err(too_large(path, cap));
-    }
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    // Sized up front: read_to_end through `take` would otherwise grow from tiny reads.
-    let expected = if meta.is_file() {
-        meta.len() + 1
-    } else {
-        64 << 10
-    };
-    let mut bytes = Vec::with_capacity(expected.min(cap + 1) as usize);
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
-    if bytes.len() as u64 > cap {
-        return Err(too_large(path, cap));
-    }
-    Ok(bytes)
-}
-
 /// The same `unavailable` reason for every requested fact (no PRODUCT_HOME, file missing...).
 pub fn unavailable_all(names: &[String], reason: &str) -> Vec<(String, Fact)> {
     names
         .iter()
         .map(|n| (n.clone(), Fact::unavailable(reason)))
         .collect()
-}
-
-pub(crate) fn too_large(path: &Path, cap: u64) -> String {
-    format!(
-        "{} is larger than {} and was not read",
-        path.display(),
-        crate::value::format_bytes(cap)
-    )
 }
 
 /// An error message about `path` (inside `home`) with that path shown as `PRODUCT_HOME/<rel>`.

@@ -136,7 +136,7 @@ impl StartEnv {
                 Some(p) => (true, p.trim()),
                 None => (false, s.value.trim()),
             };
-            match super::read_capped(std::path::Path::new(path), 1 << 20) {
+            match crate::io::read_capped(std::path::Path::new(path), 1 << 20) {
                 Ok(text) => self.vars.extend(env_file(&text)),
                 Err(_) if optional => {}
                 Err(e) => self.unreadable.push(e),

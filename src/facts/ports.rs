@@ -218,7 +218,7 @@ fn in_use(port: u16) -> bool {
 fn listen_inodes(ports: &[u16]) -> BTreeMap<u64, u16> {
     let mut out = BTreeMap::new();
     for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = super::read_capped(Path::new(file), NET_TCP_CAP) else {
+        let Ok(text) = crate::io::read_capped(Path::new(file), NET_TCP_CAP) else {
             continue;
         };
         for (port, inode) in parse_net_tcp(&text) {

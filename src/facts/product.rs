@@ -1,6 +1,7 @@
 //! Product probe: which WSO2 product, version, distribution and profile PRODUCT_HOME holds.
 
-use super::{Context, Fact, Location, read_capped};
+use super::{Context, Fact, Location};
+use crate::io::read_capped;
 use crate::value::{Value, Version};
 use std::path::Path;
 

@@ -3,7 +3,8 @@
 //! path only known when the script runs, outside PRODUCT_HOME, unreadable) is an error, since
 //! it may set any JVM flag.
 
-use super::{Location, read_capped};
+use super::Location;
+use crate::io::read_capped;
 use std::path::Path;
 
 const MAX_SOURCED_BYTES: u64 = 1 << 20;

@@ -1,6 +1,7 @@
 //! systemd units: find the service that starts PRODUCT_HOME and read its settings (limits, environment).
 
-use super::{Location, read_capped};
+use super::Location;
+use crate::io::read_capped;
 use std::path::{Path, PathBuf};
 
 /// No real unit file comes close to this.

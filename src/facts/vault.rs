@@ -176,7 +176,7 @@ fn supplied_password(
 ) -> Result<Option<(&'static str, Zeroizing<String>)>, String> {
     if let Some(file) = option {
         let text = Zeroizing::new(
-            super::read_input(file, MAX_SMALL_FILE)
+            crate::io::read_input(file, MAX_SMALL_FILE)
                 .map_err(|e| format!("--keystore-password-file: {e}"))?,
         );
         return Ok(Some(("option", first_line(&text))));
@@ -189,7 +189,7 @@ fn supplied_password(
         if std::fs::symlink_metadata(&path).is_err() {
             continue;
         }
-        let text = super::read_capped(&path, MAX_SMALL_FILE)
+        let text = crate::io::read_capped(&path, MAX_SMALL_FILE)
             .map(Zeroizing::new)
             .map_err(|e| super::under_home(&e, home, &path))?;
         return Ok(Some((name, first_line(&text))));
@@ -208,7 +208,7 @@ fn first_line(text: &str) -> Zeroizing<String> {
 fn encrypted_aliases(home: &Path) -> Result<Vec<(String, Zeroizing<String>)>, String> {
     let path = home.join(preflight_rules::names::DEPLOYMENT_TOML);
     let text = Zeroizing::new(
-        super::read_capped(&path, super::deployment::MAX_CONFIG_BYTES)
+        crate::io::read_capped(&path, super::deployment::MAX_CONFIG_BYTES)
             .map_err(|e| super::under_home(&e, home, &path))?,
     );
     let root: toml::Table = toml::from_str(&text)
@@ -257,7 +257,7 @@ fn padding(transformation: &str) -> Result<Padding, String> {
 /// file or the key is absent, as in FileBaseSecretRepository).
 fn transformation(home: &Path) -> Result<String, String> {
     let path = home.join(SECRET_CONF);
-    let text = match super::read_capped(&path, MAX_SMALL_FILE) {
+    let text = match crate::io::read_capped(&path, MAX_SMALL_FILE) {
         Ok(t) => t,
         Err(_) if !path.exists() => return Ok("RSA".into()),
         Err(e) => return Err(super::under_home(&e, home, &path)),

@@ -7,7 +7,7 @@ pub mod eval;
 pub mod inventory;
 pub mod rules;
 
-use crate::facts::{self, Fact};
+use crate::facts::Fact;
 use crate::report::{self, Report, RuleResult, Status, Summary};
 use crate::value::Version;
 use anyhow::{Context as _, Result, bail};
@@ -201,7 +201,7 @@ fn read_findings(file: &Path) -> Result<Report> {
 
 /// A node file, whole, at most 64 MiB.
 fn read_file(file: &Path) -> Result<String> {
-    facts::read_input(file, 64 << 20).map_err(anyhow::Error::msg)
+    crate::io::read_input(file, 64 << 20).map_err(anyhow::Error::msg)
 }
 
 /// A facts file with only the wanted facts kept: 1,000 nodes' files parse in well under a second.

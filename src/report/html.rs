@@ -58,7 +58,7 @@ pub fn render(report: &Report, fail_on_warn: bool) -> String {
     let verdict = report.verdict(fail_on_warn);
     let title = format!(
         "preflight sign-off: {} on {}",
-        product(report),
+        report.product_line(),
         report.run.hostname
     );
     let mut out = format!(
@@ -102,24 +102,11 @@ pub fn render(report: &Report, fail_on_warn: bool) -> String {
     out
 }
 
-fn product(report: &Report) -> String {
-    report.product.as_ref().map_or_else(
-        || "no PRODUCT_HOME".into(),
-        |p| {
-            let name = p.name.as_deref().unwrap_or("unknown product");
-            match &p.version {
-                Some(v) => format!("{name} {v}"),
-                None => name.to_string(),
-            }
-        },
-    )
-}
-
 /// Host, product and run, as a two-column table.
 fn facts_table(out: &mut String, report: &Report) {
     let p = report.product.as_ref();
     let rows = [
-        ("Product", product(report)),
+        ("Product", report.product_line()),
         (
             "Profile",
             p.and_then(|p| p.profile.clone())

@@ -1,13 +1,18 @@
 //! The Report model — one for every output format — and the renderers that draw it.
 
+mod assemble;
 pub mod columns;
 pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod output;
 pub mod sarif;
 pub mod table;
+
+pub use assemble::assemble;
+pub use output::{Format, View, table_width, write};
 
 use crate::facts::Location;
 use schemars::JsonSchema;
@@ -211,14 +216,24 @@ impl Report {
     /// The title a category is grouped under (`Databases` for `db`); the id, capitalised, when
     /// the pack names none.
     pub fn category_title(&self, id: &str) -> String {
-        self.categories.iter().find(|(c, _)| c == id).map_or_else(
-            || {
-                let mut c = id.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
+        self.categories
+            .iter()
+            .find(|(c, _)| c == id)
+            .map_or_else(|| title_case(id), |(_, t)| t.clone())
+    }
+
+    /// The product as the report headers name it: `WSO2 API Manager 4.2.0` (`unknown product`
+    /// when it was not detected), or `no PRODUCT_HOME` without one.
+    pub fn product_line(&self) -> String {
+        self.product.as_ref().map_or_else(
+            || "no PRODUCT_HOME".into(),
+            |p| {
+                let name = p.name.as_deref().unwrap_or("unknown product");
+                match &p.version {
+                    Some(v) => format!("{name} {v}"),
+                    None => name.to_string(),
+                }
             },
-            |(_, t)| t.clone(),
         )
     }
 
@@ -287,7 +302,7 @@ impl RuleResult {
             && self
                 .reason
                 .as_deref()
-                .is_some_and(|r| r.starts_with(crate::eval::NOT_SELECTED))
+                .is_some_and(|r| r.starts_with(crate::rules::NOT_SELECTED))
     }
 
     /// Where this result stands in "what needs action first": unwaived fail, unwaived error,
@@ -394,6 +409,14 @@ impl Verdict<'_> {
     }
 }
 
+/// `word` with its first letter in upper case: `db` → `Db`.
+fn title_case(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -417,4 +440,12 @@ pub fn check_schema_version(file: &std::path::Path, version: u32) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// Reads a JSON report written by `check --format json`; bad JSON is reported as file:line:col.
+pub fn read_report(file: &std::path::Path) -> anyhow::Result<Report> {
+    let text = crate::io::read_input(file, 64 << 20).map_err(anyhow::Error::msg)?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| not_a_report(file, e))?;
+    check_schema_version(file, report.schema_version)?;
+    Ok(report)
 }

@@ -521,11 +521,6 @@ fn result(report: &Report, places: &Places, index: usize, r: &RuleResult) -> Opt
 fn camel(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
+        .map(super::title_case)
         .collect()
 }

@@ -111,23 +111,9 @@ fn folded_line(folded: &[&RuleResult]) -> Option<String> {
 }
 
 fn header(report: &Report) -> String {
-    let product = report.product.as_ref().map_or_else(
-        || "no PRODUCT_HOME".to_string(),
-        |p| {
-            let name = p.name.clone().unwrap_or_else(|| "unknown product".into());
-            let version = p
-                .version
-                .clone()
-                .map(|v| format!(" {v}"))
-                .unwrap_or_default();
-            let profile = p
-                .profile
-                .clone()
-                .map(|v| format!(" ({v})"))
-                .unwrap_or_default();
-            format!("{name}{version}{profile}")
-        },
-    );
+    let profile = report.product.as_ref().and_then(|p| p.profile.as_deref());
+    let profile = profile.map(|v| format!(" ({v})")).unwrap_or_default();
+    let product = format!("{}{profile}", report.product_line());
     let home = report
         .run
         .product_home

@@ -6,6 +6,9 @@ pub use preflight_rules::{cond, diag, load, model};
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{PackSource, Source, compile};
 pub use model::{PackInfo, Rule, RuleCase, RuleSet, Scope};
+pub use select::{NOT_SELECTED, Selection};
+
+mod select;
 use std::path::Path;
 
 /// Reads a pack folder (`*.toml`, sorted by name). A folder without TOML files is an error, and
@@ -88,7 +91,7 @@ fn read_rule_file(p: &Path) -> Result<Option<String>, String> {
             "not a regular file (a FIFO, socket or device); rule files are plain files".into(),
         );
     }
-    crate::facts::read_input(p, 4 << 20).map(Some)
+    crate::io::read_input(p, 4 << 20).map(Some)
 }
 
 mod embedded {

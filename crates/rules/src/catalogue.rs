@@ -983,7 +983,7 @@ pub fn fact_type(name: &str) -> Option<FactType> {
     Some(spec.ty)
 }
 
-/// Catalogue names close to `name`, for "did you mean" hints.
-pub fn suggest(name: &str) -> Option<&'static str> {
-    crate::suggest::closest(name, all().iter().map(|s| s.name))
+/// `; did you mean `x`?` for the catalogue name closest to a misspelt `name`, or nothing.
+pub fn did_you_mean(name: &str) -> String {
+    crate::suggest::did_you_mean(name, all().iter().map(|s| s.name))
 }

@@ -686,9 +686,7 @@ fn ordered(ty: FactType) -> bool {
 fn fact_type(name: &str, span: Range<usize>) -> Result<FactType, CondError> {
     catalogue::fact_type(name).map_or_else(
         || {
-            let hint = catalogue::suggest(name)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = catalogue::did_you_mean(name);
             err(span, format!("unknown fact `{name}`{hint}"))
         },
         Ok,

@@ -36,6 +36,9 @@ pub enum Observation {
     },
 }
 
+/// The reason a probe gives for a fact it did not look at under `--offline` (cause `offline`).
+pub const OFFLINE_REASON: &str = "skipped: --offline";
+
 /// Why a fact could not be observed. Only `offline` and `not_applicable` let a rule that reads
 /// the fact be `skip`; every other cause makes it `error` (fail closed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -237,9 +237,9 @@ impl FileCx<'_> {
     }
 
     fn unknown_key(&mut self, key: &str, offset: usize, allowed: &[&str], what: &str) {
-        let hint = crate::suggest::closest(key, allowed.iter().copied())
-            .map(|k| format!("; did you mean `{k}`?"))
-            .unwrap_or_else(|| format!("; {what} keys are: {}", allowed.join(", ")));
+        let hint = crate::suggest::did_you_mean_or(key, allowed.iter().copied(), || {
+            format!("; {what} keys are: {}", allowed.join(", "))
+        });
         self.error(offset, format!("unknown key `{key}` in {what}{hint}"));
     }
 }
@@ -634,9 +634,7 @@ fn known_fact(cx: &mut FileCx<'_>, name: String, offset: usize) -> Option<String
     if catalogue::fact_type(&name).is_some() {
         return Some(name);
     }
-    let hint = catalogue::suggest(&name)
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
+    let hint = catalogue::did_you_mean(&name);
     cx.error(
         offset,
         format!("unknown fact `{name}`{hint} (`preflight rules facts` lists them)"),

@@ -15,9 +15,16 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `; did you mean `x`?` for the closest candidate, or nothing.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(word, candidates)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+    did_you_mean_or(word, candidates, String::new)
+}
+
+/// `; did you mean `x`?` for the closest candidate, else what `otherwise` says.
+pub fn did_you_mean_or<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    closest(word, candidates).map_or_else(otherwise, |c| format!("; did you mean `{c}`?"))
 }
 
 #[cfg(test)]
@@ -34,5 +41,6 @@ mod tests {
         );
         assert_eq!(closest("zzz", names), None);
         assert_eq!(did_you_mean("zzz", names), "");
+        assert_eq!(did_you_mean_or("zzz", names, || "; none".into()), "; none");
     }
 }

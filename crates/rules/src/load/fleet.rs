@@ -200,10 +200,9 @@ fn word<T: Copy>(
     if let Some((_, t)) = options.iter().find(|(n, _)| *n == s.as_ref()) {
         return Some(*t);
     }
-    let hint = match crate::suggest::closest(s, names()) {
-        Some(n) => format!("; did you mean `{n}`?"),
-        None => format!("; use one of: {}", names().collect::<Vec<_>>().join(", ")),
-    };
+    let hint = crate::suggest::did_you_mean_or(s, names(), || {
+        format!("; use one of: {}", names().collect::<Vec<_>>().join(", "))
+    });
     let at = string_start(&cx.file.text, v.span());
     cx.error(at, format!("unknown {key} `{s}`{hint}"));
     None
@@ -380,9 +379,7 @@ fn facts(cx: &mut FileCx<'_>, v: &Spanned<DeValue<'_>>) -> Vec<String> {
     for (name, at) in string_list(cx, v, "facts") {
         match catalogue::fact_type(&name) {
             None => {
-                let hint = catalogue::suggest(&name)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = catalogue::did_you_mean(&name);
                 cx.error(
                     at,
                     format!("unknown fact `{name}`{hint} (`preflight rules facts` lists them)"),
