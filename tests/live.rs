@@ -149,7 +149,8 @@ fn postgres_empty_database_fails_schema_and_one_with_the_tables_passes() {
 /// carbon-kernel's dbscripts/postgresql.sql at `tag`: the distribution's shared_db script (the
 /// product's dbscripts/postgresql.sql). From ../shared/fixtures/wso2 when it holds it, else from
 /// the carbon-kernel git mirror (`PREFLIGHT_CARBON_KERNEL_GIT`, default /work/.mirror/…); `None`
-/// after [`missing_input`] (a failure under CI) when neither has it.
+/// after [`missing_input`] (a failure under CI) when the mirror is there but lacks it, after
+/// [`optional_source_absent`] when there is no mirror.
 fn kernel_dbscript(tag: &str) -> Option<String> {
     let path = "distribution/kernel/carbon-home/dbscripts/postgresql.sql";
     let shared = repo().join(format!(
@@ -160,18 +161,18 @@ fn kernel_dbscript(tag: &str) -> Option<String> {
     }
     let git = std::env::var("PREFLIGHT_CARBON_KERNEL_GIT")
         .unwrap_or_else(|_| "/work/.mirror/wso2+carbon-kernel/repo".into());
-    let out = std::process::Command::new("git")
-        .args(["-C", &git, "show", &format!("{tag}:{path}")])
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Some(String::from_utf8(o.stdout).unwrap()),
-        _ => {
-            missing_input(&format!(
-                "carbon-kernel {tag} {path} is neither in ../shared/fixtures/wso2 nor in the git mirror {git}"
-            ));
-            None
-        }
+    if let Some(text) = git_show(&git, tag, path) {
+        return Some(text);
     }
+    let what = format!(
+        "carbon-kernel {tag} {path} is neither in ../shared/fixtures/wso2 nor in the git mirror {git}"
+    );
+    if std::path::Path::new(&git).is_dir() {
+        missing_input(&what);
+    } else {
+        optional_source_absent(&what);
+    }
+    None
 }
 
 /// A fresh database owned by the application login, made by the superuser.

@@ -281,7 +281,7 @@ fn database_verdicts_per_version_and_profile() {
             &dir.path().join(i.to_string()),
             &["db.not-h2", "userstore.not-h2"],
         ) else {
-            return;
+            continue;
         };
         assert_eq!(r["product"]["profile"], *profile, "{what}");
         for (id, want) in [("db.not-h2", db), ("userstore.not-h2", users)] {
@@ -650,7 +650,7 @@ fn script_java_access_on_the_shipped_4_5_to_4_7_files() {
     let dir = tempfile::tempdir().unwrap();
     for (i, (tag, dist, product_txt, limits_classes)) in nodes.iter().enumerate() {
         let Some(text) = product_apim(tag, &format!("{dist}/{P}/conf/deployment.toml")) else {
-            return;
+            continue;
         };
         assert!(
             !text.contains("[synapse_properties]"),
