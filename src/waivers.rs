@@ -428,93 +428,105 @@ fn apply_one(
     today: NaiveDate,
 ) -> RuleResult {
     if matches!(r.status, Status::Warn | Status::Fail | Status::Error) {
-        let in_scope: Vec<&WaiverEntry> = file
-            .waivers
-            .iter()
-            .filter(|w| w.rule == r.id && in_scope(w, hostname, profile))
-            .collect();
-        let live = in_scope
-            .iter()
-            .find(|w| w.expires.is_none_or(|e| e >= today));
-        match live {
-            Some(w) => {
-                if let Some(e) = w.expires {
-                    let left = (e - today).num_days();
-                    if left <= EXPIRY_WARNING_DAYS {
-                        r.message.push_str(&format!(
-                            " (waiver expires on {e}, {}: renew or fix)",
-                            days(left)
-                        ));
-                    }
-                }
-                r.waiver = Some(Waiver {
-                    reason: w.reason.clone(),
-                    owner: w.owner.clone(),
-                    ticket: w.ticket.clone(),
-                    expires: w.expires.map(|e| e.to_string()),
-                    approved_by: w.approved_by.clone(),
-                });
-            }
-            None => {
-                if let Some(e) = in_scope.iter().filter_map(|w| w.expires).max() {
-                    r.message
-                        .push_str(&format!(" (waiver expired on {e}; not applied)"));
-                } else if let Some(why) = elsewhere(file, &r.id, hostname, profile) {
-                    r.message.push_str(&format!(" ({why})"));
-                }
-            }
-        }
+        waive(&mut r, file, hostname, profile, today);
     }
     if r.status == Status::Manual {
-        let mine: Vec<&AttestationEntry> = file
-            .attestations
-            .iter()
-            .filter(|a| a.rule == r.id)
-            .collect();
-        let live = mine
-            .iter()
-            .filter(|a| a.confirmed_at <= today && a.expires.is_none_or(|e| e >= today))
-            .max_by_key(|a| a.confirmed_at);
-        match live {
-            Some(a) => {
-                r.status = Status::Pass;
-                let mut message = format!("confirmed by {} on {}", a.confirmed_by, a.confirmed_at);
-                if let Some(note) = &a.note {
-                    message.push_str(&format!(": {note}"));
-                }
-                if let Some(e) = a.expires {
-                    let left = (e - today).num_days();
-                    message.push_str(&format!(" (until {e}"));
-                    if left <= EXPIRY_WARNING_DAYS {
-                        message.push_str(&format!(", {}: confirm again", days(left)));
-                    }
-                    message.push(')');
-                }
-                r.message = message;
-                r.attestation = Some(Attestation {
-                    confirmed_by: a.confirmed_by.clone(),
-                    confirmed_at: a.confirmed_at.to_string(),
-                    expires: a.expires.map(|e| e.to_string()),
-                    note: a.note.clone(),
-                });
-            }
-            None => {
-                if let Some(a) = mine
-                    .iter()
-                    .filter(|a| a.expires.is_some())
-                    .max_by_key(|a| a.expires)
-                    && let Some(e) = a.expires
-                    && e < today
-                {
-                    r.message.push_str(&format!(
-                        " (confirmation by {} expired on {e}; confirm again)",
-                        a.confirmed_by
-                    ));
-                }
-            }
-        }
+        attest(&mut r, file, today);
     }
     r
+}
+
+/// A finding under a live waiver in scope carries it (and a note when it expires soon); one
+/// whose waiver expired or is scoped elsewhere says so.
+fn waive(
+    r: &mut RuleResult,
+    file: &WaiverFile,
+    hostname: &str,
+    profile: Option<&str>,
+    today: NaiveDate,
+) {
+    let in_scope: Vec<&WaiverEntry> = file
+        .waivers
+        .iter()
+        .filter(|w| w.rule == r.id && in_scope(w, hostname, profile))
+        .collect();
+    let live = in_scope
+        .iter()
+        .find(|w| w.expires.is_none_or(|e| e >= today));
+    let Some(w) = live else {
+        if let Some(e) = in_scope.iter().filter_map(|w| w.expires).max() {
+            r.message
+                .push_str(&format!(" (waiver expired on {e}; not applied)"));
+        } else if let Some(why) = elsewhere(file, &r.id, hostname, profile) {
+            r.message.push_str(&format!(" ({why})"));
+        }
+        return;
+    };
+    if let Some(e) = w.expires {
+        let left = (e - today).num_days();
+        if left <= EXPIRY_WARNING_DAYS {
+            r.message.push_str(&format!(
+                " (waiver expires on {e}, {}: renew or fix)",
+                days(left)
+            ));
+        }
+    }
+    r.waiver = Some(Waiver {
+        reason: w.reason.clone(),
+        owner: w.owner.clone(),
+        ticket: w.ticket.clone(),
+        expires: w.expires.map(|e| e.to_string()),
+        approved_by: w.approved_by.clone(),
+    });
+}
+
+/// A manual item with a live attestation passes, saying who confirmed it and until when; one
+/// whose confirmation expired says so.
+fn attest(r: &mut RuleResult, file: &WaiverFile, today: NaiveDate) {
+    let mine: Vec<&AttestationEntry> = file
+        .attestations
+        .iter()
+        .filter(|a| a.rule == r.id)
+        .collect();
+    let live = mine
+        .iter()
+        .filter(|a| a.confirmed_at <= today && a.expires.is_none_or(|e| e >= today))
+        .max_by_key(|a| a.confirmed_at);
+    let Some(a) = live else {
+        if let Some(a) = mine
+            .iter()
+            .filter(|a| a.expires.is_some())
+            .max_by_key(|a| a.expires)
+            && let Some(e) = a.expires
+            && e < today
+        {
+            r.message.push_str(&format!(
+                " (confirmation by {} expired on {e}; confirm again)",
+                a.confirmed_by
+            ));
+        }
+        return;
+    };
+    r.status = Status::Pass;
+    let mut message = format!("confirmed by {} on {}", a.confirmed_by, a.confirmed_at);
+    if let Some(note) = &a.note {
+        message.push_str(&format!(": {note}"));
+    }
+    if let Some(e) = a.expires {
+        let left = (e - today).num_days();
+        message.push_str(&format!(" (until {e}"));
+        if left <= EXPIRY_WARNING_DAYS {
+            message.push_str(&format!(", {}: confirm again", days(left)));
+        }
+        message.push(')');
+    }
+    r.message = message;
+    r.attestation = Some(Attestation {
+        confirmed_by: a.confirmed_by.clone(),
+        confirmed_at: a.confirmed_at.to_string(),
+        expires: a.expires.map(|e| e.to_string()),
+        note: a.note.clone(),
+    });
 }
 
 /// Why a waiver of rule `id` exists and is not applied on this node: its `hosts` match no
