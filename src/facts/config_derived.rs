@@ -5,7 +5,8 @@
 
 use super::Location;
 use super::placeholders::{Defaults, Resolved, Resolver, has_placeholder};
-use preflight_rules::names::{DEPLOYMENT_TOML, is_secret_path, join};
+use preflight_rules::names::{DEPLOYMENT_TOML, join};
+use preflight_rules::redact::is_secret_path;
 
 /// Key paths (or messages about them) with where they are.
 pub type Located = Vec<(String, Location)>;

@@ -194,7 +194,7 @@ fn sysprop(flags: &[Flag], name: &str) -> Fact {
     }
 }
 
-pub use preflight_rules::names::is_secret_sysprop as is_secret;
+pub use preflight_rules::redact::is_secret_sysprop as is_secret;
 
 /// A flag as it may be shown: secret property values replaced by `<redacted>`.
 fn shown(flag: &str) -> String {

@@ -84,7 +84,7 @@ pub fn is_secret_name(name: &str) -> bool {
 /// the attribute or element an `xml.*` path ends in, or a `properties.*` key.
 pub fn is_secret_fact(name: &str) -> bool {
     if name.starts_with("deployment.") {
-        return crate::names::is_secret_path(name);
+        return is_secret_path(name);
     }
     if let Some(prop) = name.strip_prefix("jvm.sysprops.") {
         return is_secret_name(prop);
@@ -149,6 +149,34 @@ pub fn inline(s: &str) -> String {
             .into_owned(),
         false => s.into_owned(),
     }
+}
+
+/// Whether a key path names a secret (`super_admin.password`, `secrets.*`, `encryption.key`).
+pub fn is_secret_path(path: &str) -> bool {
+    let path = path.strip_prefix("deployment.").unwrap_or(path);
+    // Called for every key of deployment.toml: a plain dotted path is read in place, and only
+    // a path with quoted segments (`a.'b.c'`) is split into owned segments.
+    let owned;
+    let (first, last, nested) = if path.contains(['\'', '"']) {
+        owned = crate::names::split_path(path).unwrap_or_default();
+        match (owned.first(), owned.last()) {
+            (Some(first), Some(last)) => (first.as_str(), last.as_str(), owned.len() > 1),
+            _ => return false,
+        }
+    } else {
+        if path.split('.').any(str::is_empty) {
+            return false;
+        }
+        let first = path.split('.').next().unwrap_or(path);
+        let last = path.rsplit('.').next().unwrap_or(path);
+        (first, last, path.contains('.'))
+    };
+    (first == "secrets" && nested) || is_secret_name(last)
+}
+
+/// Whether a system property holds a secret (`javax.net.ssl.keyStorePassword`, `dd.api-key`).
+pub fn is_secret_sysprop(name: &str) -> bool {
+    is_secret_name(name)
 }
 
 #[cfg(test)]
@@ -227,5 +255,41 @@ mod tests {
         assert_eq!(inline("a;PWD=x;b=c"), "a;PWD=<redacted>;b=c");
         assert_eq!(inline("-Ddd.api-key=abc"), "-Ddd.api-key=<redacted>");
         assert_eq!(inline("useSSL=false"), "useSSL=false");
+    }
+
+    #[test]
+    fn secret_paths_plain_quoted_and_in_any_case() {
+        for secret in [
+            "super_admin.password",
+            "deployment.super_admin.Password",
+            "secrets.admin_password",
+            "encryption.key",
+            "encryption.KEY",
+            "database.apim_db.password",
+            "'a.b'.password",
+            "apim.key_manager.client_secret",
+            "keystore.tls.KeyPassword",
+            "x.密码password",
+            "x.key",
+            "apim.ai.token",
+            "apim.ai.key",
+            "a.passphrase",
+            "a.api_key",
+            "a.credentials",
+        ] {
+            assert!(is_secret_path(secret), "{secret}");
+        }
+        for plain in [
+            "server.hostname",
+            "secrets",
+            "keystore.primary.file_name",
+            "apim.key_manager.type",
+            "a..password",
+            "",
+            "x.pässwörd",
+            "'unclosed.password",
+        ] {
+            assert!(!is_secret_path(plain), "{plain}");
+        }
     }
 }
