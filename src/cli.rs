@@ -246,7 +246,7 @@ pub enum FailOn {
 
 /// `--format FMT[=FILE]`; shell completion offers the format names.
 #[derive(Debug, Clone, Copy)]
-pub struct FormatParser;
+struct FormatParser;
 
 impl TypedValueParser for FormatParser {
     type Value = (Format, Option<PathBuf>);
@@ -276,7 +276,7 @@ impl TypedValueParser for FormatParser {
 /// `--rules` bring their own ids; shell completion offers the embedded pack's categories and
 /// rule ids, each with its title.
 #[derive(Debug, Clone, Copy)]
-pub struct RuleSelector;
+struct RuleSelector;
 
 impl TypedValueParser for RuleSelector {
     type Value = String;

@@ -22,7 +22,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<Ru
 
 /// One cause, one row: of the `error` results whose facts failed in the same probe for the same
 /// reason, the first reports it in full and the others point at it ("see jdk.present: …").
-pub fn link_causes(results: &mut [RuleResult]) {
+fn link_causes(results: &mut [RuleResult]) {
     // The same failure: the probe family that produced the fact (the fact itself when the
     // catalogue does not know it), and the reason that probe gave.
     let key = |c: &ReportCause| {

@@ -42,7 +42,7 @@ fn when_text(w: &crate::rules::model::When) -> String {
 }
 
 /// The pack grouped by category: a table `width` columns wide, or JSON for scripts.
-pub fn list(set: &RuleSet, as_json: bool, width: u16) -> String {
+pub(crate) fn list(set: &RuleSet, as_json: bool, width: u16) -> String {
     if as_json {
         let rules: Vec<_> = set
             .rules
@@ -127,7 +127,7 @@ fn rule_table(rules: &[&Rule], width: u16) -> String {
 }
 
 /// One rule in full: what, why, facts read, conditions, fix, docs.
-pub fn explain(r: &Rule) -> String {
+pub(crate) fn explain(r: &Rule) -> String {
     let mut out = format!(
         "{} — {}\ncategory: {}   level: {}   scope: {:?}\n",
         r.id,
@@ -212,7 +212,7 @@ fn reads<'a>(out: &mut String, facts: impl Iterator<Item = &'a str>) {
 
 /// One fleet rule in full: what it compares across nodes, among which nodes, the facts it
 /// reads, its fix, docs and sources.
-pub fn explain_fleet(r: &FleetRule) -> String {
+pub(crate) fn explain_fleet(r: &FleetRule) -> String {
     let level = match r.level {
         Level::Fail => "F",
         Level::Warn => "W",
@@ -281,7 +281,7 @@ fn compare_text(c: &Compare) -> String {
 }
 
 /// The fact catalogue as a table.
-pub fn catalogue() -> String {
+pub(crate) fn catalogue() -> String {
     let width = |f: fn(&catalogue::FactSpec) -> &str| {
         CATALOGUE.iter().map(|s| f(s).len()).max().unwrap_or(0) + PADDING
     };

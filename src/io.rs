@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Reads a file of at most `cap` bytes; larger files, unreadable files and non-UTF-8 content
 /// become an error message naming the file.
-pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
     let bytes = read_capped_bytes(path, cap)?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -23,7 +23,7 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
 /// Reads a regular file of at most `cap` bytes, as bytes. Anything else is refused before it is
 /// opened: a larger file unread, a FIFO or device unopened (opening a FIFO blocks). This is how
 /// every file under PRODUCT_HOME is read.
-pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() {
@@ -34,7 +34,7 @@ pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
 
 /// Reads a file the user named on the command line (facts, waivers, reports, rule files): a
 /// pipe such as `--facts <(ssh node preflight facts)` is fine, still within `cap` bytes.
-pub fn read_input(path: &Path, cap: u64) -> Result<String, String> {
+pub(crate) fn read_input(path: &Path, cap: u64) -> Result<String, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if meta.is_dir() {
@@ -84,7 +84,7 @@ pub(crate) fn too_large(path: &Path, cap: u64) -> String {
 
 /// Writes `text` to `file`, or to standard output when there is none; a closed pipe (`| head`)
 /// is not an error worth reporting.
-pub fn write_text(text: &str, file: Option<&Path>) -> Result<()> {
+pub(crate) fn write_text(text: &str, file: Option<&Path>) -> Result<()> {
     match file {
         Some(f) => std::fs::write(f, text).with_context(|| format!("cannot write {}", f.display())),
         None => {
@@ -98,7 +98,7 @@ pub fn write_text(text: &str, file: Option<&Path>) -> Result<()> {
 }
 
 /// The write guard: refuses an output file inside PRODUCT_HOME (preflight never writes there).
-pub fn refuse_inside_home(file: &Path, home: &Path) -> Result<()> {
+pub(crate) fn refuse_inside_home(file: &Path, home: &Path) -> Result<()> {
     if inside(file, home) {
         bail!(
             "refusing to write {} inside PRODUCT_HOME {}: preflight never writes there; choose another path",
@@ -115,7 +115,7 @@ fn inside(file: &Path, home: &Path) -> bool {
 }
 
 /// Whether two output paths name one file (`r.json` and `./r.json`).
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     absolute(a) == absolute(b)
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 const MOMENT: Duration = Duration::from_millis(300);
 
 /// A spinner that appears once a wait has lasted a moment.
-pub struct Waiting {
+pub(crate) struct Waiting {
     started: Instant,
     enabled: bool,
     bar: Option<ProgressBar>,
@@ -18,7 +18,7 @@ pub struct Waiting {
 
 impl Waiting {
     /// A spinner for a wait starting now; silent unless standard error is a terminal.
-    pub fn new() -> Waiting {
+    pub(crate) fn new() -> Waiting {
         Waiting {
             started: Instant::now(),
             enabled: std::io::stderr().is_terminal(),
@@ -28,7 +28,7 @@ impl Waiting {
 
     /// Says what is still awaited (`java -version`, network peers), once the wait has lasted
     /// a moment.
-    pub fn show(&mut self, what: &[&str]) {
+    pub(crate) fn show(&mut self, what: &[&str]) {
         if !self.enabled || what.is_empty() || self.started.elapsed() < MOMENT {
             return;
         }

@@ -39,7 +39,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// A waiver closer than this to its expiry still applies, with a warning in the message.
-pub const EXPIRY_WARNING_DAYS: i64 = 14;
+const EXPIRY_WARNING_DAYS: i64 = 14;
 
 const WAIVER_KEYS: &[&str] = &[
     "rule",
@@ -562,7 +562,7 @@ fn in_scope(w: &WaiverEntry, hostname: &str, profile: Option<&str>) -> bool {
 
 /// A shell-style glob with `*` (any run of characters) and `?` (one character), case-insensitive
 /// as host names are.
-pub fn glob(pattern: &str, text: &str) -> bool {
+fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
     let (mut pi, mut ti) = (0, 0);

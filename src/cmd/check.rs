@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub fn run(args: &CheckArgs) -> Result<u8> {
+pub(crate) fn run(args: &CheckArgs) -> Result<u8> {
     let started = Instant::now();
     let started_at = facts::now_rfc3339();
     let settings = args.common.settings();

@@ -5,7 +5,7 @@ use crate::cli::{DiffArgs, DiffFormat};
 use crate::report::read_report;
 use anyhow::Result;
 
-pub fn run(args: &DiffArgs) -> Result<u8> {
+pub(crate) fn run(args: &DiffArgs) -> Result<u8> {
     let old = read_report(&args.old)?;
     let new = read_report(&args.new)?;
     let d = crate::diff::diff(&old, &new);

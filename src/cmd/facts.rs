@@ -5,7 +5,7 @@ use crate::cli::FactsArgs;
 use crate::rules::Selection;
 use anyhow::Result;
 
-pub fn run(args: &FactsArgs) -> Result<u8> {
+pub(crate) fn run(args: &FactsArgs) -> Result<u8> {
     let settings = args.common.settings();
     settings.require_home_dir()?;
     if let (Some(out), Some(home)) = (&args.output, settings.home()) {

@@ -7,7 +7,7 @@ use crate::report::View;
 use anyhow::Result;
 use std::time::Instant;
 
-pub fn run(args: &FleetArgs) -> Result<u8> {
+pub(crate) fn run(args: &FleetArgs) -> Result<u8> {
     let started = Instant::now();
     let started_at = crate::facts::now_rfc3339();
     let outputs = crate::cli::outputs(&args.formats, None)?;

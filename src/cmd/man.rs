@@ -6,7 +6,7 @@ use crate::io::write_text;
 use anyhow::{Context as _, Result, bail};
 
 /// `preflight completions SHELL`: the completion script on standard output.
-pub fn completions(shell: clap_complete::Shell) -> Result<u8> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<u8> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "preflight", &mut out);
@@ -15,7 +15,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<u8> {
 }
 
 /// `preflight man`: one page to standard output, or every page into `--dir`.
-pub fn run(args: &ManArgs) -> Result<u8> {
+pub(crate) fn run(args: &ManArgs) -> Result<u8> {
     let cmd = <Cli as clap::CommandFactory>::command();
     if let Some(dir) = &args.dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

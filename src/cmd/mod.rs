@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Exit codes (DESIGN §3).
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
+const EXIT_OK: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_CANNOT_RUN: u8 = 2;
 
 pub fn run(command: Command) -> Result<u8> {

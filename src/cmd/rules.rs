@@ -7,7 +7,7 @@ use crate::rules::{self, Diagnostics};
 use anyhow::{Result, bail};
 use preflight_rules::suggest;
 
-pub fn run(cmd: RulesCommand) -> Result<u8> {
+pub(crate) fn run(cmd: RulesCommand) -> Result<u8> {
     let text = match cmd {
         RulesCommand::List { rules, format } => {
             let set = load_rules(&rules)?;

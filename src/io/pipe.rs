@@ -8,12 +8,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long a pipe may go without a writer (opening a FIFO for reading would block until one).
-pub const WRITER_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const WRITER_WAIT: Duration = Duration::from_secs(5);
 /// How long a connected writer may send nothing before the read is given up.
-pub const IDLE_WAIT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 /// The bytes a pipe or FIFO holds until its writer closes it, at most `cap` of them.
-pub fn read_pipe(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_pipe(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
     // Non-blocking: opening a FIFO nobody writes to returns at once instead of waiting.
     let mut file = std::fs::OpenOptions::new()

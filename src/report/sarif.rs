@@ -32,147 +32,147 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/preflight-wso2/preflight";
 const BASE_ID: &str = "PRODUCT_HOME";
 const SRCROOT: &str = "%SRCROOT%";
 const HOST_ROOT: &str = "HOST_ROOT";
 /// Where results that no file configures point: a documented pseudo-artifact, relative to the
 /// checkout, that never exists.
-pub const HOST_ARTIFACT: &str = ".preflight/host";
+const HOST_ARTIFACT: &str = ".preflight/host";
 
 #[derive(Debug, Serialize)]
-pub struct Log {
+struct Log {
     #[serde(rename = "$schema")]
-    pub schema: &'static str,
-    pub version: &'static str,
-    pub runs: Vec<Run>,
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Run {
-    pub tool: Tool,
-    pub invocations: Vec<Invocation>,
+struct Run {
+    tool: Tool,
+    invocations: Vec<Invocation>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
-    pub results: Vec<SarifResult>,
-    pub properties: BTreeMap<&'static str, serde_json::Value>,
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    results: Vec<SarifResult>,
+    properties: BTreeMap<&'static str, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Tool {
-    pub driver: Driver,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Driver {
-    pub name: String,
-    pub version: String,
-    pub semantic_version: String,
-    pub information_uri: &'static str,
-    pub rules: Vec<ReportingDescriptor>,
+struct Tool {
+    driver: Driver,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReportingDescriptor {
-    pub id: String,
-    pub name: String,
-    pub short_description: Message,
-    pub full_description: Message,
-    pub help: MultiformatMessage,
+struct Driver {
+    name: String,
+    version: String,
+    semantic_version: String,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: String,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: MultiformatMessage,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help_uri: Option<String>,
-    pub properties: RuleProperties,
+    help_uri: Option<String>,
+    properties: RuleProperties,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RuleProperties {
-    pub category: String,
-    pub tags: Vec<String>,
+struct RuleProperties {
+    category: String,
+    tags: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Message {
-    pub text: String,
+struct Message {
+    text: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct MultiformatMessage {
-    pub text: String,
-    pub markdown: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Invocation {
-    pub execution_successful: bool,
-    pub start_time_utc: String,
-    pub machine: String,
-    pub working_directory: ArtifactLocation,
+struct MultiformatMessage {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SarifResult {
-    pub rule_id: String,
-    pub rule_index: usize,
-    pub level: &'static str,
-    pub kind: &'static str,
-    pub message: Message,
-    pub locations: Vec<ResultLocation>,
-    pub partial_fingerprints: BTreeMap<&'static str, String>,
+struct Invocation {
+    execution_successful: bool,
+    start_time_utc: String,
+    machine: String,
+    working_directory: ArtifactLocation,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    kind: &'static str,
+    message: Message,
+    locations: Vec<ResultLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub suppressions: Vec<Suppression>,
-    pub properties: ResultProperties,
+    suppressions: Vec<Suppression>,
+    properties: ResultProperties,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ResultProperties {
-    pub status: Status,
+struct ResultProperties {
+    status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed: Option<String>,
+    observed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
+    expected: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResultLocation {
-    pub physical_location: PhysicalLocation,
+struct ResultLocation {
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PhysicalLocation {
-    pub artifact_location: ArtifactLocation,
-    pub region: Region,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ArtifactLocation {
-    pub uri: String,
+struct ArtifactLocation {
+    uri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uri_base_id: Option<&'static str>,
+    uri_base_id: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Message>,
+    description: Option<Message>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Region {
-    pub start_line: u32,
-    pub start_column: u32,
+struct Region {
+    start_line: u32,
+    start_column: u32,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Suppression {
-    pub kind: &'static str,
-    pub status: &'static str,
-    pub justification: String,
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
 }
 
 /// The SARIF log of a report, with the working directory as the checkout.
@@ -190,7 +190,7 @@ pub fn render_in(report: &Report, checkout: &Path) -> String {
 }
 
 /// The SARIF log of a report; `checkout` is the folder relative URIs resolve against.
-pub fn log(report: &Report, checkout: &Path) -> Log {
+fn log(report: &Report, checkout: &Path) -> Log {
     let places = Places::new(report, checkout);
     let rules: Vec<ReportingDescriptor> = report
         .results

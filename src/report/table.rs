@@ -33,7 +33,7 @@ impl Options {
 }
 
 /// From this width on, status, rule and detail stand side by side; below it they are stacked.
-pub const WIDE: usize = 100;
+const WIDE: usize = 100;
 
 /// The report at `o.width` columns.
 pub fn render(report: &Report, o: &Options) -> String {
