@@ -67,11 +67,17 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         return super::unavailable_all(names, "no PRODUCT_HOME given");
     };
     let mut by_store: BTreeMap<&str, BTreeMap<String, Fact>> = BTreeMap::new();
-    // Every store's password key, read from deployment.toml in one pass; the clear text
-    // stays inside this probe.
-    let keys: Vec<String> = STORES.iter().map(|s| format!("{s}.password")).collect();
-    let passwords = deployment::raw_strings(home, &keys).unwrap_or_default();
-    open_in_parallel(ctx, home, names, &passwords);
+    // Every store's password and file name, read from deployment.toml in one light pass; the
+    // clear text stays inside this probe.
+    let keys: Vec<String> = STORES
+        .iter()
+        .flat_map(|s| [format!("{s}.password"), format!("{s}.file_name")])
+        .collect();
+    let raw = deployment::raw_strings(home, &keys);
+    if let Ok(raw) = &raw {
+        open_in_parallel(ctx, home, names, raw);
+    }
+    let passwords = raw.unwrap_or_default();
     let mut opened = Opened::default();
     names
         .iter()
@@ -79,7 +85,10 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
             let fact = match split_name(name) {
                 Some((store, what)) => by_store
                     .entry(store)
-                    .or_insert_with(|| store_facts(ctx, home, store, &passwords, &mut opened))
+                    .or_insert_with(|| {
+                        let reads = reads_file(names, store);
+                        store_facts(ctx, home, (store, reads), &passwords, &mut opened)
+                    })
                     .get(what)
                     .cloned()
                     .unwrap_or_else(|| unknown(name)),
@@ -90,39 +99,44 @@ fn store_probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
         .collect()
 }
 
-/// Opens every distinct keystore file the wanted stores name, one thread per file, so that their
-/// key derivations (a PKCS#12 MAC and certificate bag each) run on all cores; the facts are then
-/// read from [`Cache`].
-fn open_in_parallel(
-    ctx: &Context,
-    home: &Path,
-    names: &[String],
-    passwords: &BTreeMap<String, String>,
-) {
-    let mut stores: Vec<&str> = names
+/// Whether a wanted fact of `store` is read from inside the keystore file (not only its name,
+/// mode or existence): only then is it opened, and its keys derived.
+fn reads_file(names: &[String], store: &str) -> bool {
+    names
         .iter()
         .filter_map(|n| split_name(n))
-        .map(|(s, _)| s)
-        .collect();
-    stores.dedup();
+        .any(|(s, what)| s == store && !matches!(what, "file" | "mode" | "exists"))
+}
+
+/// Opens every distinct keystore file the wanted stores read, one on this thread and each other
+/// on its own, so that their key derivations (a PKCS#12 MAC and certificate bag each) run on all
+/// cores; the facts are then read from [`Cache`]. File names and passwords come from
+/// deployment.toml's raw values, so this starts without waiting for the parse that the other
+/// probes share; a file named differently there is only opened again, never derived twice.
+fn open_in_parallel(ctx: &Context, home: &Path, names: &[String], raw: &BTreeMap<String, String>) {
     let mut files: Vec<(PathBuf, Option<String>)> = Vec::new();
-    for store in stores {
-        if let Ok(cfg) = configured(ctx, store, passwords) {
-            let file = (home.join(&cfg.file), cfg.password.ok());
-            if !files.contains(&file) {
-                files.push(file);
-            }
+    for store in STORES.iter().filter(|s| reads_file(names, s)) {
+        let file = raw
+            .get(&store_keys(store, "file_name").0)
+            .or_else(|| store_keys(store, "file_name").1.and_then(|p| raw.get(&p)))
+            .map_or(shipped(store, "file_name"), String::as_str);
+        let keys = store_keys(store, "password");
+        let password = password(ctx, raw, &keys, shipped(store, "password")).ok();
+        let file = (home.join(SECURITY_DIR).join(file), password);
+        if !files.contains(&file) {
+            files.push(file);
         }
     }
-    if files.len() < 2 {
+    let Some(((path, password), others)) = files.split_first() else {
         return;
-    }
+    };
     std::thread::scope(|s| {
-        for (path, password) in &files {
+        for (path, password) in others {
             // Without a thread to spare, the file is opened later on this one, from the cache.
             let _ = std::thread::Builder::new()
                 .spawn_scoped(s, move || open_cached(ctx, path, password.as_deref()));
         }
+        let _ = open_cached(ctx, path, password.as_deref());
     });
 }
 
@@ -240,7 +254,7 @@ impl Opened {
 fn store_facts(
     ctx: &Context,
     home: &Path,
-    store: &str,
+    (store, reads_file): (&str, bool),
     passwords: &BTreeMap<String, String>,
     opened: &mut Opened,
 ) -> BTreeMap<String, Fact> {
@@ -265,7 +279,9 @@ fn store_facts(
         )),
     };
     out.insert("exists".to_string(), exists);
-    out.extend(opened.facts(ctx, home, &path, &cfg));
+    if reads_file {
+        out.extend(opened.facts(ctx, home, &path, &cfg));
+    }
     out
 }
 
@@ -284,12 +300,7 @@ fn configured(
     store: &str,
     passwords: &BTreeMap<String, String>,
 ) -> Result<Configured, String> {
-    let fallback = |key: &str| {
-        let own = format!("{store}.{key}");
-        let primary = format!("keystore.primary.{key}");
-        let uses_primary = store.starts_with("keystore.") && store != "keystore.primary";
-        (own, uses_primary.then_some(primary))
-    };
+    let fallback = |key: &str| store_keys(store, key);
     let d = ctx.deployment();
     // Fail closed: an unreadable deployment.toml or a value only known at start is an error,
     // never the shipped default.
@@ -328,6 +339,14 @@ fn configured(
         alias,
         defaults,
     })
+}
+
+/// The deployment.toml key of `store`'s `key`, and the primary keystore's that tls and internal
+/// fall back to.
+fn store_keys(store: &str, key: &str) -> (String, Option<String>) {
+    let own = format!("{store}.{key}");
+    let uses_primary = store.starts_with("keystore.") && store != "keystore.primary";
+    (own, uses_primary.then(|| format!("keystore.primary.{key}")))
 }
 
 /// What the product uses for `store.key` when deployment.toml sets nothing: the kernel's

@@ -428,3 +428,28 @@ fn no_key_is_derived_that_no_rule_reads() {
     assert_eq!(count(&done, derive::Purpose::KeyBag), 0, "{done:?}");
     assert_eq!(done.len(), 4, "{done:?}");
 }
+
+#[test]
+fn a_store_is_not_opened_for_its_name_mode_or_existence() {
+    let (_d, ctx) = hardened_47(true);
+    let names: Vec<String> = [
+        "keystore.primary.file",
+        "truststore.exists",
+        "keystore.tls.mode",
+    ]
+    .map(String::from)
+    .to_vec();
+    let f: BTreeMap<String, Fact> = probe(&ctx, &names).into_iter().collect();
+    assert_eq!(
+        f["keystore.primary.file"].get(),
+        Ok(&Value::Str(format!("{SECURITY_DIR}/apim.p12")))
+    );
+    assert_eq!(f["truststore.exists"].get(), Ok(&Value::Bool(true)));
+    assert!(matches!(f["keystore.tls.mode"].get(), Ok(Value::Int(_))));
+    assert_eq!(ctx.keystores().derivations.performed(), vec![]);
+    // The truststore's password alone: its MAC and certificate bag, nothing of apim.p12.
+    probe(&ctx, &["truststore.opens".to_string()]);
+    let done = ctx.keystores().derivations.performed();
+    assert_eq!(count(&done, derive::Purpose::Mac), 1, "{done:?}");
+    assert_eq!(done.len(), 2, "{done:?}");
+}
