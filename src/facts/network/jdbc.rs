@@ -522,8 +522,9 @@ mod tests {
         assert!(parse("jdbc:mysql:///db").is_err());
     }
 
+    /// MySQL Connector/J and MariaDB Connector/J: useSSL, requireSSL, sslMode.
     #[test]
-    fn tls_switches_with_every_value_the_drivers_accept() {
+    fn tls_switches_of_mysql_and_mariadb() {
         use JdbcTls::*;
         let tls = |url: &str| parse(url).unwrap().tls;
         let by = |url: &str| parse(url).unwrap().tls_decided_by;
@@ -552,6 +553,18 @@ mod tests {
         );
         assert_eq!(by("jdbc:mysql://d/am?useSSL=false"), "useSSL=false");
         assert_eq!(tls("jdbc:mysql://d/am?useSSL=maybe"), Unstated);
+        assert_eq!(tls("jdbc:mariadb://d/am"), Off);
+        assert_eq!(tls("jdbc:mariadb://d/am?sslMode=verify-full"), Required);
+        // No switch: the drivers' defaults, PREFERRED and prefer.
+        assert_eq!(tls("jdbc:mysql://d/am"), Optional);
+    }
+
+    /// pgJDBC: sslmode and ssl, the later switch winning.
+    #[test]
+    fn tls_switches_of_postgresql() {
+        use JdbcTls::*;
+        let tls = |url: &str| parse(url).unwrap().tls;
+        let by = |url: &str| parse(url).unwrap().tls_decided_by;
         for (v, want) in [
             ("disable", Off),
             ("allow", Off),
@@ -567,37 +580,7 @@ mod tests {
         }
         assert_eq!(tls("jdbc:postgresql://pg/am?ssl=false"), Optional);
         assert_eq!(tls("jdbc:postgresql://pg/am?ssl=true"), Required);
-        for (v, want) in [
-            ("false", Off),
-            ("no", Off),
-            ("optional", Off),
-            ("true", Required),
-            ("strict", Required),
-        ] {
-            assert_eq!(tls(&format!("jdbc:sqlserver://m;encrypt={v}")), want, "{v}");
-        }
-        assert_eq!(tls("jdbc:sqlserver://m;databaseName=am"), Unstated);
-        assert_eq!(
-            by("jdbc:sqlserver://m;databaseName=am"),
-            "no encrypt=: mssql-jdbc's default decides"
-        );
-        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=false;"), Off);
-        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=true;"), Required);
-        assert_eq!(tls("jdbc:db2://d/AM"), Off);
-        assert_eq!(tls("jdbc:mariadb://d/am"), Off);
-        assert_eq!(tls("jdbc:mariadb://d/am?sslMode=verify-full"), Required);
-        // No switch: the drivers' defaults, PREFERRED and prefer.
-        assert_eq!(tls("jdbc:mysql://d/am"), Optional);
         assert_eq!(tls("jdbc:postgresql://pg/am"), Optional);
-        // Oracle: TLS only over TCPS.
-        assert_eq!(tls("jdbc:oracle:thin:@ora:1521/svc"), Off);
-        assert_eq!(tls("jdbc:oracle:thin:@tcps://ora:2484/svc"), Required);
-        let desc = "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL = tcps)(HOST=o)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=s)))";
-        assert_eq!(tls(desc), Required);
-        assert_eq!(
-            by("jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=o)(PORT=1521)))"),
-            "no TCPS in the address: Oracle thin connects over plain TCP"
-        );
         // A later switch overrides an earlier one, as the drivers read them.
         assert_eq!(
             tls("jdbc:postgresql://pg/am?sslmode=require&sslmode=allow"),
@@ -617,6 +600,40 @@ mod tests {
             !parse("jdbc:postgresql://pg/am?sslmode=verify-full")
                 .unwrap()
                 .tls_disabled
+        );
+    }
+
+    /// mssql-jdbc encrypt=, DB2 sslConnection, Oracle thin TCPS.
+    #[test]
+    fn tls_switches_of_sqlserver_db2_and_oracle() {
+        use JdbcTls::*;
+        let tls = |url: &str| parse(url).unwrap().tls;
+        let by = |url: &str| parse(url).unwrap().tls_decided_by;
+        for (v, want) in [
+            ("false", Off),
+            ("no", Off),
+            ("optional", Off),
+            ("true", Required),
+            ("strict", Required),
+        ] {
+            assert_eq!(tls(&format!("jdbc:sqlserver://m;encrypt={v}")), want, "{v}");
+        }
+        assert_eq!(tls("jdbc:sqlserver://m;databaseName=am"), Unstated);
+        assert_eq!(
+            by("jdbc:sqlserver://m;databaseName=am"),
+            "no encrypt=: mssql-jdbc's default decides"
+        );
+        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=false;"), Off);
+        assert_eq!(tls("jdbc:db2://d/AM:sslConnection=true;"), Required);
+        assert_eq!(tls("jdbc:db2://d/AM"), Off);
+        // Oracle: TLS only over TCPS.
+        assert_eq!(tls("jdbc:oracle:thin:@ora:1521/svc"), Off);
+        assert_eq!(tls("jdbc:oracle:thin:@tcps://ora:2484/svc"), Required);
+        let desc = "jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL = tcps)(HOST=o)(PORT=2484))(CONNECT_DATA=(SERVICE_NAME=s)))";
+        assert_eq!(tls(desc), Required);
+        assert_eq!(
+            by("jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=o)(PORT=1521)))"),
+            "no TCPS in the address: Oracle thin connects over plain TCP"
         );
     }
 
