@@ -44,7 +44,7 @@ fn hostname_resolves(ctx: &Context, d: &Deployment) -> Fact {
 
 /// The environment variable holding the fleet salt: the same secret value on every node, so
 /// secrets can be compared across nodes by a salted digest and never shipped in clear.
-pub const FLEET_SALT_ENV: &str = "PREFLIGHT_FLEET_SALT";
+const FLEET_SALT_ENV: &str = "PREFLIGHT_FLEET_SALT";
 
 /// `config.encryption-key.digest`: HMAC-SHA256 of the `[encryption] key` under the fleet salt.
 /// The key is resolved (plain hex, `$env{}`, `$secret{}` still in `[plain text]` form) only
@@ -82,7 +82,7 @@ fn encryption_key_digest(ctx: &Context, d: &Deployment) -> Fact {
 /// The clear value a secret setting stands for: itself (64-hex keys lower-cased), the
 /// environment variable of `$env{}`, or the `[secrets]` alias of `$secret{}` while it is still
 /// `[plain text]`. Cipher-tool-encrypted aliases and `$sys{}` cannot be resolved before start.
-pub fn resolve_secret(
+fn resolve_secret(
     raw: &str,
     read: &dyn Fn(&str) -> Result<Option<String>, String>,
     env: &dyn Fn(&str) -> Option<String>,
@@ -130,7 +130,7 @@ fn normalize_key(t: &str) -> String {
 
 /// `hmac-sha256:<64 hex>` of `value` keyed by `salt`: equal on nodes with the same value and
 /// salt, and worthless for guessing the value without the salt.
-pub fn salted_digest(salt: &str, value: &str) -> String {
+fn salted_digest(salt: &str, value: &str) -> String {
     use hmac::{KeyInit, Mac};
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(salt.as_bytes())
         .expect("HMAC takes keys of any length");

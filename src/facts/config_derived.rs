@@ -9,7 +9,7 @@ use preflight_rules::names::{DEPLOYMENT_TOML, join};
 use preflight_rules::redact::is_secret_path;
 
 /// Key paths (or messages about them) with where they are.
-pub type Located = Vec<(String, Location)>;
+type Located = Vec<(String, Location)>;
 use crate::facts::LineIndex;
 use crate::value::{Value, placeholder_form};
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,7 +39,7 @@ pub struct Derived {
     pub secrets_last: Option<(bool, Location)>,
     /// Aliases of `[secrets]` still written as `"[plain text]"`.
     pub secrets_plain: Vec<(String, Location)>,
-    pub secret_aliases: BTreeSet<String>,
+    secret_aliases: BTreeSet<String>,
     pub placeholders: Vec<Placeholder>,
     /// Key paths whose password-like value is plain text.
     pub plaintext_passwords: Vec<(String, Location)>,

@@ -58,7 +58,7 @@ pub struct StartsWith {
 impl StartsWith {
     /// This run's environment and the defaults of the versions this preflight knows (for
     /// tests and tools that have no product to ask).
-    pub fn this_run() -> StartsWith {
+    fn this_run() -> StartsWith {
         StartsWith {
             env: StartEnv::of_this_run(),
             defaults: Ok(placeholders::KERNEL_DEFAULTS),
@@ -93,7 +93,7 @@ impl Deployment {
 
     /// Parses deployment.toml text, placeholders resolved as the product will resolve them; a
     /// syntax error (duplicate keys included) is kept with its line and column.
-    pub fn parse_in(text: &str, start: &StartsWith) -> Deployment {
+    fn parse_in(text: &str, start: &StartsWith) -> Deployment {
         // Every WSO2 pack ships it with [server], [super_admin], [database.*], [keystore.*]:
         // a file with no setting at all was cut short or never written, not "all defaults".
         if text

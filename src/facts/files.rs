@@ -105,7 +105,7 @@ fn fact<'a>(
 /// A file's text as the JVM reads it: UTF-8, except XML that declares ISO-8859-1 (as carbon.xml
 /// and qpid-config.xml do) and `.properties` that are not UTF-8 (`java.util.Properties` reads
 /// ISO-8859-1), which are Latin-1. Anything else that is not UTF-8 is an error.
-pub fn read_text(path: &Path, rel: &str) -> Result<String, String> {
+fn read_text(path: &Path, rel: &str) -> Result<String, String> {
     if !rel.ends_with(".xml") && !rel.ends_with(".properties") {
         return read_capped(path, MAX_FILE_BYTES);
     }
@@ -129,7 +129,7 @@ fn latin1(bytes: &[u8]) -> String {
 }
 
 /// Whether an XML declaration (`<?xml … encoding="ISO-8859-1"?>`) names Latin-1.
-pub fn declares_latin1(bytes: &[u8]) -> bool {
+fn declares_latin1(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(256)];
     let Some(decl) = head
         .strip_prefix(b"<?xml")

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Where WSO2 loads extra jars from, relative to PRODUCT_HOME (`repository/components/…`).
-pub const JAR_DIRS: &[&str] = &["lib", "dropins"];
+const JAR_DIRS: &[&str] = &["lib", "dropins"];
 /// JDBC driver classes WSO2's databases use, as jar entries.
-pub const DRIVER_CLASSES: &[&str] = &[
+const DRIVER_CLASSES: &[&str] = &[
     "com/mysql/cj/jdbc/Driver",
     "com/mysql/jdbc/Driver",
     "org/mariadb/jdbc/Driver",
@@ -29,7 +29,7 @@ const MAX_JARS: usize = 5_000;
 
 /// What the scan found.
 #[derive(Debug, Default, PartialEq)]
-pub struct Scan {
+struct Scan {
     /// `org.postgresql.Driver (lib/postgresql-42.7.3.jar)`.
     pub drivers: Vec<String>,
     pub classes: BTreeSet<String>,
@@ -37,7 +37,7 @@ pub struct Scan {
     /// `lib/broken.jar: reason`.
     pub unreadable: Vec<String>,
     /// A jar directory that exists but cannot be listed: what was found is incomplete.
-    pub unlisted: Option<String>,
+    unlisted: Option<String>,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -71,7 +71,7 @@ fn fact(s: &Scan, name: &str) -> Fact {
 }
 
 /// Scans lib/ and dropins/ under repository/components of `home`.
-pub fn scan(home: &Path) -> Scan {
+fn scan(home: &Path) -> Scan {
     let mut out = Scan::default();
     for dir in JAR_DIRS {
         let path = home.join("repository/components").join(dir);

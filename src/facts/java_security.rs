@@ -47,7 +47,7 @@ pub fn disabled_protocols(home: &Path) -> Fact {
 
 /// The value of `jdk.tls.disabledAlgorithms`, its continuation lines joined, as
 /// `java.util.Properties` reads it.
-pub fn disabled_algorithms(text: &str) -> Option<String> {
+fn disabled_algorithms(text: &str) -> Option<String> {
     let props = super::properties::parse_properties(text);
     props
         .get("jdk.tls.disabledAlgorithms")
@@ -56,7 +56,7 @@ pub fn disabled_algorithms(text: &str) -> Option<String> {
 
 /// The protocol names among the comma-separated entries (constraints such as `keySize < 1024`
 /// belong to algorithms, not protocols, and are skipped).
-pub fn protocols_of(value: &str) -> Vec<String> {
+fn protocols_of(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(str::trim)

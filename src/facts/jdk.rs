@@ -19,7 +19,7 @@ const MAX_OUTPUT: u64 = 64 << 10;
 pub struct Jdk {
     /// The JDK directory; `Ok(None)` when there is none, `Err` when it cannot be worked out.
     pub home: Result<Option<PathBuf>, String>,
-    pub java_home_env: Option<String>,
+    java_home_env: Option<String>,
     /// Version, vendor and where they were read, once a home is known.
     pub info: Result<Info, String>,
 }
@@ -96,7 +96,7 @@ pub fn detect(java_home: Option<&OsStr>, path: Option<&OsStr>, deadline: Duratio
 }
 
 /// `$JAVA_HOME`, else the directory above `bin/java` of the `java` on PATH, symlinks resolved.
-pub fn locate(java_home: Option<&OsStr>, path: Option<&OsStr>) -> Result<Option<PathBuf>, String> {
+fn locate(java_home: Option<&OsStr>, path: Option<&OsStr>) -> Result<Option<PathBuf>, String> {
     if let Some(jh) = java_home.filter(|v| !v.is_empty()) {
         return Ok(Some(PathBuf::from(jh)));
     }
@@ -233,7 +233,7 @@ pub fn vendor(text: &str, feature: u64) -> String {
 
 /// Runs `java -version` and returns what it printed (stderr then stdout), killing it and its
 /// process group when it does not finish within `deadline`.
-pub fn java_version_output(java: &Path, deadline: Duration) -> Result<String, String> {
+fn java_version_output(java: &Path, deadline: Duration) -> Result<String, String> {
     use std::os::unix::process::CommandExt;
     use wait_timeout::ChildExt;
     let started = Instant::now();

@@ -40,7 +40,7 @@ enum Item {
 
 #[derive(Debug, Clone, Default)]
 pub struct Script {
-    pub rel: String,
+    rel: String,
     /// The `JVM_MEM_OPTS="-Xms256m -Xmx1024m"` default used when the variable is unset.
     mem_default: Vec<Flag>,
     command: Vec<Item>,
@@ -112,7 +112,7 @@ fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
             .replace(&format!("${k}"), &before);
         overrides.insert(k, (v, Some(loc)));
     }
-    Ok((rel, script.effective(&overrides)))
+    Ok((script.rel.clone(), script.effective(&overrides)))
 }
 
 /// The start script of this distribution: its own first, then the first of SCRIPTS that exists.

@@ -1,31 +1,31 @@
 //! Facts: what the probes observed, the catalogue of fact names, and collection under deadlines.
 
-pub mod cgroup;
+mod cgroup;
 pub mod config;
-pub mod config_derived;
+mod config_derived;
 pub mod deployment;
-pub mod dns;
+mod dns;
 pub mod files;
-pub mod generated;
-pub mod host;
-pub mod jars;
-pub mod java_security;
+mod generated;
+mod host;
+mod jars;
+mod java_security;
 pub mod jdk;
 pub mod jvm;
 pub mod keystore;
 pub mod network;
-pub mod placeholders;
-pub mod ports;
+mod placeholders;
+mod ports;
 pub mod product;
-pub mod product_parse;
+mod product_parse;
 pub mod properties;
-pub mod resources;
-pub mod run_user;
+mod resources;
+mod run_user;
 mod schedule;
-pub mod script_source;
-pub mod systemd;
-pub mod tls_config;
-pub mod vault;
+mod script_source;
+mod systemd;
+mod tls_config;
+mod vault;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -2,15 +2,15 @@
 //! `[user_store]`, whether each answers a TCP connection, and (live.rs) what each server shows
 //! to one login or bind, all under one deadline.
 
-pub mod greeting;
+mod greeting;
 pub mod jdbc;
-pub mod ldap_bind;
-pub mod live;
+mod ldap_bind;
+mod live;
 mod live_facts;
-pub mod mysql_login;
-pub mod password;
-pub mod pg_login;
-pub mod reach;
+mod mysql_login;
+mod password;
+mod pg_login;
+mod reach;
 mod session;
 
 use super::deployment::Deployment;
@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Databases every API Manager has; when deployment.toml has no section for one, it is H2.
-pub const REQUIRED_DBS: &[&str] = &["apim_db", "shared_db"];
+const REQUIRED_DBS: &[&str] = &["apim_db", "shared_db"];
 /// Per-database facts, as `db.<id>.<what>`.
-pub const DB_FACTS: &[&str] = &[
+const DB_FACTS: &[&str] = &[
     "type",
     "endpoint",
     "url-tls-disabled",
@@ -35,7 +35,7 @@ const PRIVILEGED_USERS: &[&str] = &["root", "sa", "postgres", "system", "sys", "
 /// How long reachability checks may take, at most.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
 /// The reason the engine turns into a skip.
-pub const OFFLINE: &str = "skipped: --offline";
+const OFFLINE: &str = "skipped: --offline";
 
 /// One `[database.<id>]` as this probe reads it.
 #[derive(Debug, Clone)]

@@ -168,7 +168,7 @@ fn configured(ctx: &Context, key: &str) -> Option<i64> {
 
 /// The profile's ports (configured, else default, plus the offset), ascending. An unknown
 /// profile gets every port.
-pub fn expected_ports(
+fn expected_ports(
     profile: &str,
     offset: i64,
     configured: impl Fn(&str) -> Option<i64>,

@@ -88,7 +88,7 @@ fn aton_part(p: &str) -> Option<u64> {
 
 /// What Tomcat's `all` stands for (`SSLHostConfig.SSL_PROTO_ALL_SET`, Tomcat 9: SSLv2Hello,
 /// TLSv1, TLSv1.1, TLSv1.2, TLSv1.3).
-pub const TOMCAT_ALL: [&str; 5] = ["SSLv2Hello", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+const TOMCAT_ALL: [&str; 5] = ["SSLv2Hello", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
 /// The protocol set a Tomcat `protocols` value enables, built as
 /// `org.apache.tomcat.util.net.SSLHostConfig#setProtocols` builds it (Tomcat 9.0.x): the text
@@ -144,13 +144,6 @@ pub fn weak_protocols(enabled: &BTreeSet<String>) -> Vec<String> {
         })
         .cloned()
         .collect()
-}
-
-/// Whether two user names are the same user for a user store that compares them as the
-/// product's default stores do: case-insensitively (JDBC and read-write LDAP stores ship
-/// `CaseInsensitiveUsername = true`), after trimming.
-pub fn same_user(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 #[cfg(test)]
@@ -243,12 +236,5 @@ mod tests {
             weak_protocols(&tomcat_protocols("+TLSv1.2,+SSLv3")),
             ["SSLv3"]
         );
-    }
-
-    #[test]
-    fn user_names_compare_case_insensitively() {
-        assert!(same_user("Admin", "admin"));
-        assert!(same_user(" ADMIN ", "admin"));
-        assert!(!same_user("admin2", "admin"));
     }
 }

@@ -87,7 +87,7 @@ fn own_user() -> (Fact, Fact) {
 }
 
 /// The uid of a user name (or a numeric `User=`), from the password database.
-pub fn uid_of(name: &str) -> Option<i64> {
+fn uid_of(name: &str) -> Option<i64> {
     if let Ok(n) = name.parse::<u32>() {
         return Some(n as i64);
     }

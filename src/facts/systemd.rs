@@ -205,7 +205,7 @@ fn add_dropins(dirs: &UnitDirs, name: &str, unit: &mut Unit) {
 }
 
 /// Reads a unit file's `Key=value` lines (continuations joined, comments and sections skipped).
-pub fn read_unit(path: &Path) -> Result<Vec<Setting>, String> {
+fn read_unit(path: &Path) -> Result<Vec<Setting>, String> {
     let text = read_capped(path, MAX_UNIT_BYTES)?;
     Ok(parse_unit(&text, &path.display().to_string()))
 }

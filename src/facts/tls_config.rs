@@ -9,12 +9,12 @@ use crate::value::Value;
 /// The keys rendered into the 9443 connector's `SSLHostConfig protocols`: the key itself, and
 /// `transport.https.properties.protocols`, which kernel key-mappings.json maps onto it (every
 /// kernel from 4.6.0, APIM 3.2, to 4.11.18, APIM 4.7).
-pub const HTTPS_PROTOCOL_KEYS: [&str; 2] = [
+const HTTPS_PROTOCOL_KEYS: [&str; 2] = [
     "transport.https.sslHostConfig.properties.protocols",
     "transport.https.properties.protocols",
 ];
 /// carbon-kernel `default.json` (4.6.0 line 70 … 4.11.18 line 79).
-pub const HTTPS_PROTOCOLS_DEFAULT: &str = "+TLSv1,+TLSv1.1,+TLSv1.2";
+const HTTPS_PROTOCOLS_DEFAULT: &str = "+TLSv1,+TLSv1.1,+TLSv1.2";
 
 /// `config.https.weak-protocols`: the union of what each key set enables below TLS 1.2 (which
 /// of two keys the mapper keeps is not relied on), at the first key that enables one; with no

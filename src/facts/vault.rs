@@ -28,14 +28,14 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 /// The environment variable that may hold the keystore password.
-pub const PASSWORD_ENV: &str = "PREFLIGHT_KEYSTORE_PASSWORD";
+const PASSWORD_ENV: &str = "PREFLIGHT_KEYSTORE_PASSWORD";
 /// The product's own password files, in the order DefaultSecretCallbackHandler reads them.
 const PRODUCT_PASSWORD_FILES: [&str; 3] = ["password", "password-tmp", "password-persist"];
 const SECRET_CONF: &str = "repository/conf/security/secret-conf.properties";
 /// Password files and secret-conf.properties are a few lines.
 const MAX_SMALL_FILE: u64 = 64 << 10;
 /// How to give preflight the keystore password, for skip reasons and errors.
-pub const HOW_TO_SUPPLY: &str = "give the internal keystore's password with --keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD (or keep the product's password-persist file)";
+const HOW_TO_SUPPLY: &str = "give the internal keystore's password with --keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD (or keep the product's password-persist file)";
 
 /// A `[secrets]` value in clear, or why it does not decrypt.
 type Decrypted = Result<Zeroizing<String>, String>;

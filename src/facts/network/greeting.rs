@@ -39,7 +39,7 @@ pub fn mysql(stream: &mut TcpStream) -> Result<Greeting, String> {
 
 /// HandshakeV10: `0x0a`, server version (NUL-terminated), thread id (4), auth data part 1 (8),
 /// filler (1), capability flags, lower 2 bytes. An `0xff` ERR packet carries code and message.
-pub fn parse_mysql(p: &[u8]) -> Result<Greeting, String> {
+fn parse_mysql(p: &[u8]) -> Result<Greeting, String> {
     match p.first() {
         Some(0x0a) => {}
         Some(0xff) => {
@@ -96,7 +96,7 @@ pub fn numeric(v: &str) -> String {
 
 /// [MS-TDS] 2.2.6.5: a PRELOGIN message (packet type 0x12) with VERSION (token 0x00, 6 bytes)
 /// and ENCRYPTION (token 0x01, 1 byte: ENCRYPT_OFF, the client's usual offer).
-pub fn prelogin_request() -> Vec<u8> {
+fn prelogin_request() -> Vec<u8> {
     // Option table: token, offset (u16 BE), length (u16 BE); offsets count from the payload start.
     let options: [u8; 11] = [
         0x00, 0x00, 0x0b, 0x00, 0x06, 0x01, 0x00, 0x11, 0x00, 0x01, 0xff,
@@ -135,7 +135,7 @@ pub fn mssql(stream: &mut TcpStream) -> Result<Greeting, String> {
 
 /// The PRELOGIN response payload: option tokens until 0xFF; VERSION is major, minor, build (u16
 /// BE), sub-build; ENCRYPTION 0x02 is ENCRYPT_NOT_SUP.
-pub fn parse_prelogin(p: &[u8]) -> Result<Greeting, String> {
+fn parse_prelogin(p: &[u8]) -> Result<Greeting, String> {
     let mut version = None;
     let mut encryption = None;
     let mut i = 0;

@@ -108,12 +108,7 @@ fn root_dse(ldap: &mut LdapConn, left: Duration) -> Result<String, String> {
 
 /// Names the server from its root DSE (RFC 3045 vendorName/vendorVersion; OpenLDAP's
 /// `OpenLDAProotDSE` class; Active Directory's LDAP_CAP_ACTIVE_DIRECTORY_OID capability).
-pub fn identify(
-    vendor: &[String],
-    version: &[String],
-    classes: &[String],
-    caps: &[String],
-) -> String {
+fn identify(vendor: &[String], version: &[String], classes: &[String], caps: &[String]) -> String {
     let vendor = vendor.first().map(String::as_str).unwrap_or("");
     let version = version.first().map(String::as_str).unwrap_or("");
     if vendor.contains("Apache Software Foundation") {

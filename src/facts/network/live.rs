@@ -198,7 +198,7 @@ fn text(d: &Deployment, key: &str) -> Option<String> {
 }
 
 /// The database name and parameters of `jdbc:<sub>://host[:port][,…]/name?k=v&k=v` (`;k=v` too).
-pub fn url_parts(url: &str) -> (Option<String>, Vec<(String, String)>) {
+fn url_parts(url: &str) -> (Option<String>, Vec<(String, String)>) {
     let Some(after) = url.find("//").map(|i| &url[i + 2..]) else {
         return (None, Vec::new());
     };

@@ -113,7 +113,7 @@ pub fn login(t: &Target, creds: &Credentials, until: Instant, greeted: &Seen) ->
 }
 
 /// The grant that makes the login a server administrator: ALL PRIVILEGES or SUPER on `*.*`.
-pub fn admin_grant(grants: &[String]) -> Option<String> {
+fn admin_grant(grants: &[String]) -> Option<String> {
     grants.iter().find_map(|g| {
         let upper = g.to_ascii_uppercase();
         let global = upper.contains(" ON *.* ");

@@ -16,14 +16,6 @@ pub enum Unresolved {
     Failed(String),
 }
 
-impl Unresolved {
-    pub fn reason(&self) -> &str {
-        match self {
-            Unresolved::NeedsKeystore(r) | Unresolved::Failed(r) => r,
-        }
-    }
-}
-
 /// A user name and its password, resolved.
 pub struct Credentials {
     pub user: String,
