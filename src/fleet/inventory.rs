@@ -45,7 +45,7 @@ fn looks_like_a_file(v: &str) -> bool {
 }
 
 /// Every host of an inventory file but the controller; an inventory without hosts is an error.
-pub fn hosts(file: &Path) -> Result<Vec<String>> {
+fn hosts(file: &Path) -> Result<Vec<String>> {
     let text = crate::io::read_input(file, 16 << 20).map_err(anyhow::Error::msg)?;
     let yaml = file
         .extension()
