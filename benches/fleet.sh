@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # `preflight fleet` on 1,000 nodes: one real facts.json + report.json pair (from the example
 # home) copied into 1,000 node folders with their own hostname, profile and, on every 100th node,
-# another keystore certificate; then hyperfine times `preflight fleet DIR --format json=FILE`.
-# Prints the median on the last line. Needs hyperfine (Debian: apt-get install hyperfine).
-# Usage: benches/fleet.sh [NODES] [RUNS]
+# another keystore certificate; then `preflight fleet DIR --expect INVENTORY --format json=FILE`
+# and the baseline benches/fleet_baseline.py (Python reading and parsing every node file, one
+# comparison) run interleaved, round after round (benches/ab.py), so the ratio is like for like
+# on this drifting machine. Prints both medians and the ratio on the last line. Needs python3.
+# Usage: benches/fleet.sh [NODES] [RUNS]      (PREFLIGHT_BIN=FILE: time that binary, no build)
 set -eu
 cd "$(dirname "$0")/.."
 nodes=${1:-1000}
 runs=${2:-20}
-command -v hyperfine >/dev/null || { echo "benches/fleet.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
-cargo build --release -q
 target=${CARGO_TARGET_DIR:-$PWD/target}
 case $target in /*) ;; *) target=$PWD/$target ;; esac
-bin=$target/release/preflight
+# PREFLIGHT_BIN=path times that binary as it is (e.g. one built earlier from the same commit).
+if [ -n "${PREFLIGHT_BIN:-}" ]; then
+  bin=$PREFLIGHT_BIN
+else
+  cargo build --release -q
+  bin=$target/release/preflight
+fi
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
@@ -38,10 +44,13 @@ for i in range(n):
     json.dump(facts, open(os.path.join(d, "facts.json"), "w"), indent=2)
     open(os.path.join(d, "report.json"), "w").write(report)
 PY
+# The inventory the nodes came from, as Ansible's INI: fleet.complete reads it.
+python3 -c "import sys; print('[apim]'); print('\n'.join(f'node{i:04d}' for i in range(int(sys.argv[1]))))" "$nodes" >"$work/inventory.ini"
 size=$(du -sh "$work/fleet" | cut -f1)
 echo "$nodes nodes, $size of facts.json + report.json ($(nproc) CPUs)"
-hyperfine --warmup 2 --runs "$runs" -N --export-json "$work/h.json" \
-  --command-name "preflight fleet ($nodes nodes)" \
-  "$bin fleet $work/fleet --format json=$work/fleet.json" \
-  -i >&2
-python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"median {r['median']*1000:.0f} ms (mean {r['mean']*1000:.0f} ± {r['stddev']*1000:.0f} ms, min {r['min']*1000:.0f} ms) over {len(r['times'])} runs\")" "$work/h.json"
+python3 benches/ab.py "$runs" \
+  "$bin fleet $work/fleet --expect $work/inventory.ini --format json=$work/fleet.json" \
+  "python3 benches/fleet_baseline.py $work/fleet" >"$work/ab.txt"
+cat "$work/ab.txt" >&2
+read -r ours base <<<"$(awk '{print $1}' "$work/ab.txt" | tr '\n' ' ')"
+python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'preflight fleet median {a:.0f} ms, baseline {b:.0f} ms: {b / a:.1f}x faster than the baseline')" "$ours" "$base"
