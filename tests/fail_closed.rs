@@ -531,3 +531,78 @@ fn a_start_script_that_sources_a_file_is_followed_or_an_error() {
         "{r}"
     );
 }
+
+#[test]
+fn a_hostname_with_a_newline_control_character_or_space_fails_not_passes() {
+    // Carbon uses the text untrimmed: `localhost\n…` is no host, whatever each line says.
+    for (h, what) in [
+        (r"localhost\napim.example.com", "a newline"),
+        (r"apim.example.com\nlocalhost", "a newline"),
+        (r"apim.example.com\r", "a carriage return"),
+        (r"apim.example.com\u001b[32m", "a control character"),
+        (r"\tapim.example.com", "a tab"),
+        ("apim.example.com ", "white space"),
+        ("apim example.com", "white space"),
+        ("apim.example.com/admin", "`/`"),
+    ] {
+        let r = judge_home(
+            &format!("[server]\nhostname = \"{h}\"\n"),
+            &[],
+            "config.hostname",
+        );
+        assert_status(&r, "fail");
+        let msg = r["message"].as_str().unwrap();
+        assert!(
+            msg.contains(&format!("not a host name: it contains {what}")),
+            "{h}: {msg}"
+        );
+        assert_eq!(r["location"]["line"], 2, "{r}");
+    }
+    // The same newline through $env{} is judged as the product resolves it.
+    let r = judge_home(
+        "[server]\nhostname = \"$env{PF_TEST_HN}\"\n",
+        &[("PF_TEST_HN", "apim.example.com\nlocalhost")],
+        "config.hostname",
+    );
+    assert_status(&r, "fail");
+    // A host name with IDN letters, digits, `-` and `_` still passes.
+    let r = judge_home(
+        "[server]\nhostname = \"apim-1_a.exämple.com\"\n",
+        &[],
+        "config.hostname",
+    );
+    assert_status(&r, "pass");
+}
+
+/// Elements nested `depth` deep, one per line after the first, around `inner`.
+fn nested_xml(root: &str, depth: usize, inner: &str) -> String {
+    let mut s = format!("<?xml version=\"1.0\"?>\n<{root}>\n");
+    s.push_str(&"<x>\n".repeat(depth));
+    s.push_str(inner);
+    s.push_str(&"</x>".repeat(depth));
+    s.push_str(&format!("</{root}>\n"));
+    s
+}
+
+#[test]
+fn deeply_nested_xml_is_a_located_error_not_a_crash_or_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let metrics = home.join("repository/conf/metrics.xml");
+    // 100,000 levels: parsed without recursion, refused at the first level past the limit.
+    let deep = nested_xml("Metrics", 100_000, "<Enabled>false</Enabled>");
+    common::write(&metrics, deep.as_bytes());
+    let r = judge_staged(&home, &[], "config.metrics-off");
+    assert_status(&r, "error");
+    let msg = r["message"].as_str().unwrap();
+    // <Metrics> is depth 1 on line 2; the <x> at depth 257 is on line 2 + 256.
+    assert!(
+        msg.contains("repository/conf/metrics.xml:258:1: elements nested deeper than 256"),
+        "{msg}"
+    );
+    // Within the limit the same file is read and judged.
+    let shallow =
+        nested_xml("Metrics", 10, "").replace("</Metrics>", "<Enabled>false</Enabled></Metrics>");
+    common::write(&metrics, shallow.as_bytes());
+    assert_status(&judge_staged(&home, &[], "config.metrics-off"), "pass");
+}

@@ -181,6 +181,25 @@ fn hostname_loopback(d: &Deployment) -> Fact {
     }
 }
 
+/// Why `[server] hostname`, resolved, is no host name at all (`null` when it is one, or unset).
+/// Carbon copies the text into carbon.xml's `<HostName>` and builds URLs from it as written
+/// (`ServerConfiguration.readChildElements` does not trim), so a newline, a space, a control
+/// character or a URL delimiter makes every URL built from it invalid, whatever its first line
+/// says.
+fn hostname_invalid(d: &Deployment) -> Fact {
+    match d.get("server.hostname") {
+        Ok(Some((Value::Str(h), loc))) => {
+            let why = super::product_parse::not_a_host_name(h).map_or(Value::Null, Value::Str);
+            Fact::value(why).at(Some(loc.clone()))
+        }
+        Ok(Some((_, loc))) => {
+            Fact::unavailable("[server] hostname is not a string").at(Some(loc.clone()))
+        }
+        Ok(None) => Fact::value(Value::Null),
+        Err(why) => Fact::unavailable(why),
+    }
+}
+
 /// The facts derived from the whole file (see `config_derived`).
 fn derived_fact(dep: &Deployment, name: &str) -> Fact {
     let d = &dep.derived;
@@ -190,6 +209,7 @@ fn derived_fact(dep: &Deployment, name: &str) -> Fact {
     };
     match name {
         "config.hostname.loopback" => hostname_loopback(dep),
+        "config.hostname.invalid" => hostname_invalid(dep),
         "config.placeholders.defaults-unknown" => list(
             &d.unresolved(&|v| dep.env_names.contains(v), &dep.defaults)
                 .1,

@@ -197,18 +197,9 @@ pub fn xml_fact(text: &str, file: &str, path: &str) -> Fact {
         Ok(p) => p,
         Err(e) => return Fact::unavailable(format!("`{path}` is not a valid XML path: {e}")),
     };
-    if let Err(why) = entities_bounded(text) {
-        let at = text.find("<!ENTITY").unwrap_or(0);
-        let (line, column) = line_col(text, at);
-        return Fact::unavailable(format!("{file}:{line}:{column}: {why}; not read"));
-    }
-    let opts = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
-    let doc = match roxmltree::Document::parse_with_options(text, opts) {
+    let doc = match super::xml::parse(text, file) {
         Ok(d) => d,
-        Err(e) => return Fact::unavailable(format!("{file} is not well-formed XML: {e}")),
+        Err(why) => return Fact::unavailable(why),
     };
     let Some(node) = find(doc.root(), &parsed.steps) else {
         return Fact::value(Value::Null);
@@ -228,62 +219,6 @@ pub fn xml_fact(text: &str, file: &str, path: &str) -> Fact {
                 .collect();
             Fact::value(typed(&content)).at(located(text, file, node.range().start))
         }
-    }
-}
-
-/// The most an XML file may grow to once its internal entities are expanded: a few KiB of
-/// `<!ENTITY>` referenced a million times would otherwise take gigabytes (quadratic blowup).
-const MAX_EXPANDED_BYTES: u64 = 16 << 20;
-
-/// Most `<!ENTITY>` declarations one XML file may hold (WSO2's files hold none).
-const MAX_ENTITIES: usize = 32;
-
-/// Refuses `text` when its internal entities could expand it past [`MAX_EXPANDED_BYTES`]: an
-/// upper bound counts each reference `&e;` at the expanded size of `e`, nested ones included.
-fn entities_bounded(text: &str) -> Result<(), String> {
-    use std::sync::OnceLock;
-    if !text.contains("<!ENTITY") {
-        return Ok(());
-    }
-    static DECL: OnceLock<regex_lite::Regex> = OnceLock::new();
-    let decl = DECL.get_or_init(|| {
-        regex_lite::Regex::new(r#"<!ENTITY\s+([^\s%"']+)\s+(?:"([^"]*)"|'([^']*)')"#)
-            .expect("static regex")
-    });
-    let entities: Vec<(String, &str)> = decl
-        .captures_iter(text)
-        .map(|c| {
-            let value = c.get(2).or(c.get(3)).map_or("", |m| m.as_str());
-            (format!("&{};", &c[1]), value)
-        })
-        .collect();
-    if entities.len() > MAX_ENTITIES {
-        return Err(format!("it declares more than {MAX_ENTITIES} entities"));
-    }
-    // Sizes in declaration order: an entity may only use those declared before it (a later or
-    // recursive one counts as the whole cap, so it is refused).
-    let mut sizes: Vec<u64> = Vec::with_capacity(entities.len());
-    let expanded = |s: &str, sizes: &[u64]| {
-        entities
-            .iter()
-            .enumerate()
-            .fold(s.len() as u64, |acc, (i, (r, _))| {
-                let n = s.matches(r.as_str()).count() as u64;
-                let each = sizes.get(i).copied().unwrap_or(MAX_EXPANDED_BYTES + 1);
-                acc.saturating_add(n.saturating_mul(each))
-            })
-    };
-    for (_, value) in &entities {
-        let size = expanded(value, &sizes);
-        sizes.push(size);
-    }
-    match expanded(text, &sizes) {
-        size if size > MAX_EXPANDED_BYTES => Err(format!(
-            "its entities would expand it to {} or more (the limit is {})",
-            crate::value::format_bytes(size),
-            crate::value::format_bytes(MAX_EXPANDED_BYTES)
-        )),
-        _ => Ok(()),
     }
 }
 

@@ -26,6 +26,7 @@ mod script_source;
 mod systemd;
 mod tls_config;
 mod vault;
+mod xml;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -37,6 +37,28 @@ pub fn is_loopback(host: &str) -> bool {
     inet_aton(&h).is_some_and(v4_local)
 }
 
+/// Why `host` cannot be the host part of a URL as written, or `None`: a control character
+/// (newline, tab, ESC, …), white space anywhere (also leading or trailing: nothing trims it), or
+/// a character that ends or splits a URL's authority (`/ ? # @ \\ ,` and the like). Letters of
+/// any script, digits, `-`, `.`, `_`, and the `[`, `]`, `:`, `%` of IPv6 literals are accepted.
+pub fn not_a_host_name(host: &str) -> Option<String> {
+    let bad = host
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_' | '[' | ']' | ':' | '%')))?;
+    let what = match bad {
+        '\n' => "a newline".to_string(),
+        '\r' => "a carriage return".to_string(),
+        '\t' => "a tab".to_string(),
+        c if c.is_control() => "a control character".to_string(),
+        c if c.is_whitespace() => "white space".to_string(),
+        c => format!("`{c}`"),
+    };
+    Some(format!(
+        "it contains {what} (U+{:04X}), so no URL built from it names a host",
+        u32::from(bad)
+    ))
+}
+
 fn v4_local(v4: Ipv4Addr) -> bool {
     v4.is_loopback() || v4.is_unspecified()
 }

@@ -815,6 +815,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Whether `[server] hostname` of deployment.toml, placeholders resolved, names this machine only, in any spelling: localhost (any case, trailing dot, *.localhost, ip6-localhost), 127.0.0.0/8 in every inet_aton form (127.1, 127.0.1.1), ::1 in every form and in brackets, 0.0.0.0, ::, empty; true when the file sets no hostname (the product's default is localhost). Unavailable when the value is only known at start",
     ),
     spec(
+        "config.hostname.invalid",
+        T::Str,
+        None,
+        F::Config,
+        "Why `[server] hostname` of deployment.toml, placeholders resolved, is no host name as Carbon uses it (copied into carbon.xml's `<HostName>` untrimmed): it holds a control character, a newline, white space or a URL delimiter; null when it is a host name or unset. Unavailable when the value is only known at start",
+    ),
+    spec(
         "config.placeholders.defaults-unknown",
         T::List,
         None,

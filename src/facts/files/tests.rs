@@ -276,3 +276,32 @@ fn entity_blowups_are_refused_before_parsing_and_small_entities_still_work() {
         Ok(&Value::Str("val-val".into()))
     );
 }
+
+#[test]
+fn xml_nested_past_the_limit_is_a_located_error_and_at_the_limit_is_read() {
+    let at = |depth: usize| format!("{}v{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let deep = format!("{}{}", "\n", at(crate::facts::xml::MAX_DEPTH + 1));
+    let e = xml_fact(&deep, "c.xml", "/a")
+        .get()
+        .unwrap_err()
+        .to_string();
+    // The 257th <a> starts at column 1 + 256 * 3 of line 2.
+    assert!(
+        e.contains("c.xml:2:769: elements nested deeper than 256; not read"),
+        "{e}"
+    );
+    let path = format!("/{}", vec!["a"; crate::facts::xml::MAX_DEPTH].join("/"));
+    let ok = at(crate::facts::xml::MAX_DEPTH);
+    assert_eq!(
+        xml_fact(&ok, "c.xml", &path).get(),
+        Ok(&Value::Str("v".into()))
+    );
+    // Depth reached through an entity counts too: it is checked after expansion.
+    let inner = at(300);
+    let via_entity = format!("<!DOCTYPE a [<!ENTITY e \"{inner}\">]><a>&e;</a>");
+    let e = xml_fact(&via_entity, "c.xml", "/a")
+        .get()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nested deeper than 256"), "{e}");
+}
