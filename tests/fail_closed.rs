@@ -606,3 +606,51 @@ fn deeply_nested_xml_is_a_located_error_not_a_crash_or_a_pass() {
     common::write(&metrics, shallow.as_bytes());
     assert_status(&judge_staged(&home, &[], "config.metrics-off"), "pass");
 }
+
+const LDAP_STORE: &str = "[user_store]\ntype = \"read_write_ldap_unique_id\"\nconnection_name = \"uid=wso2,ou=system\"\nconnection_password = \"x\"\nbase_dn = \"dc=example\"\n";
+
+#[test]
+fn user_store_urls_are_judged_as_resolved_and_one_only_known_at_start_is_an_error() {
+    // `ldaps://` as written, but the host only known at start: not a TLS pass.
+    let toml = format!("{LDAP_STORE}connection_url = \"ldaps://$sys{{ldap.host}}:636\"\n");
+    let r = judge_home(&toml, &[], "userstore.ldap.tls");
+    assert_status(&r, "error");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("only known when the product starts"),
+        "{r}"
+    );
+    // From the environment the product starts with: judged on the value it holds.
+    let toml = format!("{LDAP_STORE}connection_url = \"$env{{PF_TEST_LDAP_URL}}\"\n");
+    let env = [("PF_TEST_LDAP_URL", "ldap://localhost:10389")];
+    assert_status(
+        &judge_home(&toml, &env, "userstore.no-embedded-ldap"),
+        "fail",
+    );
+    assert_status(&judge_home(&toml, &env, "userstore.ldap.tls"), "warn");
+    let env = [("PF_TEST_LDAP_URL", "ldaps://ldap.example.com:636")];
+    assert_status(&judge_home(&toml, &env, "userstore.ldap.tls"), "pass");
+    assert_status(
+        &judge_home(&toml, &env, "userstore.no-embedded-ldap"),
+        "pass",
+    );
+    // Unset: an error naming the variable, for both rules.
+    for rule in ["userstore.ldap.tls", "userstore.no-embedded-ldap"] {
+        let r = judge_home(&toml, &[], rule);
+        assert_status(&r, "error");
+        assert!(
+            r["message"].as_str().unwrap().contains("PF_TEST_LDAP_URL"),
+            "{r}"
+        );
+    }
+    // $ref{} to another table, in the properties form of the key.
+    let toml = format!(
+        "{LDAP_STORE}\n[user_store.properties]\nConnectionURL = \"$ref{{ldap.url}}\"\n\n[ldap]\nurl = \"ldap://127.0.0.1:10389\"\n"
+    );
+    assert_status(
+        &judge_home(&toml, &[], "userstore.no-embedded-ldap"),
+        "fail",
+    );
+}

@@ -93,7 +93,7 @@ impl Deployment {
 
     /// Parses deployment.toml text, placeholders resolved as the product will resolve them; a
     /// syntax error (duplicate keys included) is kept with its line and column.
-    fn parse_in(text: &str, start: &StartsWith) -> Deployment {
+    pub(crate) fn parse_in(text: &str, start: &StartsWith) -> Deployment {
         // Every WSO2 pack ships it with [server], [super_admin], [database.*], [keystore.*]:
         // a file with no setting at all was cut short or never written, not "all defaults".
         if text

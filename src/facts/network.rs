@@ -194,6 +194,7 @@ fn fact(
             .at(at)
         }
         "userstore.ldap.url" => match ldap {
+            Some((Err(e), (_, at))) => Fact::unavailable(e.clone()).at(Some(at.clone())),
             Some((_, (url, at))) => Fact::value(Value::Str(url.clone())).at(Some(at.clone())),
             None => Fact::value(Value::Null),
         },
@@ -367,18 +368,23 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
     }
 }
 
-/// The LDAP connection URL, from `[user_store] connection_url` or `[user_store.properties] ConnectionURL`.
+/// The LDAP connection URL, from `[user_store] connection_url` or `[user_store.properties] ConnectionURL`,
+/// placeholders resolved as the product resolves them; a URL only known at start (`$sys{}`, an
+/// unset `$env{}`) is an error, never parsed as written (`ldaps://$sys{h}` is not TLS to a host).
 fn ldap(d: &Deployment) -> Ldap {
-    let found = [
+    [
         "user_store.connection_url",
         "user_store.properties.ConnectionURL",
     ]
     .iter()
-    .find_map(|k| match d.lookup(k) {
-        Some((Value::Str(s), loc)) => Some((s.clone(), loc.clone())),
-        _ => None,
-    })?;
-    Some((jdbc::ldap(&found.0), found))
+    .find_map(|k| match d.get(k) {
+        Ok(Some((Value::Str(s), loc))) => Some((jdbc::ldap(s), (s.clone(), loc.clone()))),
+        Ok(_) => None,
+        Err(why) => match d.lookup(k)? {
+            (Value::Str(s), loc) => Some((Err(why), (s.clone(), loc.clone()))),
+            (_, loc) => Some((Err(why), (String::new(), loc.clone()))),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -175,6 +175,7 @@ fn targets(
             let creds = password::resolve(
                 home,
                 decrypt,
+                d,
                 &format!("database.{id}.username"),
                 &format!("database.{id}.password"),
             );
@@ -194,6 +195,16 @@ fn text(d: &Deployment, key: &str) -> Option<String> {
     match d.lookup(key) {
         Some((Value::Str(s), _)) => Some(s.clone()),
         _ => None,
+    }
+}
+
+/// A text setting as the product will use it (placeholders resolved), `Ok(None)` when unset,
+/// or why it is only known at start.
+fn resolved_text(d: &Deployment, key: &str) -> Result<Option<String>, Unresolved> {
+    match d.get(key) {
+        Ok(Some((Value::Str(s), _))) => Ok(Some(s.clone())),
+        Ok(_) => Ok(None),
+        Err(why) => Err(Unresolved::Failed(why)),
     }
 }
 
@@ -238,19 +249,22 @@ fn ldap_target(
     let creds = password::resolve(
         home,
         decrypt,
+        d,
         &pick("connection_name", "ConnectionName"),
         &pick("connection_password", "ConnectionPassword"),
     )?;
-    let base_dn = text(d, "user_store.base_dn");
+    let base_dn = resolved_text(d, "user_store.base_dn")?;
     let mut bases = Vec::new();
     for (flat, prop, ou) in [
         ("user_search_base", "UserSearchBase", "Users"),
         ("group_search_base", "GroupSearchBase", "Groups"),
     ] {
-        let set = text(d, &format!("user_store.{flat}"))
-            .or_else(|| text(d, &format!("user_store.properties.{prop}")))
-            // infer.json: `UserSearchBase = ou=Users,$ref{user_store.base_dn}`.
-            .or_else(|| base_dn.as_ref().map(|b| format!("ou={ou},{b}")));
+        let set = match resolved_text(d, &format!("user_store.{flat}"))? {
+            Some(dn) => Some(dn),
+            None => resolved_text(d, &format!("user_store.properties.{prop}"))?,
+        }
+        // infer.json: `UserSearchBase = ou=Users,$ref{user_store.base_dn}`.
+        .or_else(|| base_dn.as_ref().map(|b| format!("ou={ou},{b}")));
         match set {
             Some(dn) => bases.push((flat.to_string(), dn)),
             None => {
