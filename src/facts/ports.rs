@@ -413,7 +413,9 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let Ok(listener) = TcpListener::bind(("0.0.0.0", port)) else {
-            eprintln!("skipping: port {port} is already taken on this host");
+            crate::test_support::missing_input(&format!(
+                "port {port} is already taken on this host"
+            ));
             return;
         };
         let started = Instant::now();

@@ -80,7 +80,10 @@ fn shared(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent (no shared/ fixtures)", p.display());
+        crate::test_support::missing_input(&format!(
+            "{} is absent (no shared/ fixtures)",
+            p.display()
+        ));
         None
     }
 }

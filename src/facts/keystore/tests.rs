@@ -19,7 +19,10 @@ fn kernel(tag: &str, file: &str) -> Option<Vec<u8>> {
     match std::fs::read(&p) {
         Ok(b) => Some(b),
         Err(_) => {
-            eprintln!("skipped: {} is absent (no shared/ fixtures)", p.display());
+            crate::test_support::missing_input(&format!(
+                "{} is absent (no shared/ fixtures)",
+                p.display()
+            ));
             None
         }
     }
