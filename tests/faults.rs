@@ -506,20 +506,53 @@ fn five_blackholed_databases_cost_one_deadline() {
     }
 }
 
-/// `java` that records its pid and never returns.
+/// `java` that never returns, as a wrapper script would: it starts a process of its own (in
+/// its process group, without the parent-death signal, which a fork clears) and waits. It
+/// writes that process's pid, then its own, to `java.pid` as "grandchild own".
 fn hanging_jdk(dir: &Path) -> (PathBuf, PathBuf) {
     let jdk = dir.join("jdk");
     let pidfile = dir.join("java.pid");
     write(
         &jdk.join("bin/java"),
         format!(
-            "#!/bin/sh\necho $$ > {}\nexec sleep 600\n",
-            pidfile.display()
+            "#!/bin/sh
+sleep 600 </dev/null >/dev/null 2>&1 &
+echo \"$! $$\" > {p}.part
+mv {p}.part {p}
+wait
+",
+            p = pidfile.display()
         )
         .as_bytes(),
     );
     chmod(&jdk.join("bin/java"), 0o755);
     (jdk, pidfile)
+}
+
+/// Waits until every thread of `pid` sleeps (state `S`) twice in a row: preflight is then
+/// waiting on its `java -version`, past the point where it tracks the child's group.
+fn wait_until_settled(pid: u32, within: Duration) {
+    let started = Instant::now();
+    let all_sleeping = || {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return false;
+        };
+        tasks.flatten().all(|t| {
+            std::fs::read_to_string(t.path().join("stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('S')
+            })
+        })
+    };
+    let mut in_a_row = 0;
+    while in_a_row < 2 {
+        in_a_row = if all_sleeping() { in_a_row + 1 } else { 0 };
+        assert!(started.elapsed() < within, "preflight never settled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn alive(pid: i32) -> bool {
@@ -589,34 +622,38 @@ fn signal_while_java_hangs(sig: libc::c_int) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Readiness, not a fixed sleep: java has started its own process, and preflight waits on it.
     let started = Instant::now();
-    let java: i32 = loop {
-        if let Some(pid) = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-        {
-            break pid;
+    let pids: Vec<i32> = loop {
+        if let Ok(s) = std::fs::read_to_string(&pidfile) {
+            break s.split_whitespace().map(|p| p.parse().unwrap()).collect();
         }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "java never ran"
         );
         std::thread::sleep(Duration::from_millis(10));
     };
-    let (status, took) = signal(&mut child, sig, Duration::from_secs(2));
+    wait_until_settled(child.id(), Duration::from_secs(30));
+    let (status, took) = signal(&mut child, sig, Duration::from_secs(10));
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.signal(), Some(sig), "{status:?} {stderr}");
     assert!(out.stdout.is_empty(), "a partial report was printed");
-    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The whole process group ends, not only the direct child: without the handler, the
+    // parent-death signal would end `java` alone and leave what it started running.
     let gone = Instant::now();
-    while alive(java) {
-        assert!(
-            gone.elapsed() < Duration::from_secs(2),
-            "java -version ({java}) outlived the interrupted run"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+    for pid in pids {
+        while alive(pid) {
+            if gone.elapsed() > Duration::from_secs(5) {
+                // SAFETY: kill only ends the stray sleep this test's script started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                panic!("process {pid} of java's group outlived the run ended by signal {sig}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
