@@ -392,7 +392,7 @@ fn control_characters_in_values_are_shown_escaped_in_table_and_markdown() {
 
 /// Deeply nested product files are findings, not crashes: a deployment.toml nested 20,000 deep
 /// fails `config.parses`; a catalina-server.xml nested 20,000 deep or with a quadratic entity
-/// blowup is read within bounds (the blowup is an `error` naming file:line:col).
+/// blowup is an `error` naming file:line:col, never a crash or a judgement of what was not read.
 #[test]
 fn deeply_nested_and_exploding_product_files_end_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -436,7 +436,14 @@ fn deeply_nested_and_exploding_product_files_end_cleanly() {
     );
     let (code, report) = check_json(&args);
     assert_eq!(code, 1);
-    assert_eq!(result(&report, "custom.cores")["status"], "fail");
+    let r = result(&report, "custom.cores");
+    assert_eq!(r["status"], "error", "{r}");
+    let message = r["message"].as_str().unwrap();
+    // The 257th <a> starts at column 1 + 256 * 3.
+    assert!(
+        message.contains("catalina-server.xml:1:769: elements nested deeper than 256"),
+        "{message}"
+    );
     let blowup = format!(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE Server [<!ENTITY a \"{}\">]>\n<Server>{}</Server>",
         "A".repeat(100_000),
