@@ -1,4 +1,4 @@
-//! Container limits: the memory and CPU limits of this process's cgroup (v2 and v1), found and
+//! Container limits: the memory, CPU and process (pids) limits of this process's cgroup (v2 and v1), found and
 //! read as the JVM does (`/proc/self/mountinfo` for the mounts, `/proc/self/cgroup` for the
 //! process's path), so that host facts say what a JVM started here would see.
 
@@ -19,6 +19,9 @@ pub struct Limits {
     pub cpuset: Option<u64>,
     /// `v1` or `v2`: which hierarchy the memory limit came from.
     pub version: Option<&'static str>,
+    /// The lowest `pids.max` of the process's cgroup and its ancestors: processes and threads
+    /// together (a JVM's threads count), `None` for `max`.
+    pub pids: Option<u64>,
 }
 
 /// The limits of this process, from the real /proc and /sys.
@@ -171,6 +174,9 @@ fn v2(dir: &Path, point: &Path, out: &mut Limits) {
     if let Some(c) = lowest(dir, point, "cpu.max", &cpu) {
         out.cpu_quota = Some(c);
     }
+    if let Some(n) = lowest(dir, point, "pids.max", &|s| s.parse().ok()) {
+        out.pids = Some(out.pids.map_or(n, |p| p.min(n)));
+    }
     if let Some(n) = read_trimmed(&dir.join("cpuset.cpus.effective"))
         .as_deref()
         .and_then(cpuset_count)
@@ -195,6 +201,11 @@ fn v1(ctrl: &str, dir: &Path, point: &Path, out: &mut Limits) {
                 && let Some(c) = quota_cpus(q, p)
             {
                 out.cpu_quota = Some(c);
+            }
+        }
+        "pids" => {
+            if let Some(n) = lowest(dir, point, "pids.max", &|s| s.parse().ok()) {
+                out.pids = Some(out.pids.map_or(n, |p| p.min(n)));
             }
         }
         "cpuset" => {
@@ -296,6 +307,29 @@ mod tests {
 ";
         let l = limits("4:memory:/a\n1:cpu:/a\n", mountinfo, r);
         assert_eq!(l, Limits::default());
+    }
+
+    #[test]
+    fn pids_max_is_the_lowest_of_the_cgroup_and_its_parents_in_v2_and_v1() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        put(r, "sys/fs/cgroup/kubepods/pids.max", "max\n");
+        put(r, "sys/fs/cgroup/kubepods/pod1/pids.max", "1024\n");
+        put(r, "sys/fs/cgroup/kubepods/pod1/app/pids.max", "max\n");
+        let mountinfo = "35 24 0:30 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        let l = limits("0::/kubepods/pod1/app\n", mountinfo, r);
+        assert_eq!(
+            l.pids,
+            Some(1024),
+            "the pod's limit applies to its containers"
+        );
+        // Only `max` on the way up: no limit.
+        assert_eq!(limits("0::/kubepods\n", mountinfo, r).pids, None);
+        // v1: the pids controller's own mount.
+        put(r, "v1/sys/fs/cgroup/pids/docker/abc/pids.max", "32768\n");
+        let mountinfo = "40 31 0:35 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n";
+        let l = limits("5:pids:/docker/abc\n", mountinfo, &r.join("v1"));
+        assert_eq!(l.pids, Some(32768));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Host probe: CPU, memory, swap, disks, OS, limits, sysctls, user, proxy and systemd unit of
 //! the machine preflight runs on.
 
-use super::resources::{cpu_cores, effective_cpus, memory_limit, memory_total, physical_memory};
+use super::resources::{
+    cpu_cores, effective_cpus, limits, memory_limit, memory_total, physical_memory,
+};
 use super::systemd;
 use super::{Context, Fact};
 use crate::io::read_capped;
@@ -66,6 +68,11 @@ fn fact(sh: &Shared, name: &str) -> Fact {
         "host.limits.nofile.hard" => rlimit(false, true),
         "host.limits.nproc.soft" => rlimit(true, false),
         "host.limits.nproc.hard" => rlimit(true, true),
+        "host.limits.pids-cgroup" => Fact::value(
+            limits()
+                .pids
+                .map_or(Value::Null, |n| Value::Int(n.min(i64::MAX as u64) as i64)),
+        ),
         "host.user.name" => user_name(),
         // SAFETY: geteuid cannot fail and touches no memory of ours.
         "host.user.uid" => Fact::value(Value::Int(unsafe { libc::geteuid() } as i64)),

@@ -1,6 +1,6 @@
 //! CPUs and memory as a JVM started on this host sizes itself by: what the machine has, capped
-//! by the cgroup limits of this process (a container's). Shared by the host probe and the JVM
-//! probe's heap headroom.
+//! by the cgroup limits of this process (a container's, processes and threads too). Shared by
+//! the host probe and the JVM probe's heap headroom.
 
 use super::{Fact, Observation, cgroup};
 use crate::value::Value;
@@ -22,7 +22,7 @@ pub fn cpu_cores() -> usize {
 }
 
 /// The cgroup limits of this process, read once per run.
-fn limits() -> &'static cgroup::Limits {
+pub fn limits() -> &'static cgroup::Limits {
     static LIMITS: std::sync::OnceLock<cgroup::Limits> = std::sync::OnceLock::new();
     LIMITS.get_or_init(cgroup::this_process)
 }

@@ -255,6 +255,13 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Soft max-user-processes limit (RLIMIT_NPROC); unlimited is 9223372036854775807",
     ),
     spec(
+        "host.limits.pids-cgroup",
+        T::Int,
+        None,
+        F::Host,
+        "The lowest pids.max of this process's cgroup and its parents (cgroup v2, or v1's pids controller), found as the memory limit is: the processes and threads a container may run together, a JVM's threads included; not set when there is none (`max`)",
+    ),
+    spec(
         "host.limits.nproc.hard",
         T::Int,
         None,
