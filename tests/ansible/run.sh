@@ -6,7 +6,9 @@
 # gw3's work folder is on a noexec tmpfs (as /tmp is on hardened hosts): the role must say why
 # preflight cannot run there, and the fleet report must fail fleet.complete for gw3, which the
 # play passes to `preflight fleet --expect` with the other inventory hosts. The other hosts use
-# the role's default work folder, under ansible_remote_tmp: nothing may land in /tmp.
+# the role's default work folder, under ansible_remote_tmp: nothing may land in /tmp. gw1 is
+# written with the role's old variable names (product_home, profile), which must still work
+# and draw one deprecation warning each.
 # Then `preflight fleet --expect FILE` is checked against ansible-inventory on an INI and a YAML
 # inventory: it must expect exactly the hosts Ansible lists.
 #
@@ -107,8 +109,9 @@ all:
     gateways:
       hosts:
         gw1:
-          preflight_product_home: $work/hosts/gw1/wso2am-4.2.0
-          preflight_profile: gateway-worker
+          # The role's variable names before they were prefixed: still read, with a warning.
+          product_home: $work/hosts/gw1/wso2am-4.2.0
+          profile: gateway-worker
           preflight_environment: {JAVA_HOME: $work/jdk17}
         gw2:
           preflight_product_home: $work/hosts/gw2/wso2am-4.2.0
@@ -145,6 +148,13 @@ for h in cp1 gw1 gw2; do
     [ -s "$work/remote-tmp/preflight-$h/$f" ] || fail "$h did not work under ansible_remote_tmp"
   done
 done
+# gw1 uses the old variable names: warned once per name, the other hosts not at all.
+for v in product_home profile; do
+  grep -q "\[DEPRECATION WARNING\] gw1 sets \`$v\`; rename it to \`preflight_$v\`" "$work/play.log" ||
+    fail "no deprecation warning for gw1's old variable $v"
+done
+[ "$(grep -c '\[DEPRECATION WARNING\] [a-z0-9]* sets' "$work/play.log")" = 2 ] ||
+  fail "deprecation warnings for hosts that use the new names"
 if [ -n "$noexec" ]; then
   [ ! -e "$work/fleet/gw3" ] || fail "gw3 sent files although preflight cannot run there"
   grep -q "preflight-gw3/preflight does not run on gw3" "$work/play.log" ||
