@@ -16,6 +16,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
 command -v objdump >/dev/null 2>&1 || need+=(binutils)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
