@@ -654,3 +654,66 @@ fn user_store_urls_are_judged_as_resolved_and_one_only_known_at_start_is_an_erro
         "fail",
     );
 }
+
+/// A unit in a staged unit folder that starts `home`, with `Environment=` and an
+/// `EnvironmentFile=`.
+fn stage_unit(dir: &std::path::Path, home: &std::path::Path, env: &str, env_file: &str) {
+    let units = dir.join("units");
+    let file = dir.join("wso2am.env");
+    common::write(&file, env_file.as_bytes());
+    let unit = format!(
+        "[Unit]\nDescription=WSO2 API Manager\n\n[Service]\nUser=wso2\nEnvironment={env}\nEnvironmentFile={}\nExecStart={}/bin/api-manager.sh\n\n[Install]\nWantedBy=multi-user.target\n",
+        file.display(),
+        home.display()
+    );
+    common::write(&units.join("wso2am.service"), unit.as_bytes());
+}
+
+#[test]
+fn placeholders_resolve_from_the_systemd_unit_that_starts_the_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[server]\nhostname = \"$env{{PF_UNIT_HN}}\"\n\n{HTTPS_PROTOCOLS}\"$env{{PF_UNIT_PROTO}}\"\n"
+    );
+    let home = common::stage_home(dir.path(), "4.2.0", &toml);
+    let units = dir.path().join("units");
+    let units_env = ("PREFLIGHT_SYSTEMD_UNIT_DIRS", units.to_str().unwrap());
+    // No unit: the variables are unset where the product starts, so nothing can be judged.
+    let none = [("PREFLIGHT_SYSTEMD_UNIT_DIRS", dir.path().to_str().unwrap())];
+    assert_status(&judge_staged(&home, &none, "config.hostname"), "error");
+    // The unit's Environment= wins over this shell's value, as systemd starts the product.
+    stage_unit(
+        dir.path(),
+        &home,
+        "\"PF_UNIT_HN=localhost\"",
+        "PF_UNIT_PROTO=+TLSv1,+TLSv1.2\n",
+    );
+    let shell = ("PF_UNIT_HN", "apim.example.com");
+    let r = judge_staged(&home, &[units_env, shell], "config.hostname");
+    assert_status(&r, "fail");
+    assert!(r["message"].as_str().unwrap().contains("localhost"), "{r}");
+    // EnvironmentFile= feeds $env{} too.
+    assert_status(
+        &judge_staged(&home, &[units_env], "tls.https.protocols"),
+        "fail",
+    );
+    // Good values in the unit pass.
+    stage_unit(
+        dir.path(),
+        &home,
+        "PF_UNIT_HN=apim.example.com",
+        "PF_UNIT_PROTO=+TLSv1.2,+TLSv1.3\n",
+    );
+    assert_status(
+        &judge_staged(&home, &[units_env], "config.hostname"),
+        "pass",
+    );
+    assert_status(
+        &judge_staged(&home, &[units_env], "tls.https.protocols"),
+        "pass",
+    );
+    // A unit whose EnvironmentFile= cannot be read: the value is not known, never a pass.
+    std::fs::remove_file(dir.path().join("wso2am.env")).unwrap();
+    let r = judge_staged(&home, &[units_env], "tls.https.protocols");
+    assert_status(&r, "error");
+}

@@ -19,9 +19,21 @@ pub struct UnitDirs {
     pub vendor: Vec<PathBuf>,
 }
 
+/// Replaces systemd's unit search path with these folders (`:`-separated, each searched as an
+/// administrator folder): for a host whose units live elsewhere (a chroot, an image being
+/// built) and for tests that stage a unit.
+pub const UNIT_DIRS_ENV: &str = "PREFLIGHT_SYSTEMD_UNIT_DIRS";
+
 impl UnitDirs {
-    /// systemd's system unit search path, administrator folders first.
+    /// systemd's system unit search path, administrator folders first; `$PREFLIGHT_SYSTEMD_UNIT_DIRS`
+    /// when it is set.
     pub fn system() -> UnitDirs {
+        if let Some(dirs) = std::env::var_os(UNIT_DIRS_ENV).filter(|d| !d.is_empty()) {
+            return UnitDirs {
+                admin: std::env::split_paths(&dirs).collect(),
+                vendor: Vec::new(),
+            };
+        }
         UnitDirs {
             admin: vec!["/etc/systemd/system".into(), "/run/systemd/system".into()],
             vendor: vec![
