@@ -172,16 +172,7 @@ fn judge_home(toml: &str, env: &[(&str, &str)], rule: &str) -> serde_json::Value
 }
 
 fn judge_staged(home: &std::path::Path, env: &[(&str, &str)], rule: &str) -> serde_json::Value {
-    let out = common::preflight()
-        .args(["check", "--offline", "--format", "json", "--only", rule])
-        .arg("--product-home")
-        .arg(home)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
-    });
+    let (_, report, _) = common::check_home(home, &["--only", rule], env);
     common::result(&report, rule).clone()
 }
 

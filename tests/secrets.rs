@@ -76,11 +76,9 @@ shared_pw = "[{4}]"
     )
 }
 
+#[track_caller]
 fn assert_clean(what: &str, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
-    for s in SECRETS {
-        assert!(!text.contains(s), "{what} leaks `{s}`:\n{text}");
-    }
+    common::assert_absent(what, bytes, SECRETS);
 }
 
 #[test]
@@ -283,11 +281,9 @@ fn canary_env(cmd: &mut assert_cmd::Command) {
     );
 }
 
+#[track_caller]
 fn assert_no_canary(what: &str, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
-    for c in CANARIES {
-        assert!(!text.contains(c), "{what} leaks `{c}`:\n{text}");
-    }
+    common::assert_absent(what, bytes, CANARIES);
 }
 
 /// Every canary, in every key family and value type, is absent from `facts` (stdout and

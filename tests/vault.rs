@@ -209,37 +209,17 @@ fn security(home: &Path, file: &str) -> PathBuf {
 }
 
 fn check(home: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, serde_json::Value, String) {
-    let mut cmd = preflight();
-    cmd.env_remove("PREFLIGHT_KEYSTORE_PASSWORD");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd
-        .args([
-            "check",
-            "--offline",
-            "--product-home",
-            home.to_str().unwrap(),
-        ])
-        .args(["--only", "config.secrets.decrypt", "--only", "keystore"])
-        .args(extra)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let report =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    (out.status.code().unwrap(), report, text)
+    let only = ["--only", "config.secrets.decrypt", "--only", "keystore"];
+    let args: Vec<&str> = only.iter().chain(extra).copied().collect();
+    common::check_home(home, &args, env)
 }
 
 fn assert_no_clear_values(text: &str) {
-    for v in [KS_PASSWORD, DB_PASSWORD, ADMIN_PASSWORD] {
-        assert!(
-            !text.contains(v),
-            "a clear value reached the output: {text}"
-        );
-    }
+    common::assert_absent(
+        "the output",
+        text.as_bytes(),
+        &[KS_PASSWORD, DB_PASSWORD, ADMIN_PASSWORD],
+    );
 }
 
 #[test]
@@ -457,12 +437,7 @@ fn check_live(home: &Path, only: &[&str]) -> (i32, serde_json::Value, String) {
     for id in only {
         cmd.args(["--only", id]);
     }
-    let out = cmd.output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let report =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    (out.status.code().unwrap(), report, text)
+    common::run_json(&mut cmd)
 }
 
 #[test]

@@ -100,31 +100,64 @@ pub fn stage_home(dir: &Path, version: &str, deployment_toml: &str) -> PathBuf {
     home
 }
 
+/// The binary, with nothing of the caller's environment that would change what it looks at
+/// (PRODUCT_HOME, the terminal width, a keystore password, a unit folder override).
 pub fn preflight() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("preflight").unwrap();
     cmd.env_remove("PRODUCT_HOME")
         .env_remove("CARBON_HOME")
         .env_remove("COLUMNS")
+        .env_remove("PREFLIGHT_KEYSTORE_PASSWORD")
+        .env_remove("PREFLIGHT_SYSTEMD_UNIT_DIRS")
         .env("NO_COLOR", "1");
     cmd
 }
 
+/// Runs a prepared command whose standard output is JSON: the exit code, the parsed JSON, and
+/// standard output and error as text (for messages and for leak checks).
+pub fn run_json(cmd: &mut assert_cmd::Command) -> (i32, serde_json::Value, String) {
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (out.status.code().unwrap(), json, text)
+}
+
 /// Runs `check --format json` and returns the exit code and the parsed report.
 pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
-    let out = preflight()
-        .arg("check")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
+    let (code, report, _) = run_json(
+        preflight()
+            .arg("check")
+            .args(args)
+            .args(["--format", "json"]),
+    );
+    (code, report)
+}
+
+/// `check --offline --format json --product-home HOME ARGS…` with ENV added to the environment:
+/// the exit code, the report, and standard output and error as text.
+pub fn check_home(
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value, String) {
+    run_json(
+        preflight()
+            .args(["check", "--offline", "--format", "json", "--product-home"])
+            .arg(home)
+            .args(args)
+            .envs(env.iter().copied()),
+    )
+}
+
+/// Fails naming `what` when any of `needles` (secrets, canaries) occurs in `bytes`.
+#[track_caller]
+pub fn assert_absent(what: &str, bytes: &[u8], needles: &[&str]) {
+    let text = String::from_utf8_lossy(bytes);
+    for n in needles {
+        assert!(!text.contains(n), "{what} leaks `{n}`:\n{text}");
+    }
 }
 
 pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
