@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages), seeds and starts the servers the tests talk to, on loopback:
 #   PostgreSQL 127.0.0.1:5432 with TLS on (a test certificate made here),
-#   MariaDB    127.0.0.1:3306 (no TLS),
-#   OpenLDAP   127.0.0.1:3389, suffix dc=preflight,dc=test with ou=Users, ou=Groups, a bind user.
-# Test accounts (throw-away, loopback only): see tests/common/servers.rs.
+#   MariaDB    127.0.0.1:3306 (no TLS) and a second MariaDB with TLS on 127.0.0.1:3307,
+#   OpenLDAP   127.0.0.1:3389, suffix dc=preflight,dc=test with ou=Users, ou=Groups, a bind user,
+#              and a second slapd with the same tree over ldaps:// on 127.0.0.1:3636.
+# The TLS servers are separate instances so that the plain ones keep testing "no TLS offered".
+# Test accounts (throw-away, loopback only): see tests/live.rs and tests/vault.rs.
 # Idempotent: a server already listening is left alone; seeding is re-run harmlessly. Needs root.
 set -euo pipefail
 
@@ -83,15 +85,43 @@ GRANT ALL PRIVILEGES ON *.* TO 'preflight_admin'@'127.0.0.1' WITH GRANT OPTION;
 FLUSH PRIVILEGES;
 SQL
 
-# --- OpenLDAP: a slapd of its own (config in $state/ldap), seeded once --------------------------
-ldap="$state/ldap"
-if [ ! -f "$ldap/seeded" ]; then
+# --- MariaDB with TLS: a second server of its own (datadir in $state/mariadb-tls) ------------
+mtls="$state/mariadb-tls"
+if [ ! -d "$mtls/data/mysql" ]; then
+  rm -rf "$mtls" && mkdir -p "$mtls/data"
+  cp "$tls/server.crt" "$tls/server.key" "$mtls/"
+  chown -R mysql:mysql "$mtls" && chmod 600 "$mtls/server.key"
+  mariadb-install-db --no-defaults --user=mysql --datadir="$mtls/data" >"$mtls/install.log" 2>&1
+fi
+if ! listening 3307; then
+  (/usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$mtls/data" --socket="$mtls/mysqld.sock" \
+    --pid-file="$mtls/mysqld.pid" --bind-address=127.0.0.1 --port=3307 \
+    --ssl-cert="$mtls/server.crt" --ssl-key="$mtls/server.key" >"$mtls/mariadb.log" 2>&1 &)
+fi
+wait_for 3307 "MariaDB (TLS)"
+mariadb --no-defaults -uroot --socket="$mtls/mysqld.sock" <<'SQL'
+CREATE USER IF NOT EXISTS 'preflight_app'@'127.0.0.1' IDENTIFIED BY 'preflight-app-pw';
+CREATE DATABASE IF NOT EXISTS preflight_apim;
+GRANT ALL PRIVILEGES ON preflight_apim.* TO 'preflight_app'@'127.0.0.1';
+FLUSH PRIVILEGES;
+SQL
+
+# --- OpenLDAP: slapds of their own (config in $state/ldap, $state/ldaps), each seeded once -------
+# seed_ldap DIR [TLS]: the same tree in DIR; with TLS, the PostgreSQL test certificate for ldaps.
+seed_ldap() {
+  local ldap=$1 tlsconf=""
+  [ -f "$ldap/seeded" ] && return 0
   rm -rf "$ldap" && mkdir -p "$ldap/slapd.d" "$ldap/data"
+  if [ "${2:-}" = TLS ]; then
+    cp "$tls/server.crt" "$tls/server.key" "$ldap/"
+    tlsconf=$(printf '\nolcTLSCertificateFile: %s\nolcTLSCertificateKeyFile: %s' \
+      "$ldap/server.crt" "$ldap/server.key")
+  fi
   cat >"$ldap/config.ldif" <<EOF
 dn: cn=config
 objectClass: olcGlobal
 cn: config
-olcPidFile: $ldap/slapd.pid
+olcPidFile: $ldap/slapd.pid$tlsconf
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -155,10 +185,17 @@ EOF
   slapadd -n 0 -F "$ldap/slapd.d" -l "$ldap/config.ldif"
   slapadd -n 1 -F "$ldap/slapd.d" -l "$ldap/data.ldif"
   chown -R openldap:openldap "$ldap"
+  [ -f "$ldap/server.key" ] && chmod 600 "$ldap/server.key"
   touch "$ldap/seeded"
-fi
+}
+seed_ldap "$state/ldap"
 if ! listening 3389; then
-  /usr/sbin/slapd -F "$ldap/slapd.d" -h "ldap://127.0.0.1:3389/" -u openldap -g openldap
+  /usr/sbin/slapd -F "$state/ldap/slapd.d" -h "ldap://127.0.0.1:3389/" -u openldap -g openldap
 fi
 wait_for 3389 slapd
-echo "services: PostgreSQL (TLS) on 127.0.0.1:5432, MariaDB on 127.0.0.1:3306, OpenLDAP on 127.0.0.1:3389"
+seed_ldap "$state/ldaps" TLS
+if ! listening 3636; then
+  /usr/sbin/slapd -F "$state/ldaps/slapd.d" -h "ldaps://127.0.0.1:3636/" -u openldap -g openldap
+fi
+wait_for 3636 "slapd (ldaps)"
+echo "services: PostgreSQL (TLS) on 127.0.0.1:5432, MariaDB on 127.0.0.1:3306 and with TLS on 3307, OpenLDAP on 127.0.0.1:3389 and ldaps on 3636"

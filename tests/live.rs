@@ -1,6 +1,6 @@
 //! Live database and LDAP checks against real servers on loopback, started and seeded by
-//! `.ci/services.sh`: PostgreSQL with TLS, MariaDB, OpenLDAP. Without a server a test says so
-//! and is skipped, except under CI, where it fails. Also a loopback listener that accepts and
+//! `.ci/services.sh`: PostgreSQL with TLS, MariaDB without and with TLS, OpenLDAP over ldap://
+//! and ldaps://. Without a server a test says so and is skipped, except under CI, where it fails. Also a loopback listener that accepts and
 //! never answers (the deadline holds) and `$secret{}` passwords (skip, with the reason).
 
 mod common;
@@ -365,6 +365,96 @@ fn ldap_bind_ok_and_wrong_missing_base_and_openldap_identified() {
     assert_eq!(
         message(&r, "userstore.ldap.base-dn"),
         "[user_search_base ou=People,dc=preflight,dc=test: no such object]: users or groups under it cannot be found"
+    );
+}
+
+#[test]
+fn mariadb_with_tls_is_negotiated_only_when_the_jdbc_url_asks_for_it() {
+    // The second MariaDB of .ci/services.sh, started with a certificate.
+    if !service(3307, "MariaDB (TLS)") {
+        return;
+    }
+    let only = ["db.login", "db.tls.negotiated"];
+    // MariaDB Connector/J encrypts only when the URL asks: the server offers TLS, unused.
+    let plain = maria_db("apim_db", "preflight_apim", 3307, PG_APP);
+    let (_, r, _) = check("4.6.0", &plain, &only, &[]);
+    assert_eq!(status(&r, "db.login"), "pass", "{r:#}");
+    assert_eq!(status(&r, "db.tls.negotiated"), "warn", "{r:#}");
+    assert!(
+        message(&r, "db.tls.negotiated").starts_with("[apim_db: the session is not encrypted"),
+        "{r:#}"
+    );
+
+    for params in ["?sslMode=verify-full", "?useSSL=true"] {
+        let asked = plain.replace(
+            "3307/preflight_apim",
+            &format!("3307/preflight_apim{params}"),
+        );
+        let (code, r, _) = check("4.6.0", &asked, &only, &[]);
+        assert_eq!(status(&r, "db.login"), "pass", "{params}: {r:#}");
+        assert_eq!(
+            (code, status(&r, "db.tls.negotiated")),
+            (0, "pass"),
+            "{params}: {r:#}"
+        );
+    }
+}
+
+#[test]
+fn ldaps_bind_ok_and_wrong_search_bases_and_openldap_identified_over_tls() {
+    // The second slapd of .ci/services.sh, listening on ldaps:// only.
+    if !service(3636, "OpenLDAP (ldaps)") {
+        return;
+    }
+    let only = [
+        "userstore.ldap.bind",
+        "userstore.ldap.base-dn",
+        "userstore.ldap.server",
+    ];
+    let ldaps = |pw: &str, base: &str| {
+        ldap_store(LDAP_BIND.0, pw, base).replace("ldap://127.0.0.1:3389", "ldaps://127.0.0.1:3636")
+    };
+    let (code, r, _) = check(
+        "4.2.0",
+        &ldaps(LDAP_BIND.1, "ou=Users,dc=preflight,dc=test"),
+        &only,
+        &[],
+    );
+    for id in only {
+        assert_eq!(status(&r, id), "pass", "{id}: {r:#}");
+    }
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        message(&r, "userstore.ldap.server"),
+        "the directory is OpenLDAP"
+    );
+
+    let (_, r, _) = check(
+        "4.2.0",
+        &ldaps(LDAP_BIND.1, "ou=Nobody,dc=preflight,dc=test"),
+        &only,
+        &[],
+    );
+    assert_eq!(status(&r, "userstore.ldap.base-dn"), "fail", "{r:#}");
+    assert!(
+        message(&r, "userstore.ldap.base-dn").contains("ou=Nobody"),
+        "{r:#}"
+    );
+
+    let (code, r, _) = check(
+        "4.2.0",
+        &ldaps("wrong-pw", "ou=Users,dc=preflight,dc=test"),
+        &only,
+        &[],
+    );
+    assert_eq!(
+        (code, status(&r, "userstore.ldap.bind")),
+        (1, "fail"),
+        "{r:#}"
+    );
+    assert!(
+        message(&r, "userstore.ldap.bind").contains("invalidCredentials (49)"),
+        "{r:#}"
     );
 }
 
