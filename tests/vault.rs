@@ -66,6 +66,11 @@ fn run(tool: &str, args: &[&str]) -> String {
 
 /// A keystore with one RSA key `alias`, made by keytool.
 fn keytool_store(path: &Path, store_type: &str, alias: &str) {
+    keytool_store_with(path, store_type, alias, KS_PASSWORD);
+}
+
+/// A keystore with one RSA key `alias` whose password is `key_password`.
+fn keytool_store_with(path: &Path, store_type: &str, alias: &str, key_password: &str) {
     let p = path.to_str().unwrap();
     run(
         "keytool",
@@ -78,7 +83,7 @@ fn keytool_store(path: &Path, store_type: &str, alias: &str) {
             "-storepass",
             KS_PASSWORD,
             "-keypass",
-            KS_PASSWORD,
+            key_password,
             "-alias",
             alias,
             "-keyalg",
@@ -502,5 +507,111 @@ fn a_secret_alias_decrypted_by_the_vault_logs_in_to_the_ci_postgresql() {
     assert!(
         !text.contains(wrong) && !text.contains(PG_APP_PASSWORD),
         "{text}"
+    );
+}
+
+#[test]
+fn jceks_keystore_secrets_decrypt_with_its_private_key() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jceks");
+    keytool_store(&store, "JCEKS", "apim");
+    let ct = jdk_encrypt(
+        dir.path(),
+        &store,
+        "JCEKS",
+        "apim",
+        "RSA",
+        &[KS_PASSWORD, DB_PASSWORD],
+    );
+    let secrets = [
+        ("keystore_password", ct[0].clone()),
+        ("db_password", ct[1].clone()),
+    ];
+    let home = hardened_home(dir.path(), "apim.jceks", &secrets);
+    std::fs::copy(&store, security(&home, "apim.jceks")).unwrap();
+    let (_, report, text) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)]);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "pass", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("db_password"),
+        "{r}"
+    );
+    assert_no_clear_values(&text);
+
+    // The wrong store password: the JCEKS integrity check refuses it, an error not a verdict.
+    let (_, report, _) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", "not-it")]);
+    assert_eq!(result(&report, "config.secrets.decrypt")["status"], "error");
+}
+
+#[test]
+fn a_key_password_of_its_own_is_read_from_the_second_line_as_the_product_does() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let key_password = "Key-Own-Pw-6d02";
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store_with(&store, "JKS", "apim", key_password);
+    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
+    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+
+    // One line: the key does not open with the store's password; the error says what to do.
+    let one = dir.path().join("one-line");
+    std::fs::write(&one, format!("{KS_PASSWORD}\n")).unwrap();
+    let (_, report, text) = check(
+        &home,
+        &["--keystore-password-file", one.to_str().unwrap()],
+        &[],
+    );
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "error", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("second line"),
+        "{r}"
+    );
+    assert!(!text.contains(key_password), "{text}");
+
+    // Two lines, as DefaultSecretCallbackHandler reads them under -Dkey.password=true.
+    let two = dir.path().join("two-lines");
+    std::fs::write(&two, format!("{KS_PASSWORD}\n{key_password}\n")).unwrap();
+    let (_, report, text) = check(
+        &home,
+        &["--keystore-password-file", two.to_str().unwrap()],
+        &[],
+    );
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "pass", "{r}");
+    assert!(!text.contains(key_password), "{text}");
+    assert_no_clear_values(&text);
+}
+
+#[test]
+fn symmetric_aes_gcm_mode_is_an_error_that_names_what_is_not_supported() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
+    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    std::fs::create_dir_all(home.join("repository/conf/security")).unwrap();
+    std::fs::write(
+        home.join("repository/conf/security/secret-conf.properties"),
+        "secretRepositories.file.encryptionMode=symmetric\nsecretRepositories.file.algorithm=AES/GCM/NoPadding\n",
+    )
+    .unwrap();
+    let (_, report, _) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)]);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "error", "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("encryptionMode=symmetric") && msg.contains("AES/GCM"),
+        "{msg}"
     );
 }

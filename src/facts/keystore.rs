@@ -486,7 +486,7 @@ pub fn private_key(
     match store.format {
         Format::Jks => jks::recover_key(protected, password),
         Format::Pkcs12 => pkcs12::recover_key(protected, password, &keys.derivations),
-        Format::Jceks => Err("private keys of JCEKS keystores are not read by preflight".into()),
+        Format::Jceks => jks::recover_jceks_key(protected, password),
     }
     .map_err(|e| format!("the private key `{alias}` does not decrypt: {e}"))
 }

@@ -19,7 +19,9 @@
 //! - The keystore password comes from `DefaultSecretCallbackHandler` (carbon-kernel v4.9.0
 //!   core/org.wso2.carbon.securevault/.../DefaultSecretCallbackHandler.java lines 73-131): the
 //!   first line of PRODUCT_HOME/`password`, else `password-tmp`, else `password-persist`, else the
-//!   console. The product renames or deletes the first two; preflight only reads them.
+//!   console. The product renames or deletes the first two; preflight only reads them. Started
+//!   with `-Dkey.password=true`, the product reads the private key's own password from the second
+//!   line (`readPassword`, lines 166-180); preflight uses a second line of any source the same way.
 
 use super::{Context, Fact, keystore};
 use crate::value::Value;
@@ -36,6 +38,14 @@ const SECRET_CONF: &str = "repository/conf/security/secret-conf.properties";
 const MAX_SMALL_FILE: u64 = 64 << 10;
 /// How to give preflight the keystore password, for skip reasons and errors.
 const HOW_TO_SUPPLY: &str = "give the internal keystore's password with --keystore-password-file FILE or $PREFLIGHT_KEYSTORE_PASSWORD (or keep the product's password-persist file)";
+
+/// The keystore password, the private key's own password if one was given, and their source.
+struct Supplied {
+    source: &'static str,
+    store: Zeroizing<String>,
+    /// The second line: the key's password when it differs (`-Dkey.password=true`).
+    key: Option<Zeroizing<String>>,
+}
 
 /// A `[secrets]` value in clear, or why it does not decrypt.
 type Decrypted = Result<Zeroizing<String>, String>;
@@ -99,7 +109,7 @@ impl Vault {
             }
             Err(e) => return Vault::failed(Err(e.clone()), &e),
         };
-        let source = Ok(password.0);
+        let source = Ok(password.source);
         let encrypted = match encrypted_aliases(home) {
             Ok(a) => a,
             Err(e) => return Vault::failed(source, &e),
@@ -169,20 +179,18 @@ impl Vault {
 }
 
 /// The keystore password and where it came from: the option's file, the environment, then the
-/// product's own files in the product's order. Only the first line counts, as for the product.
-fn supplied_password(
-    option: Option<&Path>,
-    home: &Path,
-) -> Result<Option<(&'static str, Zeroizing<String>)>, String> {
+/// product's own files in the product's order. The first line is the keystore's password, a
+/// second line the private key's, as DefaultSecretCallbackHandler reads them.
+fn supplied_password(option: Option<&Path>, home: &Path) -> Result<Option<Supplied>, String> {
     if let Some(file) = option {
         let text = Zeroizing::new(
             crate::io::read_input(file, MAX_SMALL_FILE)
                 .map_err(|e| format!("--keystore-password-file: {e}"))?,
         );
-        return Ok(Some(("option", first_line(&text))));
+        return Ok(Some(lines("option", &text)));
     }
     if let Ok(p) = std::env::var(PASSWORD_ENV) {
-        return Ok(Some(("env", Zeroizing::new(p))));
+        return Ok(Some(lines("env", &Zeroizing::new(p))));
     }
     for name in PRODUCT_PASSWORD_FILES {
         let path = home.join(name);
@@ -192,7 +200,7 @@ fn supplied_password(
         let text = crate::io::read_capped(&path, MAX_SMALL_FILE)
             .map(Zeroizing::new)
             .map_err(|e| super::under_home(&e, home, &path))?;
-        return Ok(Some((name, first_line(&text))));
+        return Ok(Some(lines(name, &text)));
     }
     Ok(None)
 }
@@ -201,6 +209,19 @@ fn supplied_password(
 fn first_line(text: &str) -> Zeroizing<String> {
     let line = text.split(['\n', '\r']).next().unwrap_or_default();
     Zeroizing::new(line.to_string())
+}
+
+/// The store password (first line) and a non-empty second line as the key's password.
+fn lines(source: &'static str, text: &str) -> Supplied {
+    let rest = text
+        .split_once("\r\n")
+        .or_else(|| text.split_once(['\n', '\r']))
+        .map(|(_, rest)| rest);
+    Supplied {
+        source,
+        store: first_line(text),
+        key: rest.map(first_line).filter(|k| !k.is_empty()),
+    }
 }
 
 /// The `[secrets]` aliases whose values are cipher-tool output (not `[plain text]`), read from
@@ -271,7 +292,9 @@ fn transformation(home: &Path) -> Result<String, String> {
             .map(|(_, v)| v.trim().to_string())
     };
     if prop("secretRepositories.file.encryptionMode").as_deref() == Some("symmetric") {
-        return Err("secret-conf.properties sets encryptionMode=symmetric (AES-GCM), which preflight does not decrypt".into());
+        // wso2/cipher-tool 1.1.x SymmetricCipher.java: base64 of JSON {cipherText, iv} under
+        // AES/GCM/NoPadding (128-bit tag, 128-byte IV) with a secret-key entry of the keystore.
+        return Err("secret-conf.properties sets encryptionMode=symmetric: [secrets] values are then AES/GCM/NoPadding under a secret-key entry of the keystore (cipher-tool's SymmetricCipher), which preflight does not decrypt; only the RSA modes are supported".into());
     }
     Ok(prop("secretRepositories.file.algorithm").unwrap_or_else(|| "RSA".into()))
 }
@@ -283,25 +306,30 @@ struct Decryptor {
 }
 
 impl Decryptor {
-    fn new(
-        ctx: &Context,
-        home: &Path,
-        password: &(&str, Zeroizing<String>),
-    ) -> Result<Decryptor, String> {
+    fn new(ctx: &Context, home: &Path, password: &Supplied) -> Result<Decryptor, String> {
         use rsa::pkcs8::DecodePrivateKey;
         let padding = padding(&transformation(home)?)?;
         let (file, alias) = internal_keystore(ctx);
         let path = home.join(keystore::SECURITY_DIR).join(&file);
-        let store = keystore::open_cached(ctx, &path, Some(&password.1))
+        let store = keystore::open_cached(ctx, &path, Some(&password.store))
             .map_err(|e| super::under_home(&e, home, &path))?;
         if store.opens != Ok(true) {
             return Err(format!(
                 "the keystore password from {} does not open PRODUCT_HOME/{}/{file}",
-                describe_source(password.0),
+                describe_source(password.source),
                 keystore::SECURITY_DIR
             ));
         }
-        let der = keystore::private_key(ctx.keystores(), &store, &alias, &password.1)?;
+        let keys = ctx.keystores();
+        let der = match &password.key {
+            Some(key) => keystore::private_key(keys, &store, &alias, key)
+                .map_err(|e| format!("{e} (with the key password, the second line)"))?,
+            None => keystore::private_key(keys, &store, &alias, &password.store).map_err(|e| {
+                format!(
+                    "{e} with the keystore password; a key with a password of its own (the product started with -Dkey.password=true) needs it as the second line of the password file"
+                )
+            })?,
+        };
         let key = rsa::PrivateKey::from_pkcs8_der(&der)
             .map_err(|e| format!("the private key `{alias}` is not an RSA key: {e}"))?;
         Ok(Decryptor { key, padding })
@@ -456,6 +484,19 @@ mod tests {
             Ok(Padding::OaepSha256)
         );
         assert!(padding("AES/GCM/NoPadding").is_err());
+    }
+
+    #[test]
+    fn a_second_line_is_the_key_password_as_the_product_reads_it() {
+        let s = lines("option", "store\nkey\nignored\n");
+        assert_eq!(
+            (s.store.as_str(), s.key.as_deref().map(|k| k.as_str())),
+            ("store", Some("key"))
+        );
+        let s = lines("option", "store\r\nkey\r\n");
+        assert_eq!(s.key.as_deref().map(|k| k.as_str()), Some("key"));
+        assert!(lines("option", "store\n").key.is_none());
+        assert!(lines("option", "store").key.is_none());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Java KeyStore (JKS, and JCEKS for its key and certificate entries): entries, the keyed
-//! SHA-1 integrity digest, and private keys recovered as the JDK's KeyProtector does.
+//! SHA-1 integrity digest, and private keys recovered as the JDK's KeyProtectors do (JKS:
+//! sun.security.provider; JCEKS: com.sun.crypto.provider).
 
 use super::der;
 use super::{Entry, EntryKind, Format, Store};
+use md5::Md5;
 use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
@@ -175,6 +177,68 @@ pub fn recover_key(protected: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>
         return Err("wrong key password (the key's check digest does not match)".into());
     }
     Ok(key)
+}
+
+/// Sun's JCEKS key protection, PBEWithMD5AndTripleDES (OID 1.3.6.1.4.1.42.2.19.1).
+const JCEKS_KEY_PROTECTOR: &str = "1.3.6.1.4.1.42.2.19.1";
+/// More PBE rounds than any keytool writes (it uses 200,000 at most); a bound on a crafted file.
+const MAX_JCEKS_ROUNDS: u64 = 10_000_000;
+
+/// Recovers a JCEKS private key as OpenJDK's `com.sun.crypto.provider.KeyProtector.recover`
+/// does: EncryptedPrivateKeyInfo with PBEWithMD5AndTripleDES, whose key and IV come from
+/// `PBES1Core.deriveCipherKey` (each salt half, the first reversed when both are equal, hashed
+/// `rounds` times as MD5(previous ‖ password); 24 key bytes and 8 IV bytes), then DESede/CBC
+/// with PKCS#5 padding. The password is its ASCII bytes, as `com.sun.crypto.provider.PBEKey`
+/// takes it. A wrong password shows as bad padding or a result that is not PKCS#8.
+pub fn recover_jceks_key(protected: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
+    let (epki, _) = der::expect(protected, 0x30)?;
+    let kids = der::children(epki.body)?;
+    let alg = der::children(kids.first().ok_or("empty EncryptedPrivateKeyInfo")?.body)?;
+    let id = der::oid(alg.first().ok_or("empty key protection algorithm")?)?;
+    if id != JCEKS_KEY_PROTECTOR {
+        return Err(format!("JCEKS key protection {id} is not supported"));
+    }
+    let params = der::children(alg.get(1).ok_or("PBE without parameters")?.body)?;
+    let mut salt = der::octets(params.first().ok_or("PBE without salt")?)?;
+    let rounds = der::uint(params.get(1).ok_or("PBE without iterations")?)?;
+    if salt.len() != 8 || rounds == 0 || rounds > MAX_JCEKS_ROUNDS {
+        return Err(format!(
+            "PBE salt of {} bytes or {rounds} rounds",
+            salt.len()
+        ));
+    }
+    if !password.chars().all(|c| (' '..='~').contains(&c)) {
+        return Err("JCEKS key passwords are printable ASCII".into());
+    }
+    if salt[..4] == salt[4..] {
+        salt[..4].reverse();
+    }
+    let mut derived = Zeroizing::new([0u8; 32]);
+    for (half, out) in salt.chunks(4).zip(derived.chunks_mut(16)) {
+        let mut h = half.to_vec();
+        for _ in 0..rounds {
+            h = Md5::new()
+                .chain_update(&h)
+                .chain_update(password.as_bytes())
+                .finalize()
+                .to_vec();
+        }
+        out.copy_from_slice(&h);
+    }
+    let encrypted = der::octets(kids.get(1).ok_or("no encrypted key")?)?;
+    let mut buf = Zeroizing::new(encrypted);
+    let len = cbc::Decryptor::<des::TdesEde3>::new_from_slices(&derived[..24], &derived[24..])
+        .map_err(|_| "bad 3DES key or IV length")?
+        .decrypt_padded::<Pkcs7>(&mut buf)
+        .map_err(|_| "wrong key password (bad padding)".to_string())?
+        .len();
+    buf.truncate(len);
+    // PKCS#8 PrivateKeyInfo: a SEQUENCE that starts with INTEGER 0.
+    match der::expect(&buf, 0x30).map(|(t, _)| der::children(t.body)) {
+        Ok(Ok(kids)) if kids.first().is_some_and(|v| v.tag == 0x02) => Ok(buf),
+        _ => Err("wrong key password (the result is not a PKCS#8 key)".into()),
+    }
 }
 
 #[cfg(test)]
