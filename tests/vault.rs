@@ -532,7 +532,14 @@ fn jceks_keystore_secrets_decrypt_with_its_private_key() {
     ];
     let home = hardened_home(dir.path(), "apim.jceks", &secrets);
     std::fs::copy(&store, security(&home, "apim.jceks")).unwrap();
-    let (_, report, text) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)]);
+    // A JCEKS key takes the JDK's 400,000 MD5 rounds: about 0.6 s of CPU in a debug build, more
+    // than the default 3 s deadline on a loaded CI host. Correctness is tested here, not speed.
+    let slow = ["--timeout", "30"];
+    let (_, report, text) = check(
+        &home,
+        &slow,
+        &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)],
+    );
     let r = result(&report, "config.secrets.decrypt");
     assert_eq!(r["status"], "pass", "{r}");
     assert!(
@@ -542,7 +549,7 @@ fn jceks_keystore_secrets_decrypt_with_its_private_key() {
     assert_no_clear_values(&text);
 
     // The wrong store password: the JCEKS integrity check refuses it, an error not a verdict.
-    let (_, report, _) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", "not-it")]);
+    let (_, report, _) = check(&home, &slow, &[("PREFLIGHT_KEYSTORE_PASSWORD", "not-it")]);
     assert_eq!(result(&report, "config.secrets.decrypt")["status"], "error");
 }
 
