@@ -175,16 +175,26 @@ fn kernel_dbscript(tag: &str) -> Option<String> {
     None
 }
 
-/// A fresh database owned by the application login, made by the superuser.
-fn pg_fresh_database(name: &str) -> postgres::Client {
-    let mut admin = postgres::Client::connect(
+fn pg_admin() -> postgres::Client {
+    postgres::Client::connect(
         &format!(
             "host=127.0.0.1 user={} password={} dbname=postgres",
             PG_ADMIN.0, PG_ADMIN.1
         ),
         postgres::NoTls,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn pg_drop_database(name: &str) {
+    pg_admin()
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+}
+
+/// A fresh database owned by the application login, made by the superuser.
+fn pg_fresh_database(name: &str) -> postgres::Client {
+    let mut admin = pg_admin();
     // One statement each: DROP/CREATE DATABASE cannot run inside one implicit transaction.
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
@@ -211,7 +221,8 @@ fn postgres_loaded_with_the_real_kernel_dbscripts_passes_schema_and_one_dropped_
     let Some(script) = kernel_dbscript("v4.8.1") else {
         return;
     };
-    let db = "preflight_kernel_dbscripts";
+    // Its own database per test process: other worktrees' runs share this server.
+    let db = &format!("preflight_kernel_{}", std::process::id());
     let mut c = pg_fresh_database(db);
     c.batch_execute(&script).unwrap();
     let only = ["db.schema"];
@@ -233,6 +244,8 @@ fn postgres_loaded_with_the_real_kernel_dbscripts_passes_schema_and_one_dropped_
     let (code, r, _) = check("4.2.0", &toml, &only, &[]);
     assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
     assert!(message(&r, "db.schema").contains("UM_TENANT"), "{r:#}");
+    drop(c);
+    pg_drop_database(db);
 }
 
 #[test]
