@@ -76,7 +76,7 @@ def all_of(fact, names):
 def case(versions, core_apim, shared, kernels):
     lo = versions[0][0].lstrip("v")
     lines = [f"# APIM {', '.join(v.lstrip('v') for v, _ in versions)}: carbon-kernel "
-             f"{', '.join(sorted(set(kernels)))} ({len(shared)} tables)",
+             f"{', '.join(dict.fromkeys(kernels))} ({len(shared)} tables)",
              "[[rule.case]]",
              f"when = {{ version = \">= {'.'.join(lo.split('.')[:2])}\" }}"]
     lines.append('fail = "(db.apim_db.tables present and not ('
@@ -87,7 +87,7 @@ def case(versions, core_apim, shared, kernels):
     others = [t for t in shared if t not in CORE_SHARED]
     lines.append('warn = "db.shared_db.tables present and not (' + all_of("db.shared_db.tables", others) + ')"')
     lines.append(f'expected = "apim_db: {", ".join(core_apim)}; shared_db: {", ".join(CORE_SHARED)} '
-                 f'(missing: fails); and the other tables of carbon-kernel {"/".join(sorted(set(kernels)))} '
+                 f'(missing: fails); and the other tables of carbon-kernel {"/".join(dict.fromkeys(kernels))} '
                  f'dbscripts/postgresql.sql: {", ".join(others)} (missing: warns)"')
     return "\n".join(lines)
 
