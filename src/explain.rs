@@ -51,7 +51,7 @@ pub(crate) fn list(set: &RuleSet, as_json: bool, width: u16) -> String {
                 json!({
                     "id": r.id, "title": r.title, "category": r.category, "level": level(r),
                     "facts": r.facts(), "scope": r.scope, "pack": r.pack, "docs": r.docs,
-                    "sources": r.sources,
+                    "sources": r.sources, "docs_only": r.docs_only,
                 })
             })
             .collect();
@@ -192,6 +192,9 @@ pub(crate) fn explain(r: &Rule) -> String {
             out.push_str(&format!("  {s}\n"));
         }
     }
+    if let Some(why) = &r.docs_only {
+        out.push_str(&format!("  (documents only: {why})\n"));
+    }
     out
 }
 
@@ -319,5 +322,8 @@ fn edit_text(e: &crate::rules::model::FixEdit) -> String {
         },
         FixEdit::Chmod { file, mode } => format!("chmod {mode:o} {file}"),
         FixEdit::Keytool { args } => format!("keytool {}", args.join(" ")),
+        FixEdit::XmlSet { file, path, value } => format!("set {path} to {value} in {file}"),
+        FixEdit::PropertiesSet { file, key, value } => format!("set {key} = {value} in {file}"),
+        FixEdit::Ciphertool => "run ./bin/ciphertool.sh -Dconfigure".to_string(),
     }
 }

@@ -74,6 +74,24 @@ pub enum FixEdit {
     /// Run the JDK's keytool with these arguments from PRODUCT_HOME (the store password is
     /// typed at its prompt).
     Keytool { args: Vec<String> },
+    /// Set the text of the element at `path` (`/Metrics/Enabled`, namespaces ignored) in the
+    /// XML file `file` (relative to PRODUCT_HOME) to `value`.
+    XmlSet {
+        file: String,
+        path: String,
+        value: String,
+    },
+    /// Set `key = value` in the Java properties file `file` (relative to PRODUCT_HOME): the
+    /// line of that key is replaced, or the line is added at the end.
+    PropertiesSet {
+        file: String,
+        key: String,
+        value: String,
+    },
+    /// Run `./bin/ciphertool.sh -Dconfigure`: every `[secrets]` value written as
+    /// `"[plain text]"` is replaced by the base64 of its RSA encryption under the internal
+    /// keystore's certificate.
+    Ciphertool,
 }
 
 impl When {
@@ -121,6 +139,10 @@ pub struct Rule {
     /// source. Printed by `rules explain`.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Set where no WSO2 or JDK file encodes the rule's truth: why its sources are documents
+    /// only (a practice WSO2's guidelines ask for, a DBMS's or protocol's own documentation).
+    #[serde(default)]
+    pub docs_only: Option<String>,
     pub scope: Scope,
     pub when: When,
     /// Facts named only in message templates.

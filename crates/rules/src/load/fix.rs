@@ -9,9 +9,17 @@ use toml::de::{DeTable, DeValue};
 
 const PART_KEYS: &[&str] = &["when", "text"];
 const EDIT_KEYS: &[&str] = &[
-    "kind", "key", "value", "flag", "replaces", "file", "mode", "args",
+    "kind", "key", "value", "flag", "replaces", "file", "mode", "args", "path",
 ];
-const EDIT_KINDS: &[&str] = &["toml-set", "jvm-flag", "chmod", "keytool"];
+const EDIT_KINDS: &[&str] = &[
+    "toml-set",
+    "jvm-flag",
+    "chmod",
+    "keytool",
+    "xml-set",
+    "properties-set",
+    "ciphertool",
+];
 
 /// Facts a fix text names; an unknown one is an error at its offset.
 pub(super) fn text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize) -> Vec<String> {
@@ -125,6 +133,8 @@ pub(super) fn edits(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> (Vec<FixEdit>
                 replaces: text(cx, "replaces"),
             }),
             "chmod" => chmod(cx, &f, &mut text),
+            "xml-set" | "properties-set" => file_set(cx, &kind, &mut text),
+            "ciphertool" => Some(FixEdit::Ciphertool),
             "keytool" => f.get("args").map(|v| FixEdit::Keytool {
                 args: string_list(cx, v, "fix_edit.args")
                     .into_iter()
@@ -162,6 +172,28 @@ fn toml_set(
     // The value as written in the rule file: a string, number, boolean or array.
     let value = cx.file.text.get(v.span())?.to_string();
     Some(FixEdit::TomlSet { key, value })
+}
+
+/// `xml-set` (file, path, value) and `properties-set` (file, key, value).
+fn file_set(
+    cx: &mut FileCx<'_>,
+    kind: &str,
+    text: &mut dyn FnMut(&mut FileCx<'_>, &str) -> Option<String>,
+) -> Option<FixEdit> {
+    let file = text(cx, "file")?;
+    let value = text(cx, "value")?;
+    Some(match kind {
+        "xml-set" => FixEdit::XmlSet {
+            file,
+            path: text(cx, "path")?,
+            value,
+        },
+        _ => FixEdit::PropertiesSet {
+            file,
+            key: text(cx, "key")?,
+            value,
+        },
+    })
 }
 
 fn chmod(
