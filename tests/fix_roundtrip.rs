@@ -3,7 +3,9 @@
 //! WSO2's default APIM 4.2.0 home (real deployment.toml, start script, keystore and
 //! truststore); its edits are applied to that copy as a person would (deployment.toml edited,
 //! the start script's flag changed, `chmod`, the JDK's real `keytool`), preflight runs again,
-//! and the rule must pass while no other rule's status gets worse.
+//! and the rule must pass while no other rule's status gets worse. A rule that passes on the
+//! default home is first broken the way `BROKEN` says. Every run gives the keystore password
+//! with `--keystore-password-file`, as the keystore fixes tell an operator to.
 
 mod common;
 
@@ -19,6 +21,32 @@ const TOML: &str =
     "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/deployment.toml";
 const KEYSTORE: &str = "wso2-carbon-kernel/v4.8.1/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks";
 const TRUSTSTORE: &str = "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/resources/client-truststore.jks";
+const LOG4J2: &str =
+    "wso2-product-apim/v4.2.0/modules/distribution/product/src/main/conf/log4j2.properties";
+/// The elements of wso2/product-apim v4.2.0 modules/distribution/product/src/main/conf/
+/// metrics.xml:22-35 that matter here (the fixtures hold no metrics.xml): the top-level
+/// `<Enabled>true</Enabled>` and a nested reporter `<Enabled>` an edit must leave alone.
+const METRICS_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!--
+    This is the main configuration file for metrics
+-->
+<Metrics xmlns="http://wso2.org/projects/carbon/metrics.xml">
+    <!--
+        Enable Metrics
+    -->
+    <Enabled>true</Enabled>
+    <Reporting>
+        <JMX>
+            <Enabled>true</Enabled>
+        </JMX>
+        <Console>
+            <Enabled>false</Enabled>
+        </Console>
+    </Reporting>
+</Metrics>
+"#;
+/// The store password of WSO2's default keystores.
+const STORE_PASSWORD: &str = "wso2carbon";
 
 /// A default 4.2.0 home as unpacked from the zip (files 0644), with the kernel 4.8.1 keystore
 /// 4.2.0 is built on.
@@ -35,13 +63,77 @@ fn default_420(fx: &Path, dir: &Path) -> PathBuf {
         std::fs::copy(fx.join(from), sec.join(to)).unwrap();
         std::fs::set_permissions(sec.join(to), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
+    std::fs::copy(
+        fx.join(LOG4J2),
+        home.join("repository/conf/log4j2.properties"),
+    )
+    .unwrap();
+    std::fs::write(home.join("repository/conf/metrics.xml"), METRICS_XML).unwrap();
     home
+}
+
+/// Edits a home so that a rule fails on it.
+type Breaker = fn(&Path);
+
+/// Rules that pass on the default home, and how they are broken first, as they are in the
+/// field.
+const BROKEN: &[(&str, Breaker)] = &[
+    ("config.secrets.encrypted", plain_secrets),
+    ("ops.log-rotation", no_rollover),
+    ("jvm.tls.ephemeral-dh", legacy_dh),
+];
+
+/// `-Djdk.tls.ephemeralDHKeySize=legacy` on the java command line: 768-bit DHE keys even on
+/// JDK 11+, whose default (flag unset) is 2048 bits.
+fn legacy_dh(home: &Path) {
+    jvm_flag(
+        &home.join("bin/api-manager.sh"),
+        "-Djdk.tls.ephemeralDHKeySize=legacy",
+        None,
+    );
+}
+
+/// `[secrets]` written in the "[plain text]" form the docs show, never encrypted.
+fn plain_secrets(home: &Path) {
+    let path = home.join("repository/conf/deployment.toml");
+    let mut toml = std::fs::read_to_string(&path).unwrap();
+    toml.push_str("\n\n[secrets]\nadmin_password = \"[Adm1n-Secret]\"\n");
+    std::fs::write(&path, toml).unwrap();
+}
+
+/// CARBON_LOGFILE without its triggering policies (4.2.0's log4j2.properties:21-26 removed).
+fn no_rollover(home: &Path) {
+    let path = home.join("repository/conf/log4j2.properties");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("appender.CARBON_LOGFILE.policies"))
+        .collect();
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+}
+
+/// Breaks the home for the rule, where `BROKEN` says how.
+fn break_for(home: &Path, id: &str) {
+    if let Some((_, broke)) = BROKEN.iter().find(|(r, _)| *r == id) {
+        broke(home);
+    }
 }
 
 /// Every rule's status, by id, on this home run as `profile`.
 fn statuses(home: &Path, profile: &str) -> BTreeMap<String, (String, String)> {
+    let pw = home.parent().unwrap().join("keystore-password");
+    std::fs::write(&pw, STORE_PASSWORD).unwrap();
+    let pw = pw.to_str().unwrap();
     let home = home.to_str().unwrap();
-    let (_, r) = check_json(&["--product-home", home, "--offline", "--profile", profile]);
+    let (_, r) = check_json(&[
+        "--product-home",
+        home,
+        "--offline",
+        "--profile",
+        profile,
+        "--keystore-password-file",
+        pw,
+    ]);
     r["results"]
         .as_array()
         .unwrap()
@@ -107,21 +199,185 @@ fn key_path(key: &str) -> Vec<String> {
     out
 }
 
+/// Sets `key` in deployment.toml. A numeric segment indexes an array of tables
+/// (`apim.gateway.environment.0.http_endpoint`); an array of inline tables is written as
+/// `[[key]]` tables, as a person writes them.
 fn toml_set(home: &Path, key: &str, value: &str) {
     let path = home.join("repository/conf/deployment.toml");
     let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
-    let path_of = key_path(key);
-    let (last, tables) = path_of.split_last().unwrap();
-    let mut table = doc.as_table_mut();
-    for seg in tables {
-        let item = table.entry(seg).or_insert_with(toml_edit::table);
-        table = item
-            .as_table_mut()
-            .unwrap_or_else(|| panic!("{key}: {seg} is not a table"));
-    }
     let value: toml_edit::Value = value.parse().unwrap_or_else(|e| panic!("{value}: {e}"));
-    table.insert(last, toml_edit::Item::Value(value));
+    set_in(doc.as_table_mut(), &key_path(key), as_item(value), key);
     std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+fn set_in(table: &mut toml_edit::Table, segs: &[String], value: toml_edit::Item, key: &str) {
+    let (first, rest) = segs.split_first().unwrap();
+    if rest.is_empty() {
+        table.insert(first, value);
+        return;
+    }
+    let item = table.entry(first).or_insert_with(toml_edit::table);
+    if let Some(tables) = item.as_array_of_tables_mut() {
+        let (index, rest) = rest.split_first().unwrap();
+        let i: usize = index
+            .parse()
+            .unwrap_or_else(|_| panic!("{key}: {first} is an array of tables, indexed by number"));
+        let t = tables
+            .get_mut(i)
+            .unwrap_or_else(|| panic!("{key}: no {first} number {i}"));
+        return set_in(t, rest, value, key);
+    }
+    let t = item
+        .as_table_mut()
+        .unwrap_or_else(|| panic!("{key}: {first} is not a table"));
+    set_in(t, rest, value, key);
+}
+
+/// An array of inline tables becomes `[[…]]` tables; any other value stays as it is.
+fn as_item(value: toml_edit::Value) -> toml_edit::Item {
+    match value {
+        toml_edit::Value::Array(a) if !a.is_empty() && a.iter().all(|v| v.is_inline_table()) => {
+            let mut tables = toml_edit::ArrayOfTables::new();
+            for v in a {
+                if let toml_edit::Value::InlineTable(t) = v {
+                    tables.push(t.into_table());
+                }
+            }
+            toml_edit::Item::ArrayOfTables(tables)
+        }
+        v => toml_edit::Item::Value(v),
+    }
+}
+
+/// Sets the text of the element at `path` (local names from the root, `/Metrics/Enabled`).
+fn xml_set(file: &Path, path: &str, value: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let range = {
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let mut node = doc.root();
+        for name in path.trim_start_matches('/').split('/') {
+            node = node
+                .children()
+                .find(|n| n.is_element() && n.tag_name().name() == name)
+                .unwrap_or_else(|| panic!("{}: no element {path}", file.display()));
+        }
+        match node.first_child().filter(|c| c.is_text()) {
+            Some(t) => t.range(),
+            None => panic!("{}: {path} holds no text", file.display()),
+        }
+    };
+    let out = format!("{}{value}{}", &text[..range.start], &text[range.end..]);
+    std::fs::write(file, out).unwrap();
+}
+
+/// Sets `key = value` in a Java properties file: the key's line is replaced, or added.
+fn properties_set(file: &Path, key: &str, value: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let is_key = |l: &str| {
+        l.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(['=', ':']))
+    };
+    let line = format!("{key} = {value}");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    match lines.iter().position(|l| is_key(l)) {
+        Some(at) => lines[at] = line,
+        None => lines.push(line),
+    }
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+/// `./bin/ciphertool.sh -Dconfigure` as the product runs it: each `[secrets]` value in
+/// `"[plain text]"` form becomes the base64 of `Cipher.getInstance("RSA")` (PKCS#1 v1.5)
+/// under the certificate of the primary keystore (wso2/cipher-tool v1.2.7
+/// KeyStoreUtil.java:60-70, Utils.java:403-414). The encryption is openssl's, not preflight's.
+fn ciphertool(home: &Path) {
+    let path = home.join("repository/conf/deployment.toml");
+    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let secrets = doc["secrets"]
+        .as_table_mut()
+        .expect("ciphertool: deployment.toml has no [secrets]");
+    let pem = run_tool(
+        home,
+        "keytool",
+        &[
+            "-exportcert",
+            "-rfc",
+            "-alias",
+            "wso2carbon",
+            "-keystore",
+            "repository/resources/security/wso2carbon.jks",
+            "-storepass",
+            STORE_PASSWORD,
+        ],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, pem).unwrap();
+    let cert = cert.to_str().unwrap();
+    let pubkey = dir.path().join("pub.pem");
+    std::fs::write(
+        &pubkey,
+        run_tool(
+            home,
+            "openssl",
+            &["x509", "-in", cert, "-pubkey", "-noout"],
+            None,
+        ),
+    )
+    .unwrap();
+    let pubkey = pubkey.to_str().unwrap();
+    for (_, v) in secrets.iter_mut() {
+        let Some(plain) = v
+            .as_str()
+            .and_then(|s| s.strip_prefix('[')?.strip_suffix(']'))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let args = [
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-inkey",
+            pubkey,
+            "-pkeyopt",
+            "rsa_padding_mode:pkcs1",
+        ];
+        let ct = run_tool(home, "openssl", &args, Some(plain.as_bytes()));
+        use base64::Engine;
+        *v = toml_edit::value(base64::engine::general_purpose::STANDARD.encode(ct));
+    }
+    std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+/// Runs a tool from PRODUCT_HOME, feeding `stdin`; its stdout, or the test fails.
+fn run_tool(home: &Path, tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let path = which::which(tool).unwrap_or_else(|_| panic!("{tool} on PATH"));
+    let out = std::process::Command::new(path)
+        .args(args)
+        .current_dir(home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.unwrap_or_default())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 /// Replaces each flag that starts with `replaces` by `flag`; without one, adds `flag` on its
@@ -154,26 +410,9 @@ fn jvm_flag(script: &Path, flag: &str, replaces: Option<&str>) {
 
 /// The store password at keytool's prompt: this home's stores are WSO2's, under `wso2carbon`.
 fn keytool(home: &Path, args: &[String]) {
-    let keytool = which::which("keytool").expect("the JDK's keytool on PATH");
-    let out = std::process::Command::new(keytool)
-        .args(args)
-        .current_dir(home)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(b"wso2carbon\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "keytool {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let password = format!("{STORE_PASSWORD}\n");
+    run_tool(home, "keytool", &args, Some(password.as_bytes()));
 }
 
 fn apply(home: &Path, edit: &FixEdit, facts: &serde_json::Value) {
@@ -191,6 +430,13 @@ fn apply(home: &Path, edit: &FixEdit, facts: &serde_json::Value) {
             let args: Vec<String> = args.iter().map(|a| fill(a, facts)).collect();
             keytool(home, &args);
         }
+        FixEdit::XmlSet { file, path, value } => {
+            xml_set(&home.join(fill(file, facts)), path, &fill(value, facts))
+        }
+        FixEdit::PropertiesSet { file, key, value } => {
+            properties_set(&home.join(fill(file, facts)), key, &fill(value, facts))
+        }
+        FixEdit::Ciphertool => ciphertool(home),
     }
 }
 
@@ -218,9 +464,14 @@ fn every_fix_as_data_makes_its_rule_pass_and_nothing_worse() {
             Some(p) if !profiles.iter().any(|p| p == "all-in-one") => p.as_str(),
             _ => "all-in-one",
         };
+        let broken = BROKEN.iter().any(|(r, _)| *r == rule.id);
         let before = before_of
-            .entry(profile)
-            .or_insert_with(|| statuses(&default_420(&fx, &dir.path().join(profile)), profile));
+            .entry((profile, broken.then_some(&rule.id)))
+            .or_insert_with(|| {
+                let home = default_420(&fx, &dir.path().join(format!("{profile}-{i}")));
+                break_for(&home, &rule.id);
+                statuses(&home, profile)
+            });
         let (status, message) = &before[&rule.id];
         if badness(status) == 0 {
             failures.push(format!(
@@ -230,6 +481,7 @@ fn every_fix_as_data_makes_its_rule_pass_and_nothing_worse() {
             continue;
         }
         let home = default_420(&fx, &dir.path().join(i.to_string()));
+        break_for(&home, &rule.id);
         let facts = facts(&home);
         for edit in &rule.fix_edits {
             apply(&home, edit, &facts);
@@ -250,4 +502,50 @@ fn every_fix_as_data_makes_its_rule_pass_and_nothing_worse() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Once the keystore passwords are `$secret{}` aliases (config.passwords.plaintext's fix), a
+/// run without the keystore password cannot open the keystores: each keystore rule that then
+/// errors says, in its fix, how to give preflight the password.
+#[test]
+fn keystore_rules_that_need_the_password_say_how_to_give_it() {
+    let Some(fx) = wso2_fixtures() else { return };
+    let set = rules::embedded();
+    let plaintext = set
+        .rules
+        .iter()
+        .find(|r| r.id == "config.passwords.plaintext")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let home = default_420(&fx, dir.path());
+    let facts = facts(&home);
+    for edit in &plaintext.fix_edits {
+        apply(&home, edit, &facts);
+    }
+    let (_, r) = check_json(&[
+        "--product-home",
+        home.to_str().unwrap(),
+        "--offline",
+        "--only",
+        "keystore",
+    ]);
+    let errors: Vec<&serde_json::Value> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "error")
+        .collect();
+    assert!(
+        errors.iter().any(|x| x["id"] == "keystore.readable"),
+        "keystore.readable should error without the password: {r}"
+    );
+    for x in errors {
+        let fix = x["fix"].as_str().unwrap_or_default();
+        assert!(
+            fix.contains("--keystore-password-file"),
+            "{} errors ({}) but its fix does not say how to give the password: {fix}",
+            x["id"],
+            x["message"]
+        );
+    }
 }

@@ -386,6 +386,68 @@ fn every_shipped_rule_says_where_its_truth_comes_from() {
     );
 }
 
+/// A source that points at a line of a file: `owner/repo tag path:line` (`wso2/product-apim
+/// v4.2.0 modules/…/deployment.toml:154-155`), `owner/repo@ref:path:line`, or a URL with `#Lnn`.
+fn cites_a_line(source: &str) -> bool {
+    let at_tag = regex_lite::Regex::new(r"^[\w.-]+/[\w.-]+ \S+ [^\s:]+:\d+").unwrap();
+    let at_ref = regex_lite::Regex::new(r"^[\w.-]+/[\w.-]+@[^\s:]+:[^\s:]+:\d+").unwrap();
+    let url = regex_lite::Regex::new(r"https?://\S+#L\d+").unwrap();
+    at_tag.is_match(source) || at_ref.is_match(source) || url.is_match(source)
+}
+
+#[test]
+fn the_accepted_citation_forms_are_told_apart_from_pages() {
+    for good in [
+        "wso2/product-apim v4.2.0 modules/distribution/product/src/main/conf/deployment.toml:2",
+        "wso2/carbon-kernel v4.8.1 distribution/kernel/carbon-home/repository/resources/conf/default.json:119-137 (keystore)",
+        "wso2/carbon-commons@dab2b87e:components/tryit/TryitRequestProcessor.java:36,48-50",
+        "https://github.com/wso2/product-apim/blob/v4.2.0/pom.xml#L120",
+    ] {
+        assert!(cites_a_line(good), "{good}");
+    }
+    for bad in [
+        "https://apim.docs.wso2.com/en/latest/install-and-setup/setup/deployment-best-practices/",
+        "wso2/product-apim v4.2.0 modules/distribution/product/src/main/conf/deployment.toml ([apim.cors])",
+        "wso2/carbon-apimgt org.wso2.carbon.apimgt.core.default.json: apim.cors.enable = true",
+        "https://www.rfc-editor.org/rfc/rfc4511#section-4.2",
+    ] {
+        assert!(!cites_a_line(bad), "{bad}");
+    }
+}
+
+/// Every shipped rule cites the WSO2 (or JDK) file and line its key, default or range comes
+/// from, unless it says, in `docs_only`, why documents are all there is.
+#[test]
+fn every_shipped_rule_cites_a_file_and_line_or_says_why_not() {
+    let out = preflight()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = listed["rules"].as_array().unwrap();
+    assert!(rules.len() > 60, "listed only {} rules", rules.len());
+    let uncited: Vec<&str> = rules
+        .iter()
+        .filter(|r| {
+            let sources = r["sources"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let cited = sources
+                .iter()
+                .any(|s| cites_a_line(s.as_str().unwrap_or("")));
+            let why = r["docs_only"].as_str().map(str::trim).unwrap_or("");
+            !cited && why.is_empty()
+        })
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        uncited.is_empty(),
+        "rules whose sources cite no file:line (owner/repo tag path:line, owner/repo@ref:path:line \
+         or a URL with #Lnn) and carry no `docs_only` reason: {uncited:?}"
+    );
+}
+
 #[test]
 fn rules_explain_prints_the_sources() {
     let out = preflight()
