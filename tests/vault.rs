@@ -209,6 +209,21 @@ password = "$secret{{db_password}}"
     home
 }
 
+/// A home whose internal keystore is a fresh JKS store (`apim`, the key under `key_password`
+/// when given, else the store's password) and whose `[secrets]` hold `db_password` encrypted by
+/// the JDK with plain RSA, the product's default transformation.
+fn jks_home_with_db_secret(dir: &Path, key_password: Option<&str>) -> PathBuf {
+    let store = dir.join("apim.jks");
+    match key_password {
+        Some(pw) => keytool_store_with(&store, "JKS", "apim", pw),
+        None => keytool_store(&store, "JKS", "apim"),
+    }
+    let ct = jdk_encrypt(dir, &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
+    let home = hardened_home(dir, "apim.jks", &[("db_password", ct[0].clone())]);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    home
+}
+
 fn security(home: &Path, file: &str) -> PathBuf {
     home.join("repository/resources/security").join(file)
 }
@@ -409,11 +424,7 @@ fn a_wrong_keystore_password_is_an_error_not_a_verdict() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("apim.jks");
-    keytool_store(&store, "JKS", "apim");
-    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
-    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
-    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let home = jks_home_with_db_secret(dir.path(), None);
     let (_, report, _) = check(
         &home,
         &[],
@@ -560,11 +571,7 @@ fn a_key_password_of_its_own_is_read_from_the_second_line_as_the_product_does() 
     }
     let key_password = "Key-Own-Pw-6d02";
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("apim.jks");
-    keytool_store_with(&store, "JKS", "apim", key_password);
-    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
-    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
-    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let home = jks_home_with_db_secret(dir.path(), Some(key_password));
 
     // One line: the key does not open with the store's password; the error says what to do.
     let one = dir.path().join("one-line");
@@ -602,11 +609,7 @@ fn symmetric_aes_gcm_mode_is_an_error_that_names_what_is_not_supported() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("apim.jks");
-    keytool_store(&store, "JKS", "apim");
-    let ct = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
-    let home = hardened_home(dir.path(), "apim.jks", &[("db_password", ct[0].clone())]);
-    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    let home = jks_home_with_db_secret(dir.path(), None);
     std::fs::create_dir_all(home.join("repository/conf/security")).unwrap();
     std::fs::write(
         home.join("repository/conf/security/secret-conf.properties"),
