@@ -284,7 +284,6 @@ fn real_default_keystores_are_recognised_without_a_jvm() {
         let v = |name: &str| f["facts"][name]["value"]["value"].clone();
         assert_eq!(v("keystore.primary.format"), format, "{version}");
         assert_eq!(v("keystore.primary.opens"), true, "{version}");
-        assert_eq!(v("keystore.primary.is-default"), true, "{version}");
         assert!(
             v("keystore.primary.cert.not-after")
                 .as_str()

@@ -18,11 +18,6 @@ pub use super::catalogue::{STORE_FACTS, STORES};
 
 /// Where WSO2 keeps keystores inside PRODUCT_HOME.
 pub const SECURITY_DIR: &str = "repository/resources/security";
-/// The subject (and issuer) of WSO2's shipped self-signed certificate, for `is-default` when the
-/// names are not the shipped ones (wso2/carbon-kernel v4.9.28
-/// distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks, alias
-/// wso2carbon). The truststore rule holds its own copy, as data (rules/wso2-apim/tls.toml).
-const DEFAULT_SUBJECT: &str = "CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US";
 /// Real keystores with every public CA are well under 1 MiB.
 const MAX_KEYSTORE_BYTES: u64 = 16 << 20;
 
@@ -32,7 +27,6 @@ struct Configured {
     file_at: Option<Location>,
     password: Result<String, String>,
     alias: String,
-    defaults: bool,
 }
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
@@ -160,8 +154,8 @@ struct Opened {
     described: Vec<(DescribedKey, BTreeMap<String, Fact>)>,
 }
 
-/// A keystore file, the configured password (or why there is none), alias and defaultness.
-type DescribedKey = (PathBuf, Result<String, String>, String, bool);
+/// A keystore file, the configured password (or why there is none), and alias.
+type DescribedKey = (PathBuf, Result<String, String>, String);
 
 /// Keystores read and verified in this run, by file and password: verifying a PKCS#12 MAC costs
 /// a PBKDF2 run, and the keystore probe and Secure Vault open the same files, possibly on two
@@ -222,12 +216,7 @@ impl Opened {
         path: &Path,
         cfg: &Configured,
     ) -> BTreeMap<String, Fact> {
-        let key = (
-            path.to_path_buf(),
-            cfg.password.clone(),
-            cfg.alias.clone(),
-            cfg.defaults,
-        );
+        let key = (path.to_path_buf(), cfg.password.clone(), cfg.alias.clone());
         if let Some((_, done)) = self.described.iter().find(|(k, _)| *k == key) {
             return done.clone();
         }
@@ -329,15 +318,11 @@ fn configured(
         &fallback("password"),
         shipped(store, "password"),
     );
-    let defaults = file_name == default_file
-        && alias == shipped(store, "alias")
-        && password.as_deref() == Ok(shipped(store, "password"));
     Ok(Configured {
         file: format!("{SECURITY_DIR}/{file_name}"),
         file_at,
         password,
         alias,
-        defaults,
     })
 }
 
@@ -547,17 +532,9 @@ fn describe(s: &Store, cfg: &Configured, out: &mut BTreeMap<String, Fact>) {
                 .unwrap_or_else(|| format!("alias `{}` has no certificate", cfg.alias))),
         },
     };
-    // Default names decide alone; otherwise the certificate must have been read (a PKCS#12
-    // whose certificates are encrypted under a $secret{} password says nothing either way).
-    let is_default = match &cert {
-        _ if cfg.defaults => Fact::value(Value::Bool(true)),
-        Ok(c) => Fact::value(Value::Bool(c.subject == DEFAULT_SUBJECT)),
-        Err(e) => Fact::unavailable(e.clone()),
-    };
     for (k, f) in cert::facts(&cert) {
         put(k, f);
     }
-    put("is-default", is_default);
     put("localhost-certs", localhost_certs(s));
 }
 

@@ -934,11 +934,6 @@ pub const STORE_FACTS: &[(&str, FactType, &str)] = {
             "SHA-256 fingerprint of the configured alias's certificate, colon-separated upper-case hex",
         ),
         (
-            "is-default",
-            T::Bool,
-            "Whether this is WSO2's shipped keystore: file name, password and alias are all defaults, or the certificate has the default subject; unavailable when neither can be told (certificate not readable)",
-        ),
-        (
             "mode",
             T::Int,
             "Permission bits of the keystore file (0o644 is 420)",

@@ -2,6 +2,11 @@
 use super::*;
 use std::path::PathBuf;
 
+/// The subject (and issuer) of WSO2's shipped self-signed certificate (wso2/carbon-kernel
+/// distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks, alias
+/// wso2carbon); keystore.not-default holds it as data (rules/wso2-apim/tls.toml).
+const DEFAULT_SUBJECT: &str = "CN=localhost, OU=WSO2, O=WSO2, L=Mountain View, ST=CA, C=US";
+
 fn generated(name: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/keystores")
@@ -218,12 +223,10 @@ password = "$secret{truststore_pw}"
         &home,
         &[
             "keystore.primary.opens",
-            "keystore.primary.is-default",
             "keystore.internal.file",
             "keystore.internal.alias-present",
             "keystore.tls.format",
             "keystore.tls.opens",
-            "keystore.tls.is-default",
             "keystore.tls.cert.key-bits",
             "keystore.tls.cert.days-left",
             "keystore.tls.mode",
@@ -234,7 +237,6 @@ password = "$secret{truststore_pw}"
     );
     let v = |n: &str| f[n].get().cloned();
     assert_eq!(v("keystore.primary.opens"), Ok(Value::Bool(true)));
-    assert_eq!(v("keystore.primary.is-default"), Ok(Value::Bool(false)));
     assert_eq!(
         v("keystore.internal.file"),
         Ok(Value::Str(
@@ -248,7 +250,6 @@ password = "$secret{truststore_pw}"
     assert_eq!(v("keystore.internal.alias-present"), Ok(Value::Bool(true)));
     assert_eq!(v("keystore.tls.format"), Ok(Value::Str("pkcs12".into())));
     assert_eq!(v("keystore.tls.opens"), Ok(Value::Bool(true)));
-    assert_eq!(v("keystore.tls.is-default"), Ok(Value::Bool(false)));
     assert_eq!(v("keystore.tls.cert.key-bits"), Ok(Value::Int(384)));
     assert!(matches!(
         v("keystore.tls.cert.days-left"),
@@ -297,7 +298,7 @@ fn probe_reports_missing_files_and_defaults() {
 }
 
 #[test]
-fn is_default_is_unknown_when_the_certificate_cannot_be_read() {
+fn cert_subject_is_unknown_when_the_certificate_cannot_be_read() {
     let toml = r#"
 [keystore.primary]
 file_name = "tls.p12"
@@ -305,20 +306,9 @@ password = "$secret{keystore_password}"
 alias = "tls"
 "#;
     let (_d, home) = home_with(toml, &[("tls.p12", "tls.p12")]);
-    let f = facts(&home, &["keystore.primary.is-default"]);
-    let reason = f["keystore.primary.is-default"].get().unwrap_err();
+    let f = facts(&home, &["keystore.primary.cert.subject"]);
+    let reason = f["keystore.primary.cert.subject"].get().unwrap_err();
     assert!(!reason.is_empty());
-    // The shipped names decide without the certificate.
-    // (A file with no keystore table; an empty one is unusable, not "all defaults".)
-    let (_d, home) = home_with(
-        "[server]\nhostname = \"a.example\"\n",
-        &[("tls.p12", "wso2carbon.jks")],
-    );
-    let f = facts(&home, &["keystore.primary.is-default"]);
-    assert_eq!(
-        f["keystore.primary.is-default"].get(),
-        Ok(&Value::Bool(true))
-    );
 }
 
 /// The hardened 4.7.0 home of tests/fixtures/homes (two PKCS#12 stores under passwords, four
