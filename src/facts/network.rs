@@ -23,15 +23,7 @@ use std::time::Duration;
 /// Databases every API Manager has; when deployment.toml has no section for one, it is H2.
 const REQUIRED_DBS: &[&str] = &["apim_db", "shared_db"];
 /// Per-database facts, as `db.<id>.<what>`.
-const DB_FACTS: &[&str] = &[
-    "type",
-    "endpoint",
-    "url-tls-disabled",
-    "username-privileged",
-];
-/// Database user names with administrative rights (`admin`: the RDS master user of MySQL,
-/// MariaDB and SQL Server).
-const PRIVILEGED_USERS: &[&str] = &["root", "sa", "postgres", "system", "sys", "admin"];
+const DB_FACTS: &[&str] = &["type", "endpoint", "url-tls-disabled", "username"];
 /// How long reachability checks may take, at most.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
 /// The reason the engine turns into a skip.
@@ -48,8 +40,9 @@ struct Db {
     tls_driver_default: bool,
     /// What decides the TLS of the connection: the URL's switch or the driver's default.
     tls_decided_by: String,
-    /// The administrative user name, when `username` is one.
-    privileged_user: Option<(String, Location)>,
+    /// The configured `username`, as written. Which names are administrators is the rule's
+    /// to say (db.privileged-user in rules/wso2-apim/db.toml).
+    user: Option<(String, Location)>,
     /// Why a setting of this database is only known at start, if one is: its facts are then
     /// unavailable rather than judged on what the file literally says.
     unknown: Option<String>,
@@ -179,10 +172,10 @@ fn fact(
         },
         "db.tls-disabled" => tls_list(dbs, |db| db.tls_disabled),
         "db.tls-driver-default" => tls_list(dbs, |db| db.tls_driver_default),
-        "db.privileged-users" => {
+        "db.users" => {
             let users: Vec<(&String, &(String, Location))> = dbs
                 .iter()
-                .filter_map(|(id, db)| Some((id, db.privileged_user.as_ref()?)))
+                .filter_map(|(id, db)| Some((id, db.user.as_ref()?)))
                 .collect();
             let at = users.first().map(|(_, (_, at))| at.clone());
             str_list(
@@ -255,7 +248,10 @@ fn db_fact(name: &str, dbs: &BTreeMap<String, Db>) -> Fact {
             Err(e) => Fact::unavailable(e.clone()),
         },
         "url-tls-disabled" => Fact::value(Value::Bool(db.tls_disabled)).at(db.at.clone()),
-        _ => Fact::value(Value::Bool(db.privileged_user.is_some())),
+        _ => match &db.user {
+            Some((u, at)) => Fact::value(Value::Str(u.clone())).at(Some(at.clone())),
+            None => Fact::value(Value::Null),
+        },
     }
 }
 
@@ -310,8 +306,7 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
         _ => None,
     };
     let configured_kind = text("type").map(|(t, _)| t.to_ascii_lowercase());
-    let privileged_user = text("username")
-        .filter(|(u, _)| PRIVILEGED_USERS.contains(&u.to_ascii_lowercase().as_str()));
+    let user = text("username");
     if let Some((url, at)) = text("url") {
         let parsed = jdbc::parse(&url);
         let kind = configured_kind
@@ -330,7 +325,7 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
             tls_decided_by,
             endpoint: parsed.map(|j| j.endpoint),
             at: Some(at),
-            privileged_user,
+            user,
             unknown: None,
         };
     }
@@ -363,7 +358,7 @@ fn database_as_written(d: &Deployment, id: &str) -> Db {
         kind,
         endpoint,
         at: text("hostname").map(|(_, at)| at),
-        privileged_user,
+        user,
         unknown: None,
     }
 }

@@ -637,7 +637,7 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::Any,
         None,
         F::Network,
-        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username-privileged` (bool: root, sa, postgres, system, sys or admin)",
+        "Per database of deployment.toml (`[database.<id>]`; apim_db and shared_db always, H2 when absent): `db.<id>.type` (string: mysql, mariadb, postgre, oracle, mssql, db2, h2 — the configured `type`, else from the URL), `db.<id>.endpoint` (string host:port, nothing for embedded H2), `db.<id>.url-tls-disabled` (bool: useSSL=false, sslMode=DISABLED, sslmode=disable, encrypt=false, sslConnection=false), `db.<id>.username` (string: the configured `username`, as written; nothing when none is set)",
     ),
     spec(
         "db.tls-disabled",
@@ -654,11 +654,11 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Every SQL Server `[database.<id>]` whose URL has no `encrypt=`, as `id (what decides)`: mssql-jdbc's default decides (false before 10.1, true from 10.1); empty when none",
     ),
     spec(
-        "db.privileged-users",
+        "db.users",
         T::List,
         None,
         F::Network,
-        "Every `[database.<id>]` whose username is a database administrator (root, sa, postgres, system, sys, admin), as `apim_db (root)`; empty when none is",
+        "The `username` of every `[database.<id>]` that sets one, as written, as `apim_db (apimuser)`; empty when none does. Which names are administrators is rule data (db.privileged-user)",
     ),
     spec(
         "db.endpoints",

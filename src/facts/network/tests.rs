@@ -60,14 +60,14 @@ fn databases_and_ldap_from_deployment_toml() {
         "db.apim_db.type",
         "db.apim_db.endpoint",
         "db.apim_db.url-tls-disabled",
-        "db.apim_db.username-privileged",
+        "db.apim_db.username",
         "db.shared_db.type",
         "db.shared_db.endpoint",
         "db.shared_db.url-tls-disabled",
-        "db.shared_db.username-privileged",
+        "db.shared_db.username",
         "db.endpoints",
         "db.tls-disabled",
-        "db.privileged-users",
+        "db.users",
         "db.unreachable",
         "userstore.ldap.url",
         "userstore.ldap.tls",
@@ -81,7 +81,7 @@ fn databases_and_ldap_from_deployment_toml() {
     assert_eq!(v("db.apim_db.endpoint"), format!("127.0.0.1:{open_port}"));
     assert_eq!(f["db.apim_db.endpoint"].location.as_ref().unwrap().line, 4);
     assert_eq!(v("db.apim_db.url-tls-disabled"), "true");
-    assert_eq!(v("db.apim_db.username-privileged"), "true");
+    assert_eq!(v("db.apim_db.username"), "root");
     assert_eq!(v("db.shared_db.type"), "postgre");
     assert_eq!(
         v("db.shared_db.endpoint"),
@@ -89,7 +89,7 @@ fn databases_and_ldap_from_deployment_toml() {
     );
     // No sslmode: pgjdbc's default, prefer, which falls back to plain text.
     assert_eq!(v("db.shared_db.url-tls-disabled"), "true");
-    assert_eq!(v("db.shared_db.username-privileged"), "false");
+    assert_eq!(v("db.shared_db.username"), "wso2");
     assert_eq!(
         strs(&f["db.endpoints"]),
         vec![
@@ -105,7 +105,8 @@ fn databases_and_ldap_from_deployment_toml() {
         ]
     );
     assert_eq!(f["db.tls-disabled"].location.as_ref().unwrap().line, 4);
-    assert_eq!(strs(&f["db.privileged-users"]), ["apim_db (root)"]);
+    assert_eq!(strs(&f["db.users"]), ["apim_db (root)", "shared_db (wso2)"]);
+    assert_eq!(f["db.users"].location.as_ref().unwrap().line, 5);
     let down = strs(&f["db.unreachable"]);
     assert_eq!(down.len(), 1, "{down:?}");
     assert!(
@@ -182,10 +183,10 @@ ConnectionURL = "ldaps://ad.example"
             "db.apim_db.endpoint",
             "db.config.type",
             "db.config.endpoint",
-            "db.config.username-privileged",
+            "db.config.username",
             "db.shared_db.type",
             "db.tls-disabled",
-            "db.privileged-users",
+            "db.users",
             "userstore.ldap.tls",
         ],
     );
@@ -197,10 +198,7 @@ ConnectionURL = "ldaps://ad.example"
             "user (sslConnection=false)"
         ]
     );
-    assert_eq!(
-        strs(&f["db.privileged-users"]),
-        ["config (SYSTEM)", "user (admin)"]
-    );
+    assert_eq!(strs(&f["db.users"]), ["config (SYSTEM)", "user (admin)"]);
     assert_eq!(f["db.apim_db.endpoint"].get(), Ok(&Value::Null));
     assert_eq!(f["db.config.type"].get(), Ok(&Value::Str("oracle".into())));
     assert_eq!(
@@ -208,8 +206,8 @@ ConnectionURL = "ldaps://ad.example"
         Ok(&Value::Str("ora.example:1521".into()))
     );
     assert_eq!(
-        f["db.config.username-privileged"].get(),
-        Ok(&Value::Bool(true))
+        f["db.config.username"].get(),
+        Ok(&Value::Str("SYSTEM".into()))
     );
     assert_eq!(f["db.shared_db.type"].get(), Ok(&Value::Str("h2".into())));
     assert_eq!(f["userstore.ldap.tls"].get(), Ok(&Value::Bool(true)));
