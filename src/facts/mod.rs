@@ -18,6 +18,7 @@ mod placeholders;
 mod ports;
 pub mod product;
 mod product_parse;
+mod profile;
 pub mod properties;
 mod resources;
 mod run_user;
@@ -139,6 +140,7 @@ pub struct Context {
     pub deadline: Duration,
     deployment: OnceLock<deployment::Deployment>,
     product: OnceLock<product::Detected>,
+    node_profile: OnceLock<String>,
     systemd_unit: OnceLock<Result<Option<systemd::Unit>, String>>,
     /// `--keystore-password-file`: the keystore password for Secure Vault, read by [`vault`].
     pub keystore_password_file: Option<PathBuf>,
@@ -155,6 +157,7 @@ impl Context {
             deadline: Duration::from_secs(5),
             deployment: OnceLock::new(),
             product: OnceLock::new(),
+            node_profile: OnceLock::new(),
             systemd_unit: OnceLock::new(),
             keystore_password_file: None,
             vault: OnceLock::new(),
@@ -180,6 +183,15 @@ impl Context {
     pub fn product(&self) -> &product::Detected {
         self.product
             .get_or_init(|| self.home().map(product::detect).unwrap_or_default())
+    }
+
+    /// The profile this node runs (`--profile`, else as the product decides it; all-in-one
+    /// without a PRODUCT_HOME), decided once per run.
+    pub fn node_profile(&self) -> &str {
+        self.node_profile.get_or_init(|| match self.home() {
+            Some(_) => profile::infer(self, self.product()),
+            None => self.profile.clone().unwrap_or_else(|| "all-in-one".into()),
+        })
     }
 
     /// The systemd unit that starts PRODUCT_HOME, if any; the unit folders are searched once.

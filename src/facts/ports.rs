@@ -106,7 +106,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     };
     let expected = offset
         .as_ref()
-        .map(|o| expected_ports(&profile(ctx), *o, |k| configured(ctx, k)));
+        .map(|o| expected_ports(ctx.node_profile(), *o, |k| configured(ctx, k)));
     let mut busy: Option<Fact> = None;
     names
         .iter()
@@ -133,14 +133,6 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 
 fn ints(ports: &[u16]) -> Value {
     Value::List(ports.iter().map(|p| Value::Int(*p as i64)).collect())
-}
-
-fn profile(ctx: &Context) -> String {
-    match (&ctx.profile, ctx.home()) {
-        (Some(p), _) => p.clone(),
-        (None, Some(_)) => crate::facts::product::profile(ctx, ctx.product()),
-        (None, None) => "all-in-one".to_string(),
-    }
 }
 
 /// `[server] offset` of deployment.toml (0 when absent); an integer or a numeric string.
