@@ -625,3 +625,133 @@ fn symmetric_aes_gcm_mode_is_an_error_that_names_what_is_not_supported() {
         "{msg}"
     );
 }
+
+/// secret-conf.properties as cipher-tool writes it for a keystore (`Utils.
+/// writeToSecureConfPropertyFile`, wso2/cipher-tool v1.1.20 lines 222-247, key names from
+/// `Constants.SecureVault`), with `secretRepositories.file.algorithm` only when ciphertool.sh was
+/// given `-Dorg.wso2.CipherTransformation=`.
+fn cipher_tool_secret_conf(home: &Path, store: &str, algorithm: Option<&str>) {
+    let mut text = format!(
+        "secVault.enabled=true\n\
+         carbon.secretProvider=org.wso2.securevault.secret.handler.SecretManagerSecretCallbackHandler\n\
+         secretRepositories=file\n\
+         secretRepositories.file.provider=org.wso2.securevault.secret.repository.FileBaseSecretRepositoryProvider\n\
+         secretRepositories.file.location=repository/conf/security/cipher-text.properties\n\
+         keystore.identity.location={}\n\
+         keystore.identity.type=JKS\n\
+         keystore.identity.alias=apim\n\
+         keystore.identity.store.password=identity.store.password\n\
+         keystore.identity.store.secretProvider=org.wso2.carbon.securevault.DefaultSecretCallbackHandler\n\
+         keystore.identity.key.password=identity.key.password\n\
+         keystore.identity.key.secretProvider=org.wso2.carbon.securevault.DefaultSecretCallbackHandler\n",
+        security(home, store).display()
+    );
+    if let Some(a) = algorithm {
+        text.push_str(&format!("secretRepositories.file.algorithm={a}\n"));
+    }
+    common::write(
+        &home.join("repository/conf/security/secret-conf.properties"),
+        text.as_bytes(),
+    );
+}
+
+/// A default 4.2.0 home ships carbon.properties with `org.wso2.CipherTransformation =
+/// RSA/ECB/OAEPwithSHA1andMGF1Padding` (product-apim v4.2.0 line 17), but that System property
+/// is CryptoUtil's, not Secure Vault's: ciphertool.sh encrypts with plain `RSA` and
+/// FileBaseSecretRepository decrypts with secret-conf.properties' algorithm, default `RSA`. So a
+/// PKCS#1 v1.5 value decrypts and an OAEP value (what following carbon.properties would give)
+/// does not, with a message that names the padding it was made with; recording the OAEP
+/// transformation in secret-conf.properties, as cipher-tool does with the option, flips both.
+#[test]
+fn carbon_properties_cipher_transformation_is_not_secure_vaults_padding() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let carbon_properties = "modules/distribution/product/src/main/conf/carbon.properties";
+    let Some(shipped) = common::product_apim("v4.2.0", carbon_properties) else {
+        return;
+    };
+    assert!(
+        shipped.contains("org.wso2.CipherTransformation = RSA/ECB/OAEPwithSHA1andMGF1Padding"),
+        "product-apim v4.2.0 carbon.properties changed:\n{shipped}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("apim.jks");
+    keytool_store(&store, "JKS", "apim");
+    let pkcs1 = jdk_encrypt(dir.path(), &store, "JKS", "apim", "RSA", &[DB_PASSWORD]);
+    let oaep = jdk_encrypt(
+        dir.path(),
+        &store,
+        "JKS",
+        "apim",
+        "RSA/ECB/OAEPwithSHA1andMGF1Padding",
+        &[ADMIN_PASSWORD],
+    );
+    let secrets = [
+        ("db_password", pkcs1[0].clone()),
+        ("admin_password", oaep[0].clone()),
+    ];
+    let home = hardened_home(dir.path(), "apim.jks", &secrets);
+    std::fs::copy(&store, security(&home, "apim.jks")).unwrap();
+    common::write(
+        &home.join("repository/conf/carbon.properties"),
+        shipped.as_bytes(),
+    );
+    cipher_tool_secret_conf(&home, "apim.jks", None);
+    let env = [("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)];
+
+    let (code, report, text) = check(&home, &[], &env);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!((r["status"].as_str(), code), (Some("fail"), 1), "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("admin_password: was encrypted with RSA/ECB/OAEPWithSHA1AndMGF1Padding but the product decrypts with RSA/ECB/PKCS1Padding")
+            && msg.contains("names no secretRepositories.file.algorithm")
+            && !msg.contains("db_password:"),
+        "{msg}"
+    );
+    assert_no_clear_values(&text);
+
+    // ciphertool.sh -Dorg.wso2.CipherTransformation=RSA/ECB/OAEPwithSHA1andMGF1Padding records it.
+    cipher_tool_secret_conf(
+        &home,
+        "apim.jks",
+        Some("RSA/ECB/OAEPwithSHA1andMGF1Padding"),
+    );
+    let (_, report, text) = check(&home, &[], &env);
+    let msg = result(&report, "config.secrets.decrypt")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("db_password: was encrypted with RSA/ECB/PKCS1Padding but the product decrypts with RSA/ECB/OAEPWithSHA1AndMGF1Padding (secretRepositories.file.algorithm of secret-conf.properties)")
+            && !msg.contains("admin_password:"),
+        "{msg}"
+    );
+    assert_no_clear_values(&text);
+}
+
+/// APIM 4.7's Secure Vault (org.wso2.securevault 1.2.0) has a key-based AES mode; preflight
+/// cannot decrypt it and says so instead of reporting every alias as a wrong RSA value.
+#[test]
+fn key_based_symmetric_mode_is_an_error_not_a_wrong_rsa_verdict() {
+    if !have("keytool") || !have("java") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = jks_home_with_db_secret(dir.path(), None);
+    common::write(
+        &home.join("repository/conf/security/secret-conf.properties"),
+        b"secretRepositories.file.encryptionMode=key.based.symmetric.encryption\n",
+    );
+    let (_, report, _) = check(&home, &[], &[("PREFLIGHT_KEYSTORE_PASSWORD", KS_PASSWORD)]);
+    let r = result(&report, "config.secrets.decrypt");
+    assert_eq!(r["status"], "error", "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("key.based.symmetric.encryption"),
+        "{r}"
+    );
+}

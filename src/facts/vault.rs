@@ -4,18 +4,36 @@
 //! this module only through [`Vault::secret`], to probes that must use them (keystore passwords,
 //! database logins, LDAP binds); facts say only which aliases decrypt.
 //!
-//! How the product does it (read from the sources, not recalled):
+//! How the product does it (read from the sources at the versions APIM 3.2-4.7 ship, not recalled):
 //! - `bin/ciphertool.sh -Dconfigure` encrypts each `[secrets]` value with the certificate of the
-//!   *internal* keystore's key (carbon.xml `InternalKeyStore`, which deployment.toml's
-//!   `[keystore.internal]` fills and which falls back to `[keystore.primary]`): wso2/cipher-tool
-//!   v1.2.7 `Utils.java` lines 255-272 and `KeyStoreUtil.java` lines 60-70 (`Cipher.getInstance("RSA")`
-//!   unless `-Dorg.wso2.CipherTransformation=` is given), and writes base64 of the raw RSA
-//!   ciphertext (`Utils.doEncryption`, lines 403-414, `printBase64Binary`). With a transformation
-//!   given it records it as `secretRepositories.file.algorithm` in
-//!   repository/conf/security/secret-conf.properties (`Utils.java` lines 222-226).
-//! - At start org.wso2.securevault's `FileBaseSecretRepository.init` decrypts every alias with
-//!   that algorithm, default `RSA` (SunJCE: RSA/ECB/PKCS1Padding), base64 input; with
-//!   `encryptionMode=symmetric` it uses AES/GCM with a self-contained JSON ciphertext instead.
+//!   *internal* keystore's key (`[keystore.internal]`, falling back to `[keystore.primary]`) and
+//!   writes base64 of the raw RSA ciphertext. The transformation is `Cipher.getInstance("RSA")`
+//!   (SunJCE: RSA/ECB/PKCS1Padding) unless `-Dorg.wso2.CipherTransformation=` is given on
+//!   ciphertool.sh's own command line: wso2/cipher-tool v1.1.15 (APIM 3.2-4.1) `KeyStoreUtil.java`
+//!   lines 58-62, `CipherTool.java` lines 113-118; v1.1.28 (4.6) `KeyStoreUtil.java` lines 95-99.
+//!   The shipped script passes no such option (`ciphertool.sh` line 127 at v1.1.15, 118 at
+//!   v1.1.28), and cipher-tool reads no carbon.properties.
+//! - The `org.wso2.CipherTransformation = RSA/ECB/OAEPwithSHA1andMGF1Padding` (3.2-4.6;
+//!   `AES/GCM/NoPadding` on 4.7) of repository/conf/carbon.properties (product-apim v4.2.0
+//!   modules/distribution/product/src/main/conf/carbon.properties line 17; rendered from
+//!   carbon-kernel v4.8.1 default.json line 209 by carbon.properties.j2) is not Secure Vault's:
+//!   the server copies carbon.properties into System properties (carbon-kernel v4.6.0
+//!   Bootstrap.java lines 56, 78-107; v4.8.1 Main.java lines 107, 245-263), where `CryptoUtil`
+//!   (v4.8.1 lines 160, 288) reads it for the server's internal encryption. Secure Vault never
+//!   reads that property.
+//! - With the option given, cipher-tool records it as `secretRepositories.file.algorithm` in
+//!   repository/conf/security/secret-conf.properties: v1.1.15 `Utils.java` lines 215-218, v1.1.26
+//!   and v1.1.28 lines 263-266; v1.1.20 (APIM 4.2) and v1.1.23 (4.3) do not write it (restored by
+//!   commit f21d1b7, first in v1.1.24), so there a value encrypted with the option fails in the
+//!   product too. A value that decrypts only under the other RSA padding is reported as such.
+//! - At start org.wso2.securevault's `FileBaseSecretRepository.init` (wso2/carbon-secvault v1.1.3
+//!   lines 93-98 for kernel 4.6.x, v1.1.5 for 4.8.1, v1.1.7 for 4.9.x, v1.2.0 lines 121-131 for
+//!   4.11.18) decrypts every alias with that property, default `RSA`, base64 input, through
+//!   `Cipher.getInstance(algorithm)` (`BaseCipher.java` line 112 at v1.1.3); the properties come
+//!   from secret-conf.properties alone (carbon-kernel v4.8.1 `SecretManagerInitializer.java`
+//!   lines 87-106). `encryptionMode=symmetric` (v1.1.9+) and `key.based.symmetric.encryption`
+//!   (v1.2.0) switch to AES/GCM with a self-contained JSON ciphertext, which preflight does not
+//!   decrypt.
 //! - The keystore password comes from `DefaultSecretCallbackHandler` (carbon-kernel v4.9.0
 //!   core/org.wso2.carbon.securevault/.../DefaultSecretCallbackHandler.java lines 73-131): the
 //!   first line of PRODUCT_HOME/`password`, else `password-tmp`, else `password-persist`, else the
@@ -274,13 +292,15 @@ fn padding(transformation: &str) -> Result<Padding, String> {
     }
 }
 
-/// The transformation Secure Vault is configured with in secret-conf.properties (`RSA` when the
-/// file or the key is absent, as in FileBaseSecretRepository).
-fn transformation(home: &Path) -> Result<String, String> {
+/// The transformation Secure Vault decrypts `[secrets]` with: `secretRepositories.file.algorithm`
+/// of secret-conf.properties, or `None` when the file or the key is absent (then
+/// FileBaseSecretRepository's default `RSA`). carbon.properties' `org.wso2.CipherTransformation`
+/// plays no part (see the module documentation).
+fn transformation(home: &Path) -> Result<Option<String>, String> {
     let path = home.join(SECRET_CONF);
     let text = match crate::io::read_capped(&path, MAX_SMALL_FILE) {
         Ok(t) => t,
-        Err(_) if !path.exists() => return Ok("RSA".into()),
+        Err(_) if !path.exists() => return Ok(None),
         Err(e) => return Err(super::under_home(&e, home, &path)),
     };
     let prop = |key: &str| {
@@ -291,24 +311,39 @@ fn transformation(home: &Path) -> Result<String, String> {
             .find(|(k, _)| k.trim() == key)
             .map(|(_, v)| v.trim().to_string())
     };
-    if prop("secretRepositories.file.encryptionMode").as_deref() == Some("symmetric") {
+    match prop("secretRepositories.file.encryptionMode").as_deref() {
         // wso2/cipher-tool 1.1.x SymmetricCipher.java: base64 of JSON {cipherText, iv} under
-        // AES/GCM/NoPadding (128-bit tag, 128-byte IV) with a secret-key entry of the keystore.
-        return Err("secret-conf.properties sets encryptionMode=symmetric: [secrets] values are then AES/GCM/NoPadding under a secret-key entry of the keystore (cipher-tool's SymmetricCipher), which preflight does not decrypt; only the RSA modes are supported".into());
+        // AES/GCM/NoPadding (128-bit tag) with a secret-key entry of the keystore.
+        Some("symmetric") => Err("secret-conf.properties sets encryptionMode=symmetric: [secrets] values are then AES/GCM/NoPadding under a secret-key entry of the keystore (cipher-tool's SymmetricCipher), which preflight does not decrypt; only the RSA modes are supported".into()),
+        // wso2/carbon-secvault v1.2.0 FileBaseSecretRepository.java lines 122-124, 156-158:
+        // AES/GCM under a key given to the server, not a keystore entry.
+        Some("key.based.symmetric.encryption") => Err("secret-conf.properties sets encryptionMode=key.based.symmetric.encryption: [secrets] values are then AES/GCM/NoPadding under an encryption key given to the server (org.wso2.securevault 1.2.0), which preflight does not decrypt; only the RSA modes are supported".into()),
+        _ => Ok(prop("secretRepositories.file.algorithm")),
     }
-    Ok(prop("secretRepositories.file.algorithm").unwrap_or_else(|| "RSA".into()))
+}
+
+/// The JCE name of a padding, as messages print it.
+fn padding_name(p: Padding) -> &'static str {
+    match p {
+        Padding::Pkcs1 => "RSA/ECB/PKCS1Padding",
+        Padding::OaepSha1 => "RSA/ECB/OAEPWithSHA1AndMGF1Padding",
+        Padding::OaepSha256 => "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
+    }
 }
 
 /// The internal keystore's private key and the padding, ready to decrypt `[secrets]` values.
 struct Decryptor {
     key: rsa::PrivateKey,
     padding: Padding,
+    /// Whether secret-conf.properties names the transformation (else the default `RSA`).
+    named: bool,
 }
 
 impl Decryptor {
     fn new(ctx: &Context, home: &Path, password: &Supplied) -> Result<Decryptor, String> {
         use rsa::pkcs8::DecodePrivateKey;
-        let padding = padding(&transformation(home)?)?;
+        let named = transformation(home)?;
+        let padding = padding(named.as_deref().unwrap_or("RSA"))?;
         let (file, alias) = internal_keystore(ctx);
         let path = home.join(keystore::SECURITY_DIR).join(&file);
         let store = keystore::open_cached(ctx, &path, Some(&password.store))
@@ -332,7 +367,11 @@ impl Decryptor {
         };
         let key = rsa::PrivateKey::from_pkcs8_der(&der)
             .map_err(|e| format!("the private key `{alias}` is not an RSA key: {e}"))?;
-        Ok(Decryptor { key, padding })
+        Ok(Decryptor {
+            key,
+            padding,
+            named: named.is_some(),
+        })
     }
 
     /// Every alias, half of them on a second thread: an RSA private-key operation is the
@@ -365,26 +404,46 @@ impl Decryptor {
         let ct = base64::engine::general_purpose::STANDARD
             .decode(compact.as_bytes())
             .map_err(|_| "not base64 cipher-tool output".to_string())?;
-        let clear = match self.padding {
-            Padding::Pkcs1 => pkcs1v15_strict(&self.key, &ct),
-            Padding::OaepSha1 => self.key.decrypt(rsa::Oaep::<sha1::Sha1>::new(), &ct),
+        let clear = self
+            .with(self.padding, &ct)
+            .map_err(|_| self.why_not(&ct))?;
+        Ok(Zeroizing::new(String::from_utf8_lossy(&clear).into_owned()))
+    }
+
+    fn with(&self, padding: Padding, ct: &[u8]) -> rsa::Result<Zeroizing<Vec<u8>>> {
+        match padding {
+            Padding::Pkcs1 => pkcs1v15_strict(&self.key, ct),
+            Padding::OaepSha1 => self.key.decrypt(rsa::Oaep::<sha1::Sha1>::new(), ct),
             Padding::OaepSha256 => self.key.decrypt(
                 rsa::Oaep::<sha2::Sha256, sha1::Sha1>::new_with_mgf_hash(),
-                &ct,
+                ct,
             ),
         }
         .map(Zeroizing::new)
-        .map_err(|_| {
+    }
+
+    /// Why a value does not decrypt: the key, or a value encrypted under the other RSA padding
+    /// (ciphertool.sh run with or without `-Dorg.wso2.CipherTransformation`, the transformation
+    /// not recorded in secret-conf.properties, as cipher-tool 1.1.20-1.1.23 leave it).
+    fn why_not(&self, ct: &[u8]) -> String {
+        let configured = if self.named {
+            "secretRepositories.file.algorithm of secret-conf.properties"
+        } else {
+            "Secure Vault's default `RSA`: secret-conf.properties names no secretRepositories.file.algorithm"
+        };
+        let used = padding_name(self.padding);
+        let other = match self.padding {
+            Padding::Pkcs1 => Padding::OaepSha1,
+            Padding::OaepSha1 | Padding::OaepSha256 => Padding::Pkcs1,
+        };
+        if self.with(other, ct).is_ok() {
             format!(
-                "does not decrypt with the internal keystore's key ({})",
-                match self.padding {
-                    Padding::Pkcs1 => "RSA/ECB/PKCS1Padding",
-                    Padding::OaepSha1 => "RSA/ECB/OAEPWithSHA1AndMGF1Padding",
-                    Padding::OaepSha256 => "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
-                }
+                "was encrypted with {} but the product decrypts with {used} ({configured}); re-encrypt it, or record the transformation ciphertool.sh used as secretRepositories.file.algorithm",
+                padding_name(other)
             )
-        })?;
-        Ok(Zeroizing::new(String::from_utf8_lossy(&clear).into_owned()))
+        } else {
+            format!("does not decrypt with the internal keystore's key ({used}, {configured})")
+        }
     }
 }
 
