@@ -5,6 +5,8 @@
 
 mod common;
 use common::*;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 // The throw-away accounts .ci/services.sh creates (loopback only).
@@ -40,8 +42,20 @@ fn check(
     only: &[&str],
     extra: &[&str],
 ) -> (i32, serde_json::Value, Duration) {
+    check_staged(version, toml, &|_| {}, only, extra)
+}
+
+/// [`check`] on a home that `stage` completes (a truststore, a start script).
+fn check_staged(
+    version: &str,
+    toml: &str,
+    stage: &dyn Fn(&Path),
+    only: &[&str],
+    extra: &[&str],
+) -> (i32, serde_json::Value, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), version, toml);
+    stage(&home);
     let mut args = vec!["--product-home", home.to_str().unwrap(), "--timeout", "4"];
     for id in only {
         args.extend(["--only", id]);
@@ -398,7 +412,9 @@ fn mariadb_with_tls_is_negotiated_only_when_the_jdbc_url_asks_for_it() {
         "{r:#}"
     );
 
-    for params in ["?sslMode=verify-full", "?useSSL=true"] {
+    // sslMode=trust: encrypted without verification (mariadb_certificate_verified_as_connector_j_would
+    // has verify-ca / verify-full); REQUIRED-like for the session.
+    for params in ["?sslMode=trust", "?useSSL=true&trustServerCertificate=true"] {
         let asked = plain.replace(
             "3307/preflight_apim",
             &format!("3307/preflight_apim{params}"),
@@ -407,7 +423,11 @@ fn mariadb_with_tls_is_negotiated_only_when_the_jdbc_url_asks_for_it() {
         assert_eq!(status(&r, "db.login"), "pass", "{params}: {r:#}");
         assert_eq!(
             (code, status(&r, "db.tls.negotiated")),
-            (0, "pass"),
+            (0, "warn"),
+            "{params}: {r:#}"
+        );
+        assert!(
+            message(&r, "db.tls.negotiated").contains("certificate not verified by the driver"),
             "{params}: {r:#}"
         );
     }
@@ -424,8 +444,16 @@ fn ldaps_bind_ok_and_wrong_search_bases_and_openldap_identified_over_tls() {
         "userstore.ldap.base-dn",
         "userstore.ldap.server",
     ];
+    if !ci_cert_and_keytool() {
+        return;
+    }
+    // By the certificate's name, with it in the truststore (ldaps_certificate_verified_as_jndi_would
+    // has the refusals).
     let ldaps = |pw: &str, base: &str| {
-        ldap_store(LDAP_BIND.0, pw, base).replace("ldap://127.0.0.1:3389", "ldaps://127.0.0.1:3636")
+        ldap_store(LDAP_BIND.0, pw, base).replace("ldap://127.0.0.1:3389", "ldaps://localhost:3636")
+    };
+    let check = |_: &str, toml: &str, only: &[&str], extra: &[&str]| {
+        check_staged("4.2.0", toml, &trusting_ci, only, extra)
     };
     let (code, r, _) = check(
         "4.2.0",
@@ -592,4 +620,362 @@ fn offline_skips_every_live_check_and_facts_replay_gives_the_same_verdicts() {
     }
     assert_eq!(status(&live, "db.privileges"), "warn");
     assert_eq!(status(&live, "userstore.ldap.server"), "pass");
+}
+
+// --- Certificates verified as the product's clients would -----------------------------------
+
+/// The CI servers' test certificate (.ci/services.sh): self-signed, `CN=localhost`, no
+/// subjectAltName. By `localhost` its name matches; by `127.0.0.1` it does not (the JDK, pgJDBC
+/// and MariaDB Connector/J want an iPAddress subjectAltName for an IP).
+const CI_CERT: &str = "/var/lib/preflight-services/pg-tls/server.crt";
+const TRUSTSTORE: &str = "repository/resources/security/client-truststore.jks";
+
+/// Whether the CI certificate and the JDK's keytool are here; skipped (a failure under CI)
+/// otherwise.
+fn ci_cert_and_keytool() -> bool {
+    let cert = Path::new(CI_CERT).is_file();
+    let keytool = Command::new("keytool")
+        .arg("-help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !cert || !keytool {
+        missing_input(&format!(
+            "{CI_CERT} (made by .ci/services.sh) or the JDK's keytool is missing"
+        ));
+    }
+    cert && keytool
+}
+
+fn keytool(args: &[&str]) {
+    let out = Command::new("keytool").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "keytool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The home's client-truststore.jks, made by keytool (JKS, WSO2's password wso2carbon): the CI
+/// certificate imported, or only a certificate of its own.
+fn truststore(home: &Path, with_ci_cert: bool) {
+    let store = home.join(TRUSTSTORE);
+    std::fs::create_dir_all(store.parent().unwrap()).unwrap();
+    let store = store.to_str().unwrap();
+    let common = [
+        "-keystore",
+        store,
+        "-storetype",
+        "JKS",
+        "-storepass",
+        "wso2carbon",
+    ];
+    if with_ci_cert {
+        keytool(
+            &[
+                &["-importcert", "-noprompt", "-alias", "ci", "-file", CI_CERT],
+                &common[..],
+            ]
+            .concat(),
+        );
+    } else {
+        keytool(
+            &[
+                &[
+                    "-genkeypair",
+                    "-alias",
+                    "other",
+                    "-keyalg",
+                    "RSA",
+                    "-keysize",
+                    "2048",
+                    "-dname",
+                    "CN=other.example",
+                    "-validity",
+                    "30",
+                    "-keypass",
+                    "wso2carbon",
+                ],
+                &common[..],
+            ]
+            .concat(),
+        );
+    }
+}
+
+fn trusting_ci(home: &Path) {
+    truststore(home, true);
+}
+
+fn trusting_other(home: &Path) {
+    truststore(home, false);
+}
+
+#[test]
+fn postgres_certificate_verified_as_pgjdbc_would() {
+    if !service(5432, "PostgreSQL") || !ci_cert_and_keytool() {
+        return;
+    }
+    let only = ["db.login", "db.tls.negotiated"];
+    let db = |host: &str, params: &str| {
+        pg_db("apim_db", "preflight_empty", params, PG_APP).replace("127.0.0.1", host)
+    };
+    let root = format!("&sslrootcert={CI_CERT}");
+    // verify-full by the certificate's name, against sslrootcert: the driver trusts it.
+    let (code, r, _) = check(
+        "4.2.0",
+        &db("localhost", &format!("?sslmode=verify-full{root}")),
+        &only,
+        &[],
+    );
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (0, "pass"),
+        "{r:#}"
+    );
+    // By IP: pgJDBC's host name check refuses it; so would the login. Located at the URL.
+    let (code, r, _) = check(
+        "4.2.0",
+        &db("127.0.0.1", &format!("?sslmode=verify-full{root}")),
+        &only,
+        &[],
+    );
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (1, "fail"),
+        "{r:#}"
+    );
+    let m = message(&r, "db.tls.negotiated");
+    assert!(
+        m.contains("apim_db: name mismatch: the server's certificate CN=localhost has no iPAddress subjectAltName 127.0.0.1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("name mismatch: the server's certificate CN=localhost has no iPAddress subjectAltName 127.0.0.1"),
+        "{m}"
+    );
+    assert!(m.contains("(sslmode=verify-full)"), "{m}");
+    let at = &result(&r, "db.tls.negotiated")["location"];
+    assert_eq!(
+        (at["file"].as_str(), at["line"].as_i64()),
+        (Some("repository/conf/deployment.toml"), Some(3)),
+        "{r:#}"
+    );
+    assert_eq!(status(&r, "db.login"), "fail", "{r:#}");
+    // verify-ca does not check the name.
+    let (code, r, _) = check(
+        "4.2.0",
+        &db("127.0.0.1", &format!("?sslmode=verify-ca{root}")),
+        &only,
+        &[],
+    );
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (0, "pass"),
+        "{r:#}"
+    );
+
+    // DefaultJavaSSLFactory: the JVM's truststore, [truststore] of deployment.toml.
+    let java = db(
+        "localhost",
+        "?sslmode=verify-full&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory",
+    );
+    let (code, r, _) = check_staged("4.2.0", &java, &trusting_ci, &only, &[]);
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (0, "pass"),
+        "{r:#}"
+    );
+    let (code, r, _) = check_staged("4.2.0", &java, &trusting_other, &only, &[]);
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (1, "fail"),
+        "{r:#}"
+    );
+    let m = message(&r, "db.tls.negotiated");
+    assert!(m.contains("is not trusted: unknown CA"), "{m}");
+    assert!(m.contains(TRUSTSTORE), "{m}");
+    // No truststore at all: an error naming it, never a pass.
+    let (_, r, _) = check("4.2.0", &java, &only, &[]);
+    assert_eq!(status(&r, "db.tls.negotiated"), "error", "{r:#}");
+    assert!(
+        result(&r, "db.tls.negotiated")["reason"]
+            .as_str()
+            .unwrap()
+            .contains(TRUSTSTORE),
+        "{r:#}"
+    );
+
+    // sslmode=require: encrypted, the certificate not checked by the driver: a warning.
+    let (code, r, _) = check("4.2.0", &db("127.0.0.1", "?sslmode=require"), &only, &[]);
+    assert_eq!(
+        (code, status(&r, "db.tls.negotiated")),
+        (0, "warn"),
+        "{r:#}"
+    );
+    assert_eq!(
+        message(&r, "db.tls.negotiated"),
+        "[apim_db: certificate not verified by the driver (sslmode=require)]: the session is encrypted, but a man in the middle is not detected"
+    );
+}
+
+#[test]
+fn mariadb_certificate_verified_as_connector_j_would() {
+    if !service(3307, "MariaDB (TLS)") || !ci_cert_and_keytool() {
+        return;
+    }
+    let only = ["db.login", "db.tls.negotiated"];
+    let db = |host: &str, params: &str| {
+        maria_db("apim_db", &format!("preflight_apim{params}"), 3307, PG_APP)
+            .replace("127.0.0.1", host)
+    };
+    let judge = |toml: &str, stage: &dyn Fn(&Path)| {
+        let (code, r, _) = check_staged("4.6.0", toml, stage, &only, &[]);
+        let m = result(&r, "db.tls.negotiated")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (code, status(&r, "db.tls.negotiated").to_string(), m, r)
+    };
+    // verify-full (and the legacy useSSL=true, which MariaDB Connector/J 3 reads as verify-full)
+    // by the certificate's name, the CI certificate in the truststore: trusted.
+    for params in ["?sslMode=verify-full", "?useSSL=true"] {
+        let (code, st, _, r) = judge(&db("localhost", params), &trusting_ci);
+        assert_eq!((code, st.as_str()), (0, "pass"), "{params}: {r:#}");
+        assert_eq!(status(&r, "db.login"), "pass", "{params}: {r:#}");
+    }
+    let (code, st, m, r) = judge(&db("localhost", "?sslMode=verify-full"), &trusting_other);
+    assert_eq!((code, st.as_str()), (1, "fail"), "{r:#}");
+    assert!(
+        m.contains("is not trusted: unknown CA") && m.contains(TRUSTSTORE),
+        "{m}"
+    );
+    let (_, st, m, r) = judge(&db("127.0.0.1", "?sslMode=verify-full"), &trusting_ci);
+    assert_eq!(st, "fail", "{r:#}");
+    assert!(
+        m.contains("name mismatch: the server's certificate CN=localhost has no iPAddress subjectAltName 127.0.0.1"),
+        "{m}"
+    );
+    let (code, st, _, r) = judge(&db("127.0.0.1", "?sslMode=verify-ca"), &trusting_ci);
+    assert_eq!((code, st.as_str()), (0, "pass"), "{r:#}");
+    // sslMode=trust: encrypted, nothing verified.
+    let (_, st, m, r) = judge(&db("127.0.0.1", "?sslMode=trust"), &|_| {});
+    assert_eq!(st, "warn", "{r:#}");
+    assert!(
+        m.contains("certificate not verified by the driver (sslMode=trust)"),
+        "{m}"
+    );
+}
+
+/// A start script that launches the JVM with `flags`, as api-manager.sh does.
+fn start_script(flags: &'static str) -> impl Fn(&Path) {
+    move |home: &Path| {
+        trusting_ci(home);
+        write(
+            &home.join("bin/api-manager.sh"),
+            format!("#!/bin/sh\n\"$JAVACMD\" -Xms256m -Xmx2g {flags} $JAVA_OPTS org.wso2.carbon.bootstrap.Bootstrap\n").as_bytes(),
+        );
+    }
+}
+
+#[test]
+fn ldaps_certificate_verified_as_jndi_would() {
+    if !service(3636, "OpenLDAP (ldaps)") || !ci_cert_and_keytool() {
+        return;
+    }
+    let only = ["userstore.ldap.bind"];
+    let ldaps = |host: &str| {
+        ldap_store(LDAP_BIND.0, LDAP_BIND.1, "ou=Users,dc=preflight,dc=test")
+            .replace("ldap://127.0.0.1:3389", &format!("ldaps://{host}:3636"))
+    };
+    let (code, r, _) = check_staged("4.2.0", &ldaps("localhost"), &trusting_ci, &only, &[]);
+    assert_eq!(
+        (code, status(&r, "userstore.ldap.bind")),
+        (0, "pass"),
+        "{r:#}"
+    );
+    let (code, r, _) = check_staged("4.2.0", &ldaps("localhost"), &trusting_other, &only, &[]);
+    assert_eq!(
+        (code, status(&r, "userstore.ldap.bind")),
+        (1, "fail"),
+        "{r:#}"
+    );
+    let m = message(&r, "userstore.ldap.bind");
+    assert!(
+        m.contains("is not trusted: unknown CA") && m.contains(TRUSTSTORE),
+        "{m}"
+    );
+    let (_, r, _) = check("4.2.0", &ldaps("localhost"), &only, &[]);
+    assert_eq!(status(&r, "userstore.ldap.bind"), "error", "{r:#}");
+
+    // By IP: JNDI's endpoint identification (JDK 8u181+) refuses the CN=localhost certificate…
+    let (code, r, _) = check_staged("4.2.0", &ldaps("127.0.0.1"), &start_script(""), &only, &[]);
+    assert_eq!(
+        (code, status(&r, "userstore.ldap.bind")),
+        (1, "fail"),
+        "{r:#}"
+    );
+    let m = message(&r, "userstore.ldap.bind");
+    assert!(
+        m.starts_with("[name mismatch: the server's certificate CN=localhost has no iPAddress subjectAltName 127.0.0.1"),
+        "{m}"
+    );
+    // …unless the JVM turns it off.
+    let off = start_script("-Dcom.sun.jndi.ldap.object.disableEndpointIdentification=true");
+    let (code, r, _) = check_staged("4.2.0", &ldaps("127.0.0.1"), &off, &only, &[]);
+    assert_eq!(
+        (code, status(&r, "userstore.ldap.bind")),
+        (0, "pass"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn certificate_verdicts_replay_from_a_facts_file() {
+    if !service(5432, "PostgreSQL") || !service(3636, "OpenLDAP (ldaps)") || !ci_cert_and_keytool()
+    {
+        return;
+    }
+    let only = ["db.tls.negotiated", "userstore.ldap.bind"];
+    let toml = pg_db(
+        "apim_db",
+        "preflight_empty",
+        &format!("?sslmode=verify-full&sslrootcert={CI_CERT}"),
+        PG_APP,
+    ) + &pg_db("shared_db", "preflight_empty", "?sslmode=require", PG_APP)
+        + &ldap_store(LDAP_BIND.0, LDAP_BIND.1, "ou=Users,dc=preflight,dc=test")
+            .replace("ldap://127.0.0.1:3389", "ldaps://localhost:3636");
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(dir.path(), "4.2.0", &toml);
+    trusting_other(&home);
+    let (live, replayed) = live_and_replayed(&home, &only);
+    assert_eq!(status(&live, "db.tls.negotiated"), "fail", "{live:#}");
+    assert_eq!(status(&live, "userstore.ldap.bind"), "fail", "{live:#}");
+    for id in only {
+        assert_eq!(status(&live, id), status(&replayed, id), "{id}");
+        assert_eq!(message(&live, id), message(&replayed, id), "{id}");
+    }
+}
+
+/// `check` on the node, and `facts` on the node then `check --facts` elsewhere.
+fn live_and_replayed(home: &Path, only: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let out = preflight()
+        .args(["facts", "--timeout", "4", "--product-home"])
+        .arg(home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let facts = home.parent().unwrap().join("facts.json");
+    std::fs::write(&facts, &out.stdout).unwrap();
+    let mut args = vec!["--product-home", home.to_str().unwrap(), "--timeout", "4"];
+    for id in only {
+        args.extend(["--only", id]);
+    }
+    let (_, live) = check_json(&args);
+    args.extend(["--facts", facts.to_str().unwrap()]);
+    let (_, replayed) = check_json(&args);
+    (live, replayed)
 }

@@ -283,6 +283,45 @@ fn all_unavailable(reason: &str) -> BTreeMap<String, Fact> {
         .collect()
 }
 
+/// The certificates the product's JVM trusts: every certificate of the `[truststore]` file
+/// (default client-truststore.jks, password wso2carbon), trusted-certificate entries and the
+/// first certificate of key entries alike, as sun.security.validator.TrustStoreUtil reads a
+/// KeyStore. Returns the file (relative to PRODUCT_HOME) and the DER certificates, or why they
+/// cannot be read, naming the file; never a fallback to another store.
+pub fn truststore_certs(ctx: &Context) -> Result<(String, Vec<Vec<u8>>), String> {
+    let home = ctx.home().ok_or("no PRODUCT_HOME given")?;
+    let keys = [
+        "truststore.password".to_string(),
+        "truststore.file_name".to_string(),
+    ];
+    let raw = deployment::raw_strings(home, &keys)?;
+    let cfg = configured(ctx, "truststore", &raw)?;
+    let file = cfg.file.clone();
+    let password = cfg
+        .password
+        .map_err(|e| format!("the truststore {file} cannot be opened: {e}"))?;
+    let store = open_cached(ctx, &home.join(&file), Some(&password))
+        .map_err(|e| format!("the truststore {file} cannot be read: {e}"))?;
+    match &store.opens {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(format!(
+                "the truststore {file} does not open with its [truststore] password (the JVM refuses to load it)"
+            ));
+        }
+        Err(e) => return Err(format!("the truststore {file} cannot be read: {e}")),
+    }
+    if let Some(note) = &store.certs_note {
+        return Err(format!("the truststore {file}: {note}"));
+    }
+    let certs = store
+        .entries
+        .iter()
+        .filter_map(|e| e.cert.clone())
+        .collect();
+    Ok((file, certs))
+}
+
 /// Reads file name, password and alias for `store`; tls and internal fall back to primary.
 fn configured(
     ctx: &Context,

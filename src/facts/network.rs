@@ -2,6 +2,7 @@
 //! `[user_store]`, whether each answers a TCP connection, and (live.rs) what each server shows
 //! to one login or bind, all under one deadline.
 
+mod driver_tls;
 mod greeting;
 pub mod jdbc;
 mod ldap_bind;
@@ -12,6 +13,7 @@ mod password;
 mod pg_login;
 mod reach;
 mod session;
+mod trust;
 
 use super::deployment::Deployment;
 use super::{Context, Fact, Location};
@@ -81,7 +83,15 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
                         .map(|v| zeroize::Zeroizing::new(v.to_string()))
                         .ok_or_else(|| password::Unresolved::Failed(format!("{name} is not set"))),
                 };
-                Some(s.spawn(move || live::run(home, &decrypt, d, dbs, ldap, until)))
+                let read = std::sync::OnceLock::new();
+                let truststore = move || {
+                    read.get_or_init(|| {
+                        let (file, certs) = super::keystore::truststore_certs(ctx)?;
+                        trust::Anchors::new(file, certs).map(std::sync::Arc::new)
+                    })
+                    .clone()
+                };
+                Some(s.spawn(move || live::run(home, &decrypt, (d, &truststore), dbs, ldap, until)))
             }
             _ => None,
         };

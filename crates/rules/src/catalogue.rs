@@ -787,6 +787,27 @@ pub const CATALOGUE: &[FactSpec] = &[
         "The directory server named by its root DSE: `OpenLDAP` (OpenLDAProotDSE), `Active Directory` (capability 1.2.840.113556.1.4.800), `ApacheDS <version>` (vendorName), else vendorName and vendorVersion",
     ),
     spec(
+        "db.tls.untrusted",
+        T::List,
+        None,
+        F::Network,
+        "Datasources whose server certificate the product's JDBC driver would refuse, with why (unknown CA, name mismatch, expired) and the URL setting that makes the driver verify (pgJDBC sslmode=verify-ca/verify-full, Connector/J sslMode=VERIFY_CA/VERIFY_IDENTITY, MariaDB sslMode=verify-ca/verify-full), checked against the driver's roots (the [truststore], sslrootcert, trustCertificateKeyStoreUrl, serverSslCert); empty when none is; unavailable when those roots cannot be read",
+    ),
+    spec(
+        "db.tls.unverified",
+        T::List,
+        None,
+        F::Network,
+        "Datasources whose session is encrypted but whose driver, by its JDBC URL, does not verify the server's certificate, as `apim_db: certificate not verified by the driver (sslmode=require)`; empty when none is",
+    ),
+    spec(
+        "userstore.ldap.tls-name-mismatch",
+        T::List,
+        None,
+        F::Network,
+        "Over ldaps:// or StartTLS, why the directory's certificate does not name the host of connection_url (JDK HostnameChecker: an IP needs an iPAddress subjectAltName, a name a dNSName one or, without any, the CN); empty when it does or without TLS. The chain itself is checked against the [truststore]: a refused chain is a failed bind",
+    ),
+    spec(
         "truststore.localhost-certs",
         T::List,
         None,

@@ -1,9 +1,18 @@
 //! The LDAP user store: one simple bind as `connection_name`, a base-scope search of each search
-//! base, and a read of the root DSE to name the directory server. Nothing is written.
+//! base, and a read of the root DSE to name the directory server. Nothing is written. Over
+//! ldaps:// or StartTLS the server's certificate is checked as the product's JNDI client checks
+//! it: the chain against the JVM's truststore, and the host name (endpoint identification,
+//! JDK 8u181+), recorded for the rules to judge with the JVM's flags.
 
 use super::password::Credentials;
+use super::trust::{self, Anchors, JdkVerifier, Name};
 use ldap3::{LdapConn, LdapConnSettings, Scope, SearchEntry};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How the connection is secured: `None` plain ldap://; otherwise the trust anchors (or why
+/// they cannot be read) and whether TLS starts with StartTLS.
+pub type Tls = Option<(Result<Arc<Anchors>, String>, bool)>;
 
 /// What the directory answered.
 #[derive(Debug, Default, Clone)]
@@ -14,6 +23,11 @@ pub struct Directory {
     pub bases_missing: Option<Vec<String>>,
     /// `OpenLDAP`, `Active Directory`, `ApacheDS 2.0.0-M24`, or the rootDSE's vendorName.
     pub vendor: Option<Result<String, String>>,
+    /// Over TLS: `Some(Err(why))` when the certificate does not name the host, `Some(Ok(()))`
+    /// when it does; `None` without TLS.
+    pub tls_name: Option<Result<(), String>>,
+    /// Why the connection the product would open cannot be reproduced (its trust anchors).
+    pub unjudged: Option<String>,
 }
 
 /// Binds and searches under `until`; `bases` are (setting name, DN) pairs.
@@ -21,7 +35,7 @@ pub fn check(
     url: &str,
     creds: &Credentials,
     bases: &[(String, String)],
-    until: Instant,
+    (tls, until): (&Tls, Instant),
 ) -> Directory {
     let mut dir = Directory::default();
     let left = || {
@@ -30,12 +44,31 @@ pub fn check(
             .max(Duration::from_millis(1))
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let settings = LdapConnSettings::new()
-        .set_conn_timeout(left())
-        .set_no_tls_verify(true);
-    let mut ldap = match LdapConn::with_settings(settings, url) {
-        Ok(l) => l,
-        Err(e) => {
+    let mut settings = LdapConnSettings::new().set_conn_timeout(left());
+    let verifier = match tls {
+        None => None,
+        Some((Err(why), _)) => {
+            dir.unjudged = Some(why.clone());
+            return dir;
+        }
+        Some((Ok(anchors), starttls)) => {
+            let v = JdkVerifier::new(Arc::clone(anchors), host_of(url), Name::Record);
+            settings = settings
+                .set_config(Arc::new(trust::client_config(v.clone())))
+                .set_starttls(*starttls);
+            Some(v)
+        }
+    };
+    let connected = LdapConn::with_settings(settings, url);
+    let seen = verifier.map(|v| v.outcome()).unwrap_or_default();
+    dir.tls_name = seen.name;
+    let mut ldap = match (connected, seen.chain) {
+        (Ok(l), _) => l,
+        (Err(_), Some(Err(why))) => {
+            dir.bind = Some(Err(why));
+            return dir;
+        }
+        (Err(e), _) => {
             dir.bind = Some(Err(format!("cannot connect to {url}: {e}")));
             return dir;
         }
@@ -72,6 +105,16 @@ pub fn check(
     dir.vendor = Some(root_dse(&mut ldap, left()));
     let _ = ldap.unbind();
     dir
+}
+
+/// The host of an LDAP URL (`ldaps://host:636/…`), as JNDI checks it against the certificate.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    }
 }
 
 fn root_dse(ldap: &mut LdapConn, left: Duration) -> Result<String, String> {

@@ -2,9 +2,11 @@
 //! bind, all in parallel under the run's one deadline. Only reached when a rule asks for one of
 //! these facts and the run is not `--offline`, so `check --offline` starts no thread or runtime.
 
+use super::driver_tls::{Truststore, cert_plan};
 use super::ldap_bind::{self, Directory};
 use super::password::{self, Credentials, Unresolved};
 use super::session::{Seen, Target, connect};
+use super::trust::CertPlan;
 use super::{Db, Ldap};
 use crate::facts::deployment::Deployment;
 use crate::value::Value;
@@ -23,14 +25,14 @@ pub struct Live {
 pub(super) fn run(
     home: &Path,
     decrypt: &password::Decrypt<'_>,
-    d: &Deployment,
+    (d, truststore): (&Deployment, &Truststore<'_>),
     dbs: &BTreeMap<String, Db>,
     ldap: &Ldap,
     until: Instant,
 ) -> Live {
     let (tx, rx) = mpsc::channel::<(Option<String>, Result<Seen, Directory>)>();
     let mut waiting: Vec<Option<String>> = Vec::new();
-    for t in targets(home, decrypt, d, dbs) {
+    for t in targets(home, decrypt, (d, truststore), dbs) {
         let tx = tx.clone();
         waiting.push(Some(t.id.clone()));
         std::thread::spawn(move || {
@@ -47,8 +49,9 @@ pub(super) fn run(
             Ok((url, creds, bases)) => {
                 let tx = tx.clone();
                 waiting.push(None);
+                let tls = ldap_tls(d, &url, truststore);
                 std::thread::spawn(move || {
-                    let dir = ldap_bind::check(&url, &creds, &bases, until);
+                    let dir = ldap_bind::check(&url, &creds, &bases, (&tls, until));
                     let _ = tx.send((None, Err(dir)));
                 });
             }
@@ -102,27 +105,7 @@ fn datasource(t: &Target, until: Instant) -> Seen {
             }
             Err(why) => not_tried("postgresql", why.clone()),
         },
-        "mysql" | "mariadb" => {
-            let mut greeted = Seen::default();
-            match super::mysql_login::greet(t, until) {
-                Ok(g) => {
-                    greeted.product = Some(g.product.to_string());
-                    greeted.version = Some(g.version);
-                    greeted.tls_offered = Some(g.tls_offered);
-                }
-                Err(e) => {
-                    greeted.login = Some(Err(e));
-                    return greeted;
-                }
-            }
-            match &t.creds {
-                Ok(c) => super::mysql_login::login(t, c, until, &greeted),
-                Err(why) => Seen {
-                    not_tried: Some(why.clone()),
-                    ..greeted
-                },
-            }
-        }
+        "mysql" | "mariadb" => super::mysql_login::session(t, until),
         "mssql" => {
             let greeted = connect(&t.endpoint, until).and_then(|mut s| {
                 let left = until.saturating_duration_since(Instant::now());
@@ -157,11 +140,23 @@ fn datasource(t: &Target, until: Instant) -> Seen {
     }
 }
 
+/// Whether the user store's connection is TLS (ldaps://, or the StartTLSEnabled property, as
+/// carbon-kernel's LDAPConnectionContext decides), and the truststore's anchors if so.
+fn ldap_tls(d: &Deployment, url: &str, truststore: &Truststore<'_>) -> ldap_bind::Tls {
+    // wso2/carbon-kernel v4.9.28 core/org.wso2.carbon.user.core/src/main/java/org/wso2/carbon/
+    // user/core/ldap/LDAPConnectionContext.java:231,722 (StartTLSEnabled; infer.json:118 false).
+    let key = "user_store.properties.StartTLSEnabled";
+    let starttls = matches!(d.lookup(key), Some((Value::Bool(true), _)))
+        || text(d, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let ldaps = url.to_ascii_lowercase().starts_with("ldaps://");
+    (ldaps || starttls).then(|| (truststore(), starttls && !ldaps))
+}
+
 /// Every networked `[database.<id>]`, with its credentials resolved.
 fn targets(
     home: &Path,
     decrypt: &password::Decrypt<'_>,
-    d: &Deployment,
+    (d, truststore): (&Deployment, &Truststore<'_>),
     dbs: &BTreeMap<String, Db>,
 ) -> Vec<Target> {
     dbs.iter()
@@ -179,14 +174,17 @@ fn targets(
                 &format!("database.{id}.username"),
                 &format!("database.{id}.password"),
             );
-            Some(Target {
+            let mut t = Target {
                 id: id.clone(),
                 kind: db.kind.clone(),
                 endpoint,
                 database: database.or_else(|| text(d, &format!("database.{id}.name"))),
                 params,
                 creds,
-            })
+                cert: CertPlan::NotVerified(String::new()),
+            };
+            t.cert = cert_plan(&t, home, truststore);
+            Some(t)
         })
         .collect()
 }

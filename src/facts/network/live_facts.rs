@@ -5,6 +5,7 @@ use super::ldap_bind::Directory;
 use super::live::Live;
 use super::password::Unresolved;
 use super::session::Seen;
+use super::trust::CertCheck;
 use super::{Db, OFFLINE};
 use crate::facts::{Context, Fact};
 use crate::value::{Value, Version};
@@ -27,6 +28,9 @@ pub const NAMES: &[&str] = &[
     "userstore.ldap.bind-failed",
     "userstore.ldap.bases-missing",
     "userstore.ldap.vendor",
+    "db.tls.untrusted",
+    "db.tls.unverified",
+    "userstore.ldap.tls-name-mismatch",
 ];
 
 pub fn fact(ctx: &Context, name: &str, dbs: &BTreeMap<String, Db>, live: Option<&Live>) -> Fact {
@@ -51,6 +55,8 @@ pub fn fact(ctx: &Context, name: &str, dbs: &BTreeMap<String, Db>, live: Option<
             Ok(s.admin.as_ref().map(|a| format!("{id} ({a})")))
         }),
         "db.tls.not-negotiated" => by_db(&|id, s| tls(id, s)),
+        "db.tls.untrusted" => by_db(&|id, s| untrusted(id, s)).at(refused_at(live, dbs)),
+        "db.tls.unverified" => by_db(&|id, s| unverified(id, s)),
         "userstore.ldap.bind-failed" => ldap(live, |d| {
             let bind = d.bind.clone().ok_or("the bind was not tried")?;
             Ok(Value::List(
@@ -60,6 +66,12 @@ pub fn fact(ctx: &Context, name: &str, dbs: &BTreeMap<String, Db>, live: Option<
         "userstore.ldap.bases-missing" => ldap(live, |d| {
             let missing = d.bases_missing.clone().ok_or_else(|| not_bound(d))?;
             Ok(Value::List(missing.into_iter().map(Value::Str).collect()))
+        }),
+        "userstore.ldap.tls-name-mismatch" => ldap(live, |d| {
+            Ok(Value::List(match &d.tls_name {
+                Some(Err(why)) => vec![Value::Str(why.clone())],
+                _ => Vec::new(),
+            }))
         }),
         "userstore.ldap.vendor" => ldap(live, |d| {
             let vendor = d.vendor.clone().ok_or_else(|| not_bound(d))?;
@@ -179,6 +191,36 @@ fn tls(id: &str, s: &Seen) -> Result<Option<String>, Unresolved> {
     }
 }
 
+/// A certificate the product's driver would refuse (the handshake fails, so does the login).
+fn untrusted(id: &str, s: &Seen) -> Result<Option<String>, Unresolved> {
+    match &s.cert {
+        Some(CertCheck::Refused(why)) => Ok(Some(format!("{id}: {why}"))),
+        Some(CertCheck::Unknown(why)) => Err(Unresolved::Failed(why.clone())),
+        // No certificate checked: no TLS (db.tls.not-negotiated says so) or no connection
+        // (db.login says why).
+        _ => Ok(None),
+    }
+}
+
+/// An encrypted session whose certificate the driver does not check.
+fn unverified(id: &str, s: &Seen) -> Result<Option<String>, Unresolved> {
+    match (&s.cert, s.tls) {
+        (Some(CertCheck::NotVerified(by)), Some(true)) => Ok(Some(format!(
+            "{id}: certificate not verified by the driver ({by})"
+        ))),
+        (Some(CertCheck::NotVerified(_)), None) => logged_in(s).map(|_| None),
+        _ => Ok(None),
+    }
+}
+
+/// The `url` of the first datasource whose certificate the driver would refuse.
+fn refused_at(live: &Live, dbs: &BTreeMap<String, Db>) -> Option<crate::facts::Location> {
+    live.dbs
+        .iter()
+        .find(|(_, s)| matches!(s, Ok(s) if matches!(s.cert, Some(CertCheck::Refused(_)))))
+        .and_then(|(id, _)| dbs.get(id)?.at.clone())
+}
+
 /// A list over every live datasource: problems found decide; otherwise what could not be seen
 /// (an error, or a skip for a `$secret{}` password) stops a pass. `late_is_finding`: a server
 /// that did not answer in time is itself the problem (a login), not a reason not to judge.
@@ -217,6 +259,10 @@ fn ldap(live: &Live, f: impl Fn(&Directory) -> Result<Value, String>) -> Fact {
     match &live.ldap {
         None => Fact::value(Value::Null),
         Some(Err(u)) => unresolved("[user_store]", u),
+        Some(Ok(Directory {
+            unjudged: Some(why),
+            ..
+        })) => Fact::unavailable(format!("[user_store] over TLS: {why}")),
         Some(Ok(d)) => match f(d) {
             Ok(v) => Fact::value(v),
             Err(why) => Fact::unavailable(why),

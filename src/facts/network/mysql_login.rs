@@ -1,11 +1,16 @@
-//! MySQL and MariaDB: the server's greeting (version, TLS offered) read before any login, then
-//! one login as the product's Connector/J would open it (TLS per the JDBC URL's `sslMode` /
-//! `useSSL`), then read-only statements.
+//! MySQL and MariaDB: the server's greeting (version, TLS offered) read before any login, on
+//! the same connection the TLS handshake with the server's certificate checked as the
+//! product's Connector/J would (driver_tls.rs), then one login as the driver would open it (TLS
+//! per the JDBC URL's `sslMode` / `useSSL`), then read-only statements.
 
 use super::greeting;
-use super::password::Credentials;
+use super::password::{Credentials, Unresolved};
 use super::session::{Seen, Target};
+use super::trust::{self, Anchors, CertCheck, CertPlan, JdkVerifier, Name};
 use mysql::prelude::Queryable;
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The statements run after login; none writes.
@@ -16,8 +21,36 @@ pub const STATEMENTS: &[&str] = &[
     "SELECT UPPER(table_name) FROM information_schema.tables WHERE table_schema = DATABASE()",
 ];
 
-/// Reads the greeting on a connection of its own, which then closes without logging in.
-pub fn greet(t: &Target, until: Instant) -> Result<greeting::Greeting, String> {
+/// The greeting, the certificate check the driver would make, then the login: a certificate
+/// the driver refuses stops there (the product could not connect either).
+pub fn session(t: &Target, until: Instant) -> Seen {
+    let mut greeted = Seen::default();
+    match greet(t, until) {
+        Ok((g, cert)) => {
+            greeted.product = Some(g.product.to_string());
+            greeted.version = Some(g.version);
+            greeted.tls_offered = Some(g.tls_offered);
+            greeted.cert = cert;
+        }
+        Err(e) => {
+            greeted.login = Some(Err(e));
+            return greeted;
+        }
+    }
+    match (&greeted.cert, &t.creds) {
+        (Some(CertCheck::Refused(why)), _) => greeted.login = Some(Err(why.clone())),
+        (Some(CertCheck::Unknown(why)), _) => {
+            greeted.not_tried = Some(Unresolved::Failed(why.clone()))
+        }
+        (_, Ok(c)) => return login(t, c, until, &greeted),
+        (_, Err(why)) => greeted.not_tried = Some(why.clone()),
+    }
+    greeted
+}
+
+/// Reads the greeting on a connection of its own and, when the driver would use TLS, makes
+/// the TLS handshake on it; the connection then closes without logging in.
+fn greet(t: &Target, until: Instant) -> Result<(greeting::Greeting, Option<CertCheck>), String> {
     let mut stream = super::session::connect(&t.endpoint, until)?;
     let left = until
         .saturating_duration_since(Instant::now())
@@ -25,7 +58,71 @@ pub fn greet(t: &Target, until: Instant) -> Result<greeting::Greeting, String> {
     stream
         .set_read_timeout(Some(left))
         .map_err(|e| e.to_string())?;
-    greeting::mysql(&mut stream)
+    let g = greeting::mysql(&mut stream)?;
+    let uses_tls = g.tls_offered && wants_tls(t) != Some(false);
+    let cert = match (&t.cert, uses_tls) {
+        (_, false) => None,
+        (CertPlan::NotVerified(by), true) => Some(CertCheck::NotVerified(by.clone())),
+        (
+            CertPlan::Verifies {
+                anchors: Err(e), ..
+            },
+            true,
+        ) => Some(CertCheck::Unknown(e.clone())),
+        (
+            CertPlan::Verifies {
+                anchors: Ok(a),
+                name,
+                ..
+            },
+            true,
+        ) => Some(verify(t, &mut stream, a, *name)),
+    };
+    Ok((g, cert))
+}
+
+/// The TLS handshake after an SSLRequest, with the certificate checked as the driver would.
+fn verify(t: &Target, stream: &mut TcpStream, anchors: &Arc<Anchors>, name: bool) -> CertCheck {
+    let name = if name { Name::Enforce } else { Name::Skip };
+    let v = JdkVerifier::new(Arc::clone(anchors), &t.endpoint.host, name);
+    let shook = handshake(stream, &t.endpoint.host, trust::client_config(v.clone()));
+    trust::judged(&t.cert, Some(&v)).unwrap_or_else(|| {
+        CertCheck::Unknown(format!(
+            "the TLS handshake ended before the server's certificate: {}",
+            shook.err().unwrap_or_default()
+        ))
+    })
+}
+
+fn handshake(
+    stream: &mut TcpStream,
+    host: &str,
+    config: rustls::ClientConfig,
+) -> Result<(), String> {
+    stream
+        .write_all(&ssl_request())
+        .map_err(|e| format!("SSLRequest not sent: {e}"))?;
+    let server = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| format!("{host}: {e}"))?;
+    let mut tls =
+        rustls::ClientConnection::new(Arc::new(config), server).map_err(|e| e.to_string())?;
+    while tls.is_handshaking() {
+        tls.complete_io(stream).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Protocol::SSLRequest (MySQL Client/Server Protocol, "Connection Phase"; MariaDB
+/// "Connection" page), by hand: capability flags CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 |
+/// CLIENT_SSL | CLIENT_SECURE_CONNECTION (4 bytes LE), max packet size (4), character set
+/// utf8mb4 (1), 23 zero bytes; in a packet with sequence id 1, after the server's greeting.
+fn ssl_request() -> [u8; 36] {
+    let mut p = [0u8; 36];
+    p[..4].copy_from_slice(&[32, 0, 0, 1]);
+    p[4..8].copy_from_slice(&0x0000_8a01u32.to_le_bytes());
+    p[8..12].copy_from_slice(&(1u32 << 24).to_le_bytes());
+    p[12] = 45;
+    p
 }
 
 /// TLS as Connector/J decides it: `Some(false)` off, `Some(true)` required, `None` if offered.
@@ -54,6 +151,7 @@ pub fn login(t: &Target, creds: &Credentials, until: Instant, greeted: &Seen) ->
         product: greeted.product.clone(),
         version: greeted.version.clone(),
         tls_offered: greeted.tls_offered,
+        cert: greeted.cert.clone(),
         ..Seen::default()
     };
     let left = until
@@ -71,6 +169,8 @@ pub fn login(t: &Target, creds: &Credentials, until: Instant, greeted: &Seen) ->
         .read_timeout(Some(left))
         .write_timeout(Some(left));
     if tls {
+        // The certificate was checked as the driver would, on the greeting's connection
+        // (`greet`); this session only has to be encrypted.
         opts = opts.ssl_opts(Some(
             mysql::SslOpts::default()
                 .with_danger_accept_invalid_certs(true)

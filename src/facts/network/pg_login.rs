@@ -1,8 +1,10 @@
 //! PostgreSQL: one login with the datasource's user, as the product's pgjdbc would open it
-//! (`sslmode` from the JDBC URL, pgjdbc's default `prefer`), then read-only catalogue queries.
+//! (`sslmode` from the JDBC URL, pgjdbc's default `prefer`; the server's certificate checked as
+//! pgjdbc would, see driver_tls.rs), then read-only catalogue queries.
 
 use super::password::Credentials;
 use super::session::{Seen, Target};
+use super::trust::{self, CertCheck, CertPlan, JdkVerifier, Name};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,10 +35,23 @@ pub fn login(t: &Target, creds: &Credentials, left: Duration) -> Seen {
         .ssl_mode(mode)
         .connect_timeout(left)
         .application_name("preflight");
-    let mut client = match cfg.connect(tls()) {
+    let (config, verifier) = match tls(t) {
+        Ok(v) => v,
+        Err(why) => {
+            seen.cert = Some(CertCheck::Unknown(why.clone()));
+            seen.not_tried = Some(super::password::Unresolved::Failed(why));
+            return seen;
+        }
+    };
+    let connected = cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(config));
+    seen.cert = trust::judged(&t.cert, verifier.as_deref());
+    let mut client = match connected {
         Ok(c) => c,
         Err(e) => {
-            seen.login = Some(Err(error_text(&e)));
+            seen.login = Some(Err(match &seen.cert {
+                Some(CertCheck::Refused(why)) => why.clone(),
+                _ => error_text(&e),
+            }));
             return seen;
         }
     };
@@ -75,17 +90,19 @@ fn error_text(e: &postgres::Error) -> String {
     }
 }
 
-/// TLS as the product's driver does it for `require`/`prefer`: encrypted, the certificate not
-/// checked (pgjdbc verifies only under verify-ca/verify-full, with the product's truststore,
-/// which preflight does not judge here).
-fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default TLS versions")
-    .dangerous()
-    .with_custom_certificate_verifier(Arc::new(super::session::AnyCert))
-    .with_no_client_auth();
-    tokio_postgres_rustls::MakeRustlsConnect::new(config)
+/// TLS as the product's pgjdbc opens it: no certificate check for disable … require (or
+/// NonValidatingFactory); for verify-ca / verify-full, the chain (and the name) against the
+/// driver's roots. Err: the roots cannot be read.
+fn tls(t: &Target) -> Result<(rustls::ClientConfig, Option<Arc<JdkVerifier>>), String> {
+    match &t.cert {
+        CertPlan::NotVerified(_) => Ok((
+            trust::client_config(Arc::new(super::session::AnyCert)),
+            None,
+        )),
+        CertPlan::Verifies { anchors, name, .. } => {
+            let name = if *name { Name::Enforce } else { Name::Skip };
+            let v = JdkVerifier::new(Arc::clone(anchors.as_ref()?), &t.endpoint.host, name);
+            Ok((trust::client_config(v.clone()), Some(v)))
+        }
+    }
 }

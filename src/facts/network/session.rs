@@ -1,9 +1,10 @@
 //! What one live login is aimed at and what it saw, the TCP connect under the run's deadline,
-//! and the TLS verifier that accepts any certificate: shared by the live checks and the
-//! PostgreSQL and MySQL logins.
+//! and the TLS verifier that accepts any certificate (for drivers that verify nothing): shared
+//! by the live checks and the PostgreSQL and MySQL logins.
 
 use super::jdbc::Endpoint;
 use super::password::{Credentials, Unresolved};
+use super::trust::{CertCheck, CertPlan};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +20,8 @@ pub struct Target {
     /// JDBC URL parameters, keys lower-cased.
     pub(super) params: Vec<(String, String)>,
     pub(super) creds: Result<Credentials, Unresolved>,
+    /// How the product's driver checks the server's certificate.
+    pub(super) cert: CertPlan,
 }
 
 impl Target {
@@ -28,6 +31,15 @@ impl Target {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.to_ascii_lowercase())
+    }
+
+    /// A JDBC URL parameter as written (a path, a URL), empty when absent.
+    pub fn raw_param(&self, name: &str) -> String {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -50,6 +62,8 @@ pub struct Seen {
     pub tables: Option<Vec<String>>,
     /// Statements that failed after login.
     pub errors: Vec<String>,
+    /// The certificate check of the TLS connection, when TLS was attempted.
+    pub cert: Option<CertCheck>,
 }
 
 impl Seen {
