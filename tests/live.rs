@@ -979,3 +979,75 @@ fn live_and_replayed(home: &Path, only: &[&str]) -> (serde_json::Value, serde_js
     let (_, replayed) = check_json(&args);
     (live, replayed)
 }
+
+// --- README's live excerpt ---------------------------------------------------------------------
+
+/// The line of README.md that introduces the live excerpt (the ```text block after it).
+const README_EXCERPT: &str = "A real run: `contrib/readme/live-excerpt.sh`";
+
+/// What differs from one CI host to another: the host name in the header and the PostgreSQL
+/// server's patch release (Debian's package of the day). Everything else must match.
+fn host_neutral(text: &str) -> String {
+    let host = regex_lite::Regex::new(r"(?m)^host \S+$").unwrap();
+    let pg = regex_lite::Regex::new(r"postgresql \d+\.\d+").unwrap();
+    let text = host.replace_all(text, "host <host>");
+    pg.replace_all(&text, "postgresql <version>").into_owned()
+}
+
+/// README.md's live excerpt: the text between the ```text line after [`README_EXCERPT`] and
+/// the closing ```, as a byte range.
+fn readme_excerpt(readme: &str) -> std::ops::Range<usize> {
+    let intro = readme
+        .find(README_EXCERPT)
+        .expect("README names the live excerpt");
+    let start = intro + readme[intro..].find("```text\n").expect("a ```text block") + 8;
+    let end = start + readme[start..].find("```\n").expect("the block closes");
+    start..end
+}
+
+#[test]
+fn readme_live_excerpt_is_what_the_ci_servers_give() {
+    if !service(5432, "PostgreSQL") || !service(3389, "OpenLDAP") {
+        return;
+    }
+    if kernel_dbscript("v4.8.1").is_none() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        missing_input("contrib/readme/live-excerpt.sh makes its databases as root (su postgres)");
+        return;
+    }
+    let out = Command::new("bash")
+        .arg(repo().join("contrib/readme/live-excerpt.sh"))
+        .arg(assert_cmd::cargo::cargo_bin("preflight"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fresh = String::from_utf8(out.stdout).unwrap();
+    let path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let range = readme_excerpt(&readme);
+    let pasted = &readme[range.clone()];
+    if host_neutral(pasted) == host_neutral(&fresh) {
+        return;
+    }
+    if std::env::var_os("PREFLIGHT_BLESS").is_some_and(|v| !v.is_empty() && v != "0") {
+        let mut updated = readme.clone();
+        updated.replace_range(range, &fresh);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    let (old, new) = (host_neutral(pasted), host_neutral(&fresh));
+    let diff = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .header("README.md", "contrib/readme/live-excerpt.sh")
+        .to_string();
+    panic!(
+        "README.md's live excerpt differs from what contrib/readme/live-excerpt.sh prints against the CI servers:\n{diff}\nIf the change is intended, run `PREFLIGHT_BLESS=1 cargo test --test live readme_live_excerpt` and review the diff."
+    );
+}

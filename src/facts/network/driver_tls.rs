@@ -76,7 +76,10 @@ fn pgjdbc(t: &Target) -> Plan {
             "verify-full".to_string(),
             "ssl=true (pgJDBC: verify-full)".to_string(),
         ),
-        None => ("prefer".into(), "sslmode=prefer (pgJDBC's default)".into()),
+        None => (
+            "prefer".into(),
+            "sslmode not set: pgJDBC's default prefer".into(),
+        ),
     };
     let name = match mode.as_str() {
         "verify-full" => true,
@@ -109,9 +112,7 @@ fn connector_j(t: &Target) -> Plan {
             )
         }
         None => {
-            return Plan::NotVerified(
-                "no sslMode=VERIFY_CA/VERIFY_IDENTITY (Connector/J's default is PREFERRED)".into(),
-            );
+            return Plan::NotVerified("sslMode not set: Connector/J's default PREFERRED".into());
         }
     };
     let roots = if t.param("trustcertificatekeystoreurl").is_some() {
