@@ -257,6 +257,9 @@ pub(crate) fn explain_fleet(r: &FleetRule) -> String {
     for s in &r.sources {
         out.push_str(&format!("  {s}\n"));
     }
+    if let Some(why) = &r.docs_only {
+        out.push_str(&format!("  (documents only: {why})\n"));
+    }
     out
 }
 

@@ -448,6 +448,52 @@ fn every_shipped_rule_cites_a_file_and_line_or_says_why_not() {
     );
 }
 
+/// The fleet pack is held to the same standard: every fleet rule has sources, and cites a WSO2
+/// file and line or says in `docs_only` why documents are all there is; `rules explain` prints
+/// that reason.
+#[test]
+fn every_fleet_rule_cites_a_file_and_line_or_says_why_not() {
+    let fleet = preflight::fleet::rules::embedded();
+    assert!(fleet.len() >= 8, "only {} fleet rules", fleet.len());
+    let unsourced: Vec<&str> = fleet
+        .iter()
+        .filter(|r| r.sources.is_empty())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        unsourced.is_empty(),
+        "fleet rules without `sources`: {unsourced:?}"
+    );
+    let uncited: Vec<&str> = fleet
+        .iter()
+        .filter(|r| {
+            let why = r.docs_only.as_deref().map(str::trim).unwrap_or("");
+            !r.sources.iter().any(|s| cites_a_line(s)) && why.is_empty()
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        uncited.is_empty(),
+        "fleet rules whose sources cite no file:line and carry no `docs_only` reason: {uncited:?}"
+    );
+    let with_reason = fleet
+        .iter()
+        .find(|r| r.docs_only.is_some())
+        .expect("a fleet rule that rests on documents only");
+    let out = preflight()
+        .args(["rules", "explain", &with_reason.id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "(documents only: {})",
+            with_reason.docs_only.as_deref().unwrap()
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn rules_explain_prints_the_sources() {
     let out = preflight()

@@ -65,6 +65,9 @@ pub struct FleetRule {
     pub docs: Vec<String>,
     /// Where the rule's truth comes from, as for node rules.
     pub sources: Vec<String>,
+    /// Why documents are all there is (no WSO2 file and line states it), as for node rules.
+    #[serde(default)]
+    pub docs_only: Option<String>,
     pub compare: Vec<Compare>,
     /// `file:line` of its `[[rule]]`.
     pub defined_at: String,

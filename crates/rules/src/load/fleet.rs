@@ -24,6 +24,7 @@ const RULE_KEYS: &[&str] = &[
     "fix",
     "docs",
     "sources",
+    "docs_only",
     "compare",
 ];
 const COMPARE_KEYS: &[&str] = &[
@@ -135,6 +136,7 @@ fn compile_rule(
         fix: raw.string(cx, "fix").map(|(s, _)| s),
         docs: docs(cx, &raw),
         sources: sources(cx, &raw),
+        docs_only: raw.string(cx, "docs_only").map(|(s, _)| s),
         compare,
         defined_at: {
             let at = cx.at(span.start);
