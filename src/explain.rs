@@ -328,5 +328,8 @@ fn edit_text(e: &crate::rules::model::FixEdit) -> String {
         FixEdit::XmlSet { file, path, value } => format!("set {path} to {value} in {file}"),
         FixEdit::PropertiesSet { file, key, value } => format!("set {key} = {value} in {file}"),
         FixEdit::Ciphertool => "run ./bin/ciphertool.sh -Dconfigure".to_string(),
+        FixEdit::RandomHex { key } => {
+            format!("set {key} = \"[<the output of openssl rand -hex 32>]\" in deployment.toml")
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Fix round-trip: a person who follows a fix ends with the rule passing and nothing else worse.
 //! Every shipped rule that states its fix as data (`[[rule.fix_edit]]`) must fail on a copy of
 //! WSO2's default APIM 4.2.0 home (real deployment.toml, start script, keystore and
-//! truststore); its edits are applied to that copy as a person would (deployment.toml edited,
+//! truststore; the 4.7.0 all-in-one for a rule that applies from 4.7 on); its edits are applied to that copy as a person would (deployment.toml edited,
 //! the start script's flag changed, `chmod`, the JDK's real `keytool`), preflight runs again,
 //! and the rule must pass while no other rule's status gets worse. A rule that passes on the
 //! default home is first broken the way `BROKEN` says. Every run gives the keystore password
@@ -45,19 +45,34 @@ const METRICS_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
     </Reporting>
 </Metrics>
 "#;
+/// The 4.7.0 all-in-one, for rules that apply from 4.7 on. 4.7.0 is built on kernel 4.11.18,
+/// whose keystore the fixtures do not hold: kernel 4.9.28's default wso2carbon.jks (same alias
+/// and password) stands in, with 4.2.0's truststore.
+const TOML_47: &str = "wso2-product-apim/v4.7.0/all-in-one-apim/modules/distribution/product/src/main/conf/deployment.toml";
+const SCRIPT_47: &str = "wso2-product-apim/v4.7.0/all-in-one-apim/modules/distribution/product/src/main/startup-scripts/api-manager.sh";
+const KEYSTORE_47: &str = "wso2-carbon-kernel/v4.9.28/distribution/kernel/carbon-home/repository/resources/security/wso2carbon.jks";
 /// The store password of WSO2's default keystores.
 const STORE_PASSWORD: &str = "wso2carbon";
 
 /// A default 4.2.0 home as unpacked from the zip (files 0644), with the kernel 4.8.1 keystore
 /// 4.2.0 is built on.
 fn default_420(fx: &Path, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(fx.join(TOML)).unwrap();
-    let home = stage_home(dir, "4.2.0", &text);
-    std::fs::copy(fx.join(SCRIPT), home.join("bin/api-manager.sh")).unwrap();
+    default_home(fx, dir, "4.2.0")
+}
+
+/// A default home of `version` (4.2.0, or the 4.7.0 all-in-one) as unpacked from the zip.
+fn default_home(fx: &Path, dir: &Path, version: &str) -> PathBuf {
+    let (toml, script, keystore) = match version {
+        "4.7.0" => (TOML_47, SCRIPT_47, KEYSTORE_47),
+        _ => (TOML, SCRIPT, KEYSTORE),
+    };
+    let text = std::fs::read_to_string(fx.join(toml)).unwrap();
+    let home = stage_home(dir, version, &text);
+    std::fs::copy(fx.join(script), home.join("bin/api-manager.sh")).unwrap();
     let sec = home.join("repository/resources/security");
     std::fs::create_dir_all(&sec).unwrap();
     for (from, to) in [
-        (KEYSTORE, "wso2carbon.jks"),
+        (keystore, "wso2carbon.jks"),
         (TRUSTSTORE, "client-truststore.jks"),
     ] {
         std::fs::copy(fx.join(from), sec.join(to)).unwrap();
@@ -207,7 +222,21 @@ fn toml_set(home: &Path, key: &str, value: &str) {
     let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     let value: toml_edit::Value = value.parse().unwrap_or_else(|e| panic!("{value}: {e}"));
     set_in(doc.as_table_mut(), &key_path(key), as_item(value), key);
+    // [secrets] stays the last table, as config.secrets.last and the fix texts ask.
+    if let Some(t) = doc
+        .get_mut("secrets")
+        .and_then(toml_edit::Item::as_table_mut)
+    {
+        t.set_position(Some(isize::MAX));
+    }
     std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+/// A position after every table of the file, for a table a person adds: at the end (toml_edit
+/// would otherwise place it among the parsed tables, before a later dotted table).
+fn at_the_end() -> isize {
+    static NEXT: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(1 << 40);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn set_in(table: &mut toml_edit::Table, segs: &[String], value: toml_edit::Item, key: &str) {
@@ -216,7 +245,11 @@ fn set_in(table: &mut toml_edit::Table, segs: &[String], value: toml_edit::Item,
         table.insert(first, value);
         return;
     }
-    let item = table.entry(first).or_insert_with(toml_edit::table);
+    let item = table.entry(first).or_insert_with(|| {
+        let mut t = toml_edit::Table::new();
+        t.set_position(Some(at_the_end()));
+        toml_edit::Item::Table(t)
+    });
     if let Some(tables) = item.as_array_of_tables_mut() {
         let (index, rest) = rest.split_first().unwrap();
         let i: usize = index
@@ -289,8 +322,9 @@ fn properties_set(file: &Path, key: &str, value: &str) {
 
 /// `./bin/ciphertool.sh -Dconfigure` as the product runs it: each `[secrets]` value in
 /// `"[plain text]"` form becomes the base64 of `Cipher.getInstance("RSA")` (PKCS#1 v1.5)
-/// under the certificate of the primary keystore (wso2/cipher-tool v1.2.7
-/// KeyStoreUtil.java:60-70, Utils.java:403-414). The encryption is openssl's, not preflight's.
+/// under the certificate of the primary keystore (wso2/cipher-tool v1.1.20, the version 4.2.0
+/// ships: KeyStoreUtil.java:58-62 without -Dorg.wso2.CipherTransformation). The encryption is
+/// openssl's, not preflight's.
 fn ciphertool(home: &Path) {
     let path = home.join("repository/conf/deployment.toml");
     let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
@@ -437,6 +471,29 @@ fn apply(home: &Path, edit: &FixEdit, facts: &serde_json::Value) {
             properties_set(&home.join(fill(file, facts)), key, &fill(value, facts))
         }
         FixEdit::Ciphertool => ciphertool(home),
+        FixEdit::RandomHex { key } => {
+            let hex = run_tool(home, "openssl", &["rand", "-hex", "32"], None);
+            let hex = String::from_utf8(hex).unwrap();
+            toml_set(home, &fill(key, facts), &format!("\"[{}]\"", hex.trim()));
+        }
+    }
+}
+
+/// The home a rule is tried on: 4.2.0, or the 4.7.0 all-in-one for a rule that applies only
+/// from a later version on (`when = { version = ">= 4.7" }`, as `config.encryption-key`).
+fn home_version(rule: &rules::model::Rule) -> &'static str {
+    let from = rule
+        .when
+        .version
+        .as_ref()
+        .and_then(|c| c.text.trim().strip_prefix(">="))
+        .map(|v| {
+            let mut parts = v.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+            (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+        });
+    match from {
+        Some(v) if v > (4, 2) => "4.7.0",
+        _ => "4.2.0",
     }
 }
 
@@ -465,22 +522,24 @@ fn every_fix_as_data_makes_its_rule_pass_and_nothing_worse() {
             _ => "all-in-one",
         };
         let broken = BROKEN.iter().any(|(r, _)| *r == rule.id);
+        let version = home_version(rule);
         let before = before_of
-            .entry((profile, broken.then_some(&rule.id)))
+            .entry((version, profile, broken.then_some(&rule.id)))
             .or_insert_with(|| {
-                let home = default_420(&fx, &dir.path().join(format!("{profile}-{i}")));
+                let at = dir.path().join(format!("{version}-{profile}-{i}"));
+                let home = default_home(&fx, &at, version);
                 break_for(&home, &rule.id);
                 statuses(&home, profile)
             });
         let (status, message) = &before[&rule.id];
         if badness(status) == 0 {
             failures.push(format!(
-                "{}: {status} on the default 4.2.0 home, so its fix cannot be tried: {message}",
+                "{}: {status} on the default {version} home, so its fix cannot be tried: {message}",
                 rule.id
             ));
             continue;
         }
-        let home = default_420(&fx, &dir.path().join(i.to_string()));
+        let home = default_home(&fx, &dir.path().join(i.to_string()), version);
         break_for(&home, &rule.id);
         let facts = facts(&home);
         for edit in &rule.fix_edits {

@@ -92,6 +92,9 @@ pub enum FixEdit {
     /// `"[plain text]"` is replaced by the base64 of its RSA encryption under the internal
     /// keystore's certificate.
     Ciphertool,
+    /// Set `key` in deployment.toml to a new secret in the `"[plain text]"` form ciphertool.sh
+    /// encrypts: 64 random hex characters, as `openssl rand -hex 32` prints them.
+    RandomHex { key: String },
 }
 
 impl When {

@@ -19,6 +19,7 @@ const EDIT_KINDS: &[&str] = &[
     "xml-set",
     "properties-set",
     "ciphertool",
+    "random-hex",
 ];
 
 /// Facts a fix text names; an unknown one is an error at its offset.
@@ -135,6 +136,7 @@ pub(super) fn edits(cx: &mut FileCx<'_>, raw: &RawRule<'_, '_>) -> (Vec<FixEdit>
             "chmod" => chmod(cx, &f, &mut text),
             "xml-set" | "properties-set" => file_set(cx, &kind, &mut text),
             "ciphertool" => Some(FixEdit::Ciphertool),
+            "random-hex" => text(cx, "key").map(|key| FixEdit::RandomHex { key }),
             "keytool" => f.get("args").map(|v| FixEdit::Keytool {
                 args: string_list(cx, v, "fix_edit.args")
                     .into_iter()
