@@ -58,3 +58,61 @@ fn a_site_list_of_database_administrators_changes_the_verdict() {
         "{r}"
     );
 }
+
+/// A facts file (`preflight facts` output) holding `pairs`, taken on a node with a PRODUCT_HOME.
+fn facts_file(dir: &Path, pairs: &[(&str, &str)]) -> String {
+    let facts: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k:?}: {{\"value\": {v}}}"))
+        .collect();
+    let json = format!(
+        r#"{{"schema_version":1,"collected_at":"2026-11-25T00:00:00Z","hostname":"node1","product_home":"/opt/wso2am-4.2.0","offline":true,"facts":{{{}}}}}"#,
+        facts.join(",")
+    );
+    let path = dir.join("facts.json");
+    std::fs::write(&path, json).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_site_heap_headroom_threshold_changes_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let gib = 1u64 << 30;
+    let facts = facts_file(
+        dir.path(),
+        &[
+            (
+                "jvm.heap.os-headroom",
+                &format!(r#"{{"type":"bytes","value":{}}}"#, 2 * gib),
+            ),
+            (
+                "jvm.heap.max",
+                &format!(r#"{{"type":"bytes","value":{}}}"#, 2 * gib),
+            ),
+            ("host.memory.cgroup-limit", r#"{"type":"null"}"#),
+        ],
+    );
+    let only = ["--facts", facts.as_str(), "--only", "host.memory.heap-fits"];
+    let (code, shipped) = check_json(&only);
+    let r = result(&shipped, "host.memory.heap-fits");
+    assert_eq!((code, r["status"].as_str()), (0, Some("pass")), "{r}");
+
+    // This site keeps 3 GiB beside the heap (agents, page cache for logs): its own threshold.
+    let rule = shipped_rule("host.toml", "host.memory.heap-fits");
+    let edited = rule.replacen("fail = \"< 1600MiB\"", "fail = \"< 3GiB\"", 1);
+    assert_ne!(
+        rule, edited,
+        "the shipped threshold is no longer `< 1600MiB`"
+    );
+    let pack = site_pack(dir.path(), &edited);
+    let (code, site) = check_json(&[&["--rules", pack.as_str()], &only[..]].concat());
+    let r = result(&site, "host.memory.heap-fits");
+    assert_eq!((code, r["status"].as_str()), (1, Some("fail")), "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 GiB of RAM is left"),
+        "{r}"
+    );
+}
