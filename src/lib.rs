@@ -17,13 +17,15 @@ pub mod waivers;
 use preflight_rules::par;
 pub use preflight_rules::value;
 
-/// Helpers for the unit tests of this crate.
-#[cfg(test)]
-pub(crate) mod test_support {
-    /// A unit test cannot run because an input is missing (../shared fixtures, a free port).
-    /// Under CI (`CI=true`, as .ci/run runs) that is a failure: the test panics saying what is
-    /// missing. Elsewhere the test returns early and `SKIPPED: <test>: <what>` goes to the
-    /// terminal, as `tests/common::missing_input` does for the integration tests.
+/// Helpers for tests: the unit tests of this crate, and the integration tests through
+/// tests/common (which re-exports them). Not part of the CLI; hidden from the docs.
+#[doc(hidden)]
+pub mod test_support {
+    /// A test cannot run because an input is missing (../shared fixtures, a server, a tool, a
+    /// free port). Under CI (`CI=true`, as .ci/run runs) that is a failure: the test panics
+    /// saying what is missing. Elsewhere the test returns early, and `SKIPPED: <test name>:
+    /// <what>` goes straight to the terminal (not to libtest's captured output), so it shows in
+    /// `cargo test`'s output between the `test ... ok` lines, not only with `--nocapture`.
     pub fn missing_input(what: &str) {
         let test = std::thread::current()
             .name()

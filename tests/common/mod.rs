@@ -7,22 +7,7 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A test cannot run because an input is missing (../shared, a server, a tool). Under CI
-/// (`CI=true`, as .ci/run runs) that is a failure: the test panics saying what is missing.
-/// Elsewhere the test returns early, and `SKIPPED: <test name>: <what>` goes straight to the
-/// terminal (not to libtest's captured output), so it shows in `cargo test`'s output between
-/// the `test ... ok` lines, not only with `--nocapture`.
-pub fn missing_input(what: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_string();
-    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
-        panic!("{test}: {what}; under CI every input must be there");
-    }
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {what}");
-}
+pub use preflight::test_support::missing_input;
 
 /// A source outside the repository and ../shared (a git mirror of a WSO2 repository) is absent.
 /// CI is not promised such a mirror, so this skips loudly even under CI; the input named in the
