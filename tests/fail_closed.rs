@@ -166,8 +166,7 @@ fn a_facts_file_without_causes_still_loads_and_its_unseen_facts_are_errors() {
 
 /// Runs `check --only RULE` on a staged 4.2.0 home with this deployment.toml and environment.
 fn judge_home(toml: &str, env: &[(&str, &str)], rule: &str) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", toml);
+    let (_dir, home) = common::temp_home("4.2.0", toml);
     judge_staged(&home, env, rule)
 }
 
@@ -358,9 +357,7 @@ fn assert_every_reader_errors(home: &std::path::Path) {
 
 #[test]
 fn a_duplicate_key_makes_every_deployment_rule_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(
-        dir.path(),
+    let (_dir, home) = common::temp_home(
         "4.2.0",
         "[server]\nhostname = \"apim.example.com\"\nhostname = \"apim.example.com\"\n",
     );
@@ -369,8 +366,7 @@ fn a_duplicate_key_makes_every_deployment_rule_an_error() {
 
 #[test]
 fn a_utf16_deployment_toml_makes_every_deployment_rule_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "");
+    let (_dir, home) = common::temp_home("4.2.0", "");
     let mut bytes = vec![0xFF, 0xFE];
     for u in "[server]\nhostname = \"apim.example.com\"\n".encode_utf16() {
         bytes.extend(u.to_le_bytes());
@@ -381,8 +377,7 @@ fn a_utf16_deployment_toml_makes_every_deployment_rule_an_error() {
 
 #[test]
 fn an_unreadable_deployment_toml_makes_every_deployment_rule_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "");
+    let (_dir, home) = common::temp_home("4.2.0", "");
     // A folder where the file should be cannot be read by anyone, root included.
     let file = home.join("repository/conf/deployment.toml");
     std::fs::remove_file(&file).unwrap();
@@ -394,8 +389,7 @@ fn an_unreadable_deployment_toml_makes_every_deployment_rule_an_error() {
 
 #[test]
 fn preflight_under_sudo_does_not_fail_a_home_owned_by_a_service_user() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let (_dir, home) = common::temp_home("4.2.0", "[server]\nhostname = \"a.example\"\n");
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if root {
@@ -417,8 +411,7 @@ fn preflight_under_sudo_does_not_fail_a_home_owned_by_a_service_user() {
 
 #[test]
 fn an_empty_deployment_toml_makes_every_deployment_rule_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "# nothing\n\n");
+    let (_dir, home) = common::temp_home("4.2.0", "# nothing\n\n");
     assert_every_reader_errors(&home);
 }
 
@@ -467,8 +460,7 @@ fn more_jars_than_the_cap_is_an_error_not_found_nothing() {
 
 #[test]
 fn an_unreadable_metadata_folder_makes_generated_files_edited_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let (_dir, home) = common::temp_home("4.2.0", "[server]\nhostname = \"a.example\"\n");
     // A file where the folder should be cannot be listed, by root either.
     common::write(&home.join("repository/resources/conf/.metadata"), b"");
     let r = judge_staged(&home, &[], "config.generated-files-edited");
@@ -477,8 +469,7 @@ fn an_unreadable_metadata_folder_makes_generated_files_edited_an_error() {
 
 #[test]
 fn solr_data_on_a_dangling_link_or_a_loop_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let (_dir, home) = common::temp_home("4.2.0", "[server]\nhostname = \"a.example\"\n");
     std::os::unix::fs::symlink("/nonexistent/nfs/solr", home.join("solr")).unwrap();
     let r = judge_staged(&home, &[], "cluster.solr-not-shared");
     assert_status(&r, "error");
@@ -490,8 +481,7 @@ fn solr_data_on_a_dangling_link_or_a_loop_is_an_error() {
 
 #[test]
 fn a_start_script_that_sources_a_file_is_followed_or_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let (_dir, home) = common::temp_home("4.2.0", "[server]\nhostname = \"a.example\"\n");
     let script = |sourced: &str| {
         format!(
             "#!/bin/sh\n{sourced}\n\"$JAVACMD\" -Xms256m -Xmx4g $JAVA_OPTS org.wso2.carbon.bootstrap.Bootstrap\n"
@@ -577,8 +567,7 @@ fn nested_xml(root: &str, depth: usize, inner: &str) -> String {
 
 #[test]
 fn deeply_nested_xml_is_a_located_error_not_a_crash_or_a_pass() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = common::stage_home(dir.path(), "4.2.0", "[server]\nhostname = \"a.example\"\n");
+    let (_dir, home) = common::temp_home("4.2.0", "[server]\nhostname = \"a.example\"\n");
     let metrics = home.join("repository/conf/metrics.xml");
     // 100,000 levels: parsed without recursion, refused at the first level past the limit.
     let deep = nested_xml("Metrics", 100_000, "<Enabled>false</Enabled>");

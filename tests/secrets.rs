@@ -83,8 +83,7 @@ fn assert_clean(what: &str, bytes: &[u8]) {
 
 #[test]
 fn planted_secrets_appear_in_no_output() {
-    let dir = tempfile::tempdir().unwrap();
-    let home = stage_home(dir.path(), "4.7.0", &planted_toml());
+    let (dir, home) = temp_home("4.7.0", &planted_toml());
     std::fs::write(
         home.join("bin/api-manager.sh"),
         "#!/bin/sh\nif [ -z \"$JVM_MEM_OPTS\" ]; then\n  JVM_MEM_OPTS=\"-Xms256m -Xmx1024m\"\nfi\n$JAVACMD $JVM_MEM_OPTS $JAVA_OPTS -Dcarbon.home=\"$CARBON_HOME\" org.wso2.carbon.bootstrap.Bootstrap\n",

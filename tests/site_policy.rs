@@ -30,9 +30,8 @@ fn site_pack(dir: &Path, rule: &str) -> String {
 
 #[test]
 fn a_site_list_of_database_administrators_changes_the_verdict() {
-    let dir = tempfile::tempdir().unwrap();
     let toml = "[server]\nhostname = \"apim.example.com\"\n\n[database.apim_db]\ntype = \"mysql\"\nurl = \"jdbc:mysql://db.example:3306/apim_db?useSSL=true&requireSSL=true\"\nusername = \"dbadmin\"\n";
-    let home = stage_home(dir.path(), "4.2.0", toml);
+    let (dir, home) = temp_home("4.2.0", toml);
     let only = ["--only", "db.privileged-user", "--fail-on", "warn"];
     let (code, shipped, _) = check_home(&home, &only, &[]);
     let r = result(&shipped, "db.privileged-user");

@@ -85,6 +85,15 @@ pub fn stage_home(dir: &Path, version: &str, deployment_toml: &str) -> PathBuf {
     home
 }
 
+/// A PRODUCT_HOME of the given version and deployment.toml staged in a new temporary folder:
+/// the folder (keep it alive while the home is used; it also holds units, packs and reports
+/// next to the home) and the home.
+pub fn temp_home(version: &str, deployment_toml: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = stage_home(dir.path(), version, deployment_toml);
+    (dir, home)
+}
+
 /// The binary, with nothing of the caller's environment that would change what it looks at
 /// (PRODUCT_HOME, the terminal width, a keystore password, a unit folder override).
 pub fn preflight() -> assert_cmd::Command {
