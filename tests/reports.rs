@@ -307,6 +307,25 @@ fn golden_markdown() {
     );
 }
 
+/// A product whose name and version were not detected is named as the table and HTML name it
+/// (`unknown product`), not `unknown unknown`.
+#[test]
+fn markdown_names_an_undetected_product_as_the_other_formats_do() {
+    let mut r = golden_report();
+    let p = r.product.as_mut().unwrap();
+    (p.name, p.version) = (None, None);
+    let md = report::markdown::render(&r);
+    assert!(
+        md.starts_with("## preflight: unknown product on ")
+            && md.contains("| Product | unknown product |"),
+        "{md}"
+    );
+    assert!(report::html::render(&r, false).contains("unknown product"));
+    r.product = None;
+    let md = report::markdown::render(&r);
+    assert!(md.contains("| Product | no PRODUCT_HOME |"), "{md}");
+}
+
 /// CommonMark shows `&lt;` inside a code span as four characters: the commands people copy
 /// from a ticket keep their `<` and `>`, and text outside code spans is escaped.
 #[test]

@@ -12,10 +12,7 @@ pub fn render(report: &Report) -> String {
             .and_then(|p| f(p).clone())
             .unwrap_or_else(|| "unknown".into())
     };
-    let name = match product {
-        Some(_) => format!("{} {}", field(|p| &p.name), field(|p| &p.version)),
-        None => "no PRODUCT_HOME".into(),
-    };
+    let name = report.product_line();
     out.push_str(&format!(
         "## preflight: {} on {}\n\n",
         text(&name),
