@@ -81,7 +81,7 @@ fn os_headroom(flags: &Result<(String, Vec<Flag>), String>) -> Fact {
 }
 
 /// The start script's relative path and its effective flags, or why they cannot be known.
-fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
+pub(super) fn effective_flags(ctx: &Context) -> Result<(String, Vec<Flag>), String> {
     let home = ctx.home().ok_or("no PRODUCT_HOME given")?;
     let rel = find_script(home, ctx.product())?;
     let path = home.join(&rel);

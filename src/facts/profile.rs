@@ -1,5 +1,5 @@
 //! Which profile this node runs, decided once per run from the command line, the version
-//! records, the systemd unit and deployment.toml; probes read it through
+//! records, the systemd unit, the start script's JVM options and deployment.toml; probes read it through
 //! [`Context::node_profile`](super::Context::node_profile), never from another probe.
 
 use super::Context;
@@ -9,7 +9,8 @@ use crate::value::{Value, Version};
 
 /// The profile, decided as the product does: `--profile`; else the split distribution (4.5+
 /// gateway and traffic manager); else the `-Dprofile=` the systemd unit starts with, where the
-/// start script honours it (see [`start_profile`]); else the control plane distribution; else
+/// start script honours it (see [`start_profile`]), or one in the JVM options the start script
+/// passes on (JAVA_OPTS, see [`jvm_profile`]); else the control plane distribution; else
 /// `[server] server_role`; else all-in-one.
 pub fn infer(ctx: &Context, d: &Detected) -> String {
     if let Some(p) = &ctx.profile {
@@ -25,7 +26,11 @@ pub fn infer(ctx: &Context, d: &Detected) -> String {
     let exec = unit
         .and_then(|u| u.last("ExecStart"))
         .map(|s| s.value.as_str());
-    if let Some(p) = exec.and_then(|e| start_profile(e, dist, d.version.as_ref().map(|v| &v.0))) {
+    let version = d.version.as_ref().map(|v| &v.0);
+    if let Some(p) = exec.and_then(|e| start_profile(e, dist, version)) {
+        return p.into();
+    }
+    if let Some(p) = jvm_profile(ctx).and_then(|arg| selected(&arg, dist, version)) {
         return p.into();
     }
     if dist == Some("acp") {
@@ -63,6 +68,25 @@ fn start_profile(
         w.trim_matches(|c| c == '"' || c == '\'')
             .strip_prefix("-Dprofile=")
     })?;
+    selected(arg, dist, version)
+}
+
+/// The last `-Dprofile=` among the JVM options the start script launches java with: JAVA_OPTS
+/// of the environment, of the systemd unit's `Environment=` or of a file the script sources
+/// (the JVM probe's reading). The JVM then has `profile` as a System property, which Carbon
+/// takes as the running profile (carbon-kernel v4.8.1 `Main.java` lines 86-104 set the default
+/// only when it is unset).
+fn jvm_profile(ctx: &Context) -> Option<String> {
+    let (_, flags) = super::jvm::effective_flags(ctx).ok()?;
+    flags
+        .iter()
+        .rev()
+        .find_map(|f| f.text.strip_prefix("-Dprofile="))
+        .map(str::to_string)
+}
+
+/// The profile `-Dprofile=arg` selects on this distribution and version, where it selects one.
+fn selected(arg: &str, dist: Option<&str>, version: Option<&Version>) -> Option<&'static str> {
     let honoured = match dist {
         Some("acp") => arg == "key-manager",
         _ => version.is_none_or(|v| *v < Version::parse("4.5.0").expect("a version")),
