@@ -662,6 +662,7 @@ fn cipher_tool_secret_conf(home: &Path, store: &str, algorithm: Option<&str>) {
 /// PKCS#1 v1.5 value decrypts and an OAEP value (what following carbon.properties would give)
 /// does not, with a message that names the padding it was made with; recording the OAEP
 /// transformation in secret-conf.properties, as cipher-tool does with the option, flips both.
+/// 4.7.0's carbon.properties (AES/GCM/NoPadding) changes nothing either.
 #[test]
 fn carbon_properties_cipher_transformation_is_not_secure_vaults_padding() {
     if !have("keytool") || !have("java") {
@@ -711,6 +712,30 @@ fn carbon_properties_cipher_transformation_is_not_secure_vaults_padding() {
         "{msg}"
     );
     assert_no_clear_values(&text);
+
+    // 4.7.0's carbon.properties names AES/GCM/NoPadding (CryptoUtil's): Secure Vault still
+    // decrypts [secrets] with RSA, so the verdict is the same.
+    let path_47 = "all-in-one-apim/modules/distribution/product/src/main/conf/carbon.properties";
+    if let Some(shipped_47) = common::product_apim("v4.7.0", path_47) {
+        assert!(
+            shipped_47.contains("org.wso2.CipherTransformation = AES/GCM/NoPadding"),
+            "product-apim v4.7.0 carbon.properties changed:\n{shipped_47}"
+        );
+        common::write(
+            &home.join("repository/conf/carbon.properties"),
+            shipped_47.as_bytes(),
+        );
+        let (_, report, _) = check(&home, &[], &env);
+        let msg = result(&report, "config.secrets.decrypt")["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("admin_password: was encrypted with RSA/ECB/OAEPWithSHA1AndMGF1Padding")
+                && !msg.contains("db_password:"),
+            "{msg}"
+        );
+    }
 
     // ciphertool.sh -Dorg.wso2.CipherTransformation=RSA/ECB/OAEPwithSHA1andMGF1Padding records it.
     cipher_tool_secret_conf(
