@@ -2,6 +2,7 @@
 //! `[user_store]`, whether each answers a TCP connection, and (live.rs) what each server shows
 //! to one login or bind, all under one deadline.
 
+mod drda;
 mod driver_tls;
 mod greeting;
 pub mod jdbc;

@@ -714,14 +714,14 @@ pub const CATALOGUE: &[FactSpec] = &[
         T::Str,
         None,
         F::Network,
-        "apim_db's server product as it reports itself: postgresql, mysql, mariadb, mssql (MySQL/MariaDB greeting and SQL Server PRELOGIN before login, PostgreSQL after login); nothing for H2 or no apim_db",
+        "apim_db's server product as it reports itself: postgresql, mysql, mariadb, mssql, db2 (db2-zos, db2-i) (MySQL/MariaDB greeting, SQL Server PRELOGIN and DB2 EXCSAT before login, PostgreSQL after login; Oracle only after login, so never); nothing for H2 or no apim_db",
     ),
     spec(
         "db.apim_db.server-version",
         T::Version,
         None,
         F::Network,
-        "apim_db's server version (`15.18`, `10.11.19`, SQL Server `16.0.1000`), read as for db.apim_db.server",
+        "apim_db's server version (`15.18`, `10.11.19`, SQL Server `16.0.1000`, DB2 `11.5.8` from SRVRLSLV `SQL11058`), read as for db.apim_db.server",
     ),
     spec(
         "db.shared_db.server",

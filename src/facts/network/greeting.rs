@@ -77,7 +77,7 @@ fn parse_mysql(p: &[u8]) -> Result<Greeting, String> {
 }
 
 /// A read error as a person reads it: a read timeout is "no answer in time", not EAGAIN.
-fn io_text(e: &std::io::Error) -> String {
+pub(super) fn io_text(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
             "no answer within the run's network deadline".into()

@@ -106,31 +106,24 @@ fn datasource(t: &Target, until: Instant) -> Seen {
             Err(why) => not_tried("postgresql", why.clone()),
         },
         "mysql" | "mariadb" => super::mysql_login::session(t, until),
-        "mssql" => {
-            let greeted = connect(&t.endpoint, until).and_then(|mut s| {
-                let left = until.saturating_duration_since(Instant::now());
-                s.set_read_timeout(Some(left.max(Duration::from_millis(1))))
-                    .map_err(|e| e.to_string())?;
-                super::greeting::mssql(&mut s)
-            });
-            let why = Unresolved::Failed(
-                "preflight has no SQL Server client: it reads the version and TLS offer from PRELOGIN but does not log in".into(),
-            );
-            match greeted {
-                Ok(g) => Seen {
-                    product: Some("mssql".into()),
-                    version: Some(g.version),
-                    tls_offered: Some(g.tls_offered),
-                    not_tried: Some(why),
-                    ..Seen::default()
-                },
-                Err(e) => Seen {
-                    product: Some("mssql".into()),
-                    login: Some(Err(e)),
-                    ..Seen::default()
-                },
-            }
-        }
+        "mssql" => before_login_only(t, until, "mssql", NO_MSSQL_CLIENT, |s| {
+            let g = super::greeting::mssql(s)?;
+            Ok(Seen {
+                version: Some(g.version),
+                tls_offered: Some(g.tls_offered),
+                ..Seen::default()
+            })
+        }),
+        "db2" => before_login_only(t, until, "db2", NO_DB2_CLIENT, |s| {
+            let x = super::drda::db2(s)?;
+            Ok(Seen {
+                product: Some(x.product.to_string()),
+                version: Some(x.version),
+                platform: x.class_name,
+                ..Seen::default()
+            })
+        }),
+        "oracle" => not_tried("oracle", Unresolved::Failed(NO_ORACLE_CLIENT.into())),
         other => not_tried(
             other,
             Unresolved::Failed(format!(
@@ -150,6 +143,48 @@ fn ldap_tls(d: &Deployment, url: &str, truststore: &Truststore<'_>) -> ldap_bind
         || text(d, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let ldaps = url.to_ascii_lowercase().starts_with("ldaps://");
     (ldaps || starttls).then(|| (truststore(), starttls && !ldaps))
+}
+
+/// SQL Server reveals its version and TLS offer in PRELOGIN ([MS-TDS] 2.2.6.5), before login.
+const NO_MSSQL_CLIENT: &str = "preflight has no SQL Server client: it reads the version and TLS offer from PRELOGIN but does not log in";
+/// DB2 reveals its release in EXCSATRD (DRDA Vol. 3), before login.
+const NO_DB2_CLIENT: &str =
+    "preflight has no DB2 client: it reads the release from EXCSAT but does not log in";
+/// Oracle's TNS ACCEPT carries only the TNS protocol version; the database version is the
+/// AUTH_VERSION_NO of the second authentication round trip, after the password is checked
+/// (oracle/python-oracledb 3140a83 src/oracledb/impl/thin/messages.pyx: `ConnectMessage.process`
+/// reads the protocol version from ACCEPT, `AuthMessage._process_return_parameters` sets the
+/// server version in phase two only).
+const NO_ORACLE_CLIENT: &str =
+    "Oracle reveals its version only after login; preflight has no Oracle client";
+
+/// A server preflight has no client for, read before any login by `read` (which fills what it
+/// saw); connecting or reading failing is the datasource's failure, as a login's would be.
+fn before_login_only(
+    t: &Target,
+    until: Instant,
+    product: &str,
+    no_client: &str,
+    read: impl FnOnce(&mut std::net::TcpStream) -> Result<Seen, String>,
+) -> Seen {
+    let seen = connect(&t.endpoint, until).and_then(|mut s| {
+        let left = until.saturating_duration_since(Instant::now());
+        s.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .map_err(|e| e.to_string())?;
+        read(&mut s)
+    });
+    match seen {
+        Ok(seen) => Seen {
+            product: seen.product.clone().or_else(|| Some(product.into())),
+            not_tried: Some(Unresolved::Failed(no_client.into())),
+            ..seen
+        },
+        Err(e) => Seen {
+            product: Some(product.into()),
+            login: Some(Err(e)),
+            ..Seen::default()
+        },
+    }
 }
 
 /// Every networked `[database.<id>]`, with its credentials resolved.
@@ -279,6 +314,37 @@ fn ldap_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Oracle's version needs a login (TNS ACCEPT carries no server version), so no connection
+    /// is made and the reason says exactly that.
+    #[test]
+    fn oracle_is_not_contacted_and_the_reason_says_its_version_needs_a_login() {
+        let t = Target {
+            id: "apim_db".into(),
+            kind: "oracle".into(),
+            // Were a connection tried, it would be refused and the reason would say so.
+            endpoint: crate::facts::network::jdbc::Endpoint {
+                host: "127.0.0.1".into(),
+                port: 9,
+            },
+            database: None,
+            params: Vec::new(),
+            creds: Err(Unresolved::Failed("not needed".into())),
+            cert: super::super::trust::CertPlan::NotVerified("not needed".into()),
+        };
+        let started = Instant::now();
+        let seen = datasource(&t, started + Duration::from_secs(5));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(seen.product.as_deref(), Some("oracle"));
+        assert!(seen.login.is_none() && seen.version.is_none());
+        match seen.not_tried {
+            Some(Unresolved::Failed(why)) => assert_eq!(
+                why,
+                "Oracle reveals its version only after login; preflight has no Oracle client"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn database_names_and_parameters_of_jdbc_urls() {

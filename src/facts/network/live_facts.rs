@@ -47,7 +47,12 @@ pub fn fact(ctx: &Context, name: &str, dbs: &BTreeMap<String, Db>, live: Option<
         "db.servers" => by_db(&|id, s| {
             Ok(s.version.as_ref().map(|v| {
                 let ep = endpoint(dbs, id);
-                format!("{id}: {} {v} at {ep}", s.product.as_deref().unwrap_or("?"))
+                let platform = s.platform.as_ref().map(|p| format!(" ({p})"));
+                let product = s.product.as_deref().unwrap_or("?");
+                format!(
+                    "{id}: {product} {v}{} at {ep}",
+                    platform.unwrap_or_default()
+                )
             }))
         }),
         "db.admin-logins" => by_db(&|id, s| {

@@ -46,9 +46,11 @@ impl Target {
 /// What one datasource's server showed.
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
-    /// postgresql, mysql, mariadb, mssql.
+    /// postgresql, mysql, mariadb, mssql, db2 (db2-zos, db2-i).
     pub product: Option<String>,
     pub version: Option<String>,
+    /// What else the server says it is: DB2's server class (SRVCLSNM, `QDB2/LINUXX8664`).
+    pub platform: Option<String>,
     pub tls_offered: Option<bool>,
     /// `Ok(user)` logged in, `Err(server's reason)`; `None` when not tried.
     pub login: Option<Result<String, String>>,
