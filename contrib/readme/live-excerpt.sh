@@ -68,4 +68,4 @@ done
 echo "\$ preflight check --product-home wso2am-4.2.0 --only db.login … --only userstore.ldap.server"
 # The home's path is a temporary folder: shown as wso2am-4.2.0.
 APIM_DB_PASSWORD=preflight-app-pw LDAP_BIND_PASSWORD=preflight-bind-pw COLUMNS=110 NO_COLOR=1 \
-  "$bin" check --product-home "$home" "${only[@]}" --timeout 5 | sed "s#$work/##g" || true
+  "$bin" check --product-home "$home" "${only[@]}" --timeout 30 | sed "s#$work/##g" || true
