@@ -49,7 +49,7 @@ fn link_causes(results: &mut [RuleResult]) {
 }
 
 fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Selection) -> RuleResult {
-    let get = |name: &str| facts.get(name);
+    let get = |name: &str| preflight_rules::difference::resolve(name, &|n| facts.get(n));
     let mut result = RuleResult {
         id: rule.id.clone(),
         title: rule.title.clone(),

@@ -265,8 +265,6 @@ fn suitable_host(home: &Home) -> BTreeMap<&'static str, Value> {
         ("host.cpu.cores", int(4)),
         ("host.memory.total", bytes(8 * gib)),
         ("host.disk.free", bytes(50 * gib)),
-        // 8 GiB of RAM less the home's -Xmx2g.
-        ("jvm.heap.os-headroom", bytes(6 * gib)),
         ("host.swap.total", bytes(2 * gib)),
         // A host, not a container: host.swap applies.
         ("host.memory.cgroup-limit", json!({"type": "null"})),

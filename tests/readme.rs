@@ -4,7 +4,7 @@
 //! and fails with a diff when an excerpt differs, as a golden test does.
 //!
 //! The example home's facts are collected live; the facts of the machine (`host.*`, `jdk.*`, the
-//! heap's headroom, the host name) are pinned to tests/golden/readme-host-facts.json, the
+//! host name) are pinned to tests/golden/readme-host-facts.json, the
 //! "2-core CI machine running as root" the README names, so the excerpts do not depend on where
 //! the test runs. `PREFLIGHT_BLESS=1 cargo test --test readme` rewrites the excerpts in README.md
 //! (an excerpt elided with a `…` line keeps as many lines before and after it).

@@ -81,8 +81,8 @@ fn a_site_heap_headroom_threshold_changes_the_verdict() {
         dir.path(),
         &[
             (
-                "jvm.heap.os-headroom",
-                &format!(r#"{{"type":"bytes","value":{}}}"#, 2 * gib),
+                "host.memory.total",
+                &format!(r#"{{"type":"bytes","value":{}}}"#, 4 * gib),
             ),
             (
                 "jvm.heap.max",

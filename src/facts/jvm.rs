@@ -48,36 +48,7 @@ pub struct Script {
 
 pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     let flags = effective_flags(ctx);
-    names
-        .iter()
-        .map(|n| {
-            let f = if n == "jvm.heap.os-headroom" {
-                os_headroom(&flags)
-            } else {
-                fact(&flags, n)
-            };
-            (n.clone(), f)
-        })
-        .collect()
-}
-
-/// Physical memory left for the OS once the maximum heap is taken (the JVM default heap is a
-/// quarter of physical memory), at the -Xmx that decides it.
-fn os_headroom(flags: &Result<(String, Vec<Flag>), String>) -> Fact {
-    let total = super::resources::memory_total();
-    let total = match total.get() {
-        Ok(Value::Bytes(b)) => *b,
-        Ok(_) => return Fact::unavailable("total memory could not be read"),
-        Err(e) => return Fact::unavailable(e.to_string()),
-    };
-    let heap = fact(flags, "jvm.heap.max");
-    match heap.get() {
-        Ok(Value::Bytes(h)) => {
-            Fact::value(Value::Bytes(total.saturating_sub(*h))).at(heap.location.clone())
-        }
-        Ok(_) => Fact::value(Value::Bytes(total - total / 4)),
-        Err(e) => Fact::unavailable(e.to_string()),
-    }
+    names.iter().map(|n| (n.clone(), fact(&flags, n))).collect()
 }
 
 /// The start script's relative path and its effective flags, or why they cannot be known.

@@ -1,6 +1,6 @@
 //! CPUs and memory as a JVM started on this host sizes itself by: what the machine has, capped
-//! by the cgroup limits of this process (a container's, processes and threads too). Shared by
-//! the host probe and the JVM probe's heap headroom.
+//! by the cgroup limits of this process (a container's, processes and threads too), for the host
+//! probe.
 
 use super::{Fact, Observation, cgroup};
 use crate::value::Value;

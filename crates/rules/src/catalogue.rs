@@ -409,13 +409,6 @@ pub const CATALOGUE: &[FactSpec] = &[
         "Initial heap (the last -Xms / -XX:InitialHeapSize), from the same sources as jvm.heap.max",
     ),
     spec(
-        "jvm.heap.os-headroom",
-        T::Bytes,
-        Some("bytes"),
-        F::Jvm,
-        "Physical memory left for the OS once the maximum heap is taken: MemTotal - jvm.heap.max (the JVM default heap is a quarter of MemTotal)",
-    ),
-    spec(
         "jvm.flags",
         T::List,
         None,

@@ -199,21 +199,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, CondError> {
                 ));
             }
             '<' | '>' | '=' | '!' => {
-                let two = text.get(i..i + 2).unwrap_or("");
-                let op = match two {
-                    "<=" => "<=",
-                    ">=" => ">=",
-                    "==" => "==",
-                    "!=" => "!=",
-                    _ if c == '<' => "<",
-                    _ if c == '>' => ">",
-                    _ => {
-                        return err(
-                            start..start + 1,
-                            format!("unexpected `{c}`; comparisons are < <= > >= == !="),
-                        );
-                    }
-                };
+                let op = comparison(text, i)?;
                 i += op.len();
                 out.push((Tok::Op(op), start..i));
             }
@@ -227,6 +213,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, CondError> {
                 };
                 out.push((Tok::Str(text[i + 1..close].to_string()), start..close + 1));
                 i = close + 1;
+            }
+            '-' if bytes.get(i + 1).is_some_and(u8::is_ascii_whitespace) => {
+                i += 1;
+                out.push((Tok::Op("-"), start..i));
             }
             c if c.is_ascii_digit()
                 || (c == '-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
@@ -253,6 +243,25 @@ fn lex(text: &str) -> Result<Vec<(Tok, Range<usize>)>, CondError> {
         }
     }
     Ok(out)
+}
+
+/// The comparison operator at byte `i` of `text`.
+fn comparison(text: &str, i: usize) -> Result<&'static str, CondError> {
+    let c = text[i..].chars().next().unwrap_or(' ');
+    Ok(match text.get(i..i + 2).unwrap_or("") {
+        "<=" => "<=",
+        ">=" => ">=",
+        "==" => "==",
+        "!=" => "!=",
+        _ if c == '<' => "<",
+        _ if c == '>' => ">",
+        _ => {
+            return err(
+                i..i + 1,
+                format!("unexpected `{c}`; comparisons are < <= > >= == !="),
+            );
+        }
+    })
 }
 
 /// A word is a keyword or a fact name; fact names may hold quoted segments: `a.'b.c'.d`, and
@@ -426,7 +435,7 @@ impl Parser<'_> {
             Some(Tok::Word(w)) if !KEYWORDS.contains(&w.as_str()) => {
                 let s = (w.clone(), false, self.span());
                 self.pos += 1;
-                s
+                self.difference(s)?
             }
             _ => match self.default_subject {
                 Some(s) => (s.to_string(), true, self.span()),
@@ -452,6 +461,28 @@ impl Parser<'_> {
             implicit,
             text: self.text[pred_start..end].to_string(),
         })
+    }
+
+    /// `a - b` after the subject `a` has been read: the difference of two facts.
+    fn difference(
+        &mut self,
+        (a, implicit, span): (String, bool, Range<usize>),
+    ) -> Result<(String, bool, Range<usize>), CondError> {
+        if self.peek() != Some(&Tok::Op("-")) {
+            return Ok((a, implicit, span));
+        }
+        self.pos += 1;
+        match self.peek().cloned() {
+            Some(Tok::Word(b)) if !KEYWORDS.contains(&b.as_str()) => {
+                let end = self.span().end;
+                self.pos += 1;
+                Ok((format!("{a} - {b}"), implicit, span.start..end))
+            }
+            _ => err(
+                self.span(),
+                format!("expected a fact to subtract from `{a}`"),
+            ),
+        }
     }
 
     fn pred(&mut self, subject: &str, ty: FactType) -> Result<Pred, CondError> {
@@ -684,6 +715,9 @@ fn ordered(ty: FactType) -> bool {
 }
 
 fn fact_type(name: &str, span: Range<usize>) -> Result<FactType, CondError> {
+    if let Some(ty) = crate::difference::fact_type(name) {
+        return ty.or_else(|e| err(span, e));
+    }
     catalogue::fact_type(name).map_or_else(
         || {
             let hint = catalogue::did_you_mean(name);
@@ -743,11 +777,14 @@ pub fn eval<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>) -> Result<Out
             })
         }
         Expr::Test(t) => {
-            let f = fact(&t.subject);
-            let v = f.get().map_err(|r| Unseen {
-                cause: f.cause().unwrap_or_default(),
-                reason: format!("{}: {r}", t.subject),
-                fact: t.subject.clone(),
+            let f = crate::difference::resolve(&t.subject, fact);
+            let v = f.get().map_err(|r| {
+                let unseen = crate::difference::unseen_part(&t.subject, fact);
+                Unseen {
+                    cause: f.cause().unwrap_or_default(),
+                    reason: format!("{unseen}: {r}"),
+                    fact: unseen.to_string(),
+                }
             })?;
             Ok(Outcome {
                 holds: test(&t.pred, v),
@@ -832,8 +869,10 @@ impl Expr {
             }
             Expr::Not(a) => a.facts(out),
             Expr::Test(t) => {
-                if !out.contains(&t.subject) {
-                    out.push(t.subject.clone());
+                for part in crate::difference::parts(&t.subject) {
+                    if !out.iter().any(|f| f == part) {
+                        out.push(part.to_string());
+                    }
                 }
             }
         }
@@ -1021,6 +1060,25 @@ mod tests {
     fn holds(cond: &str, subject: Option<&str>, f: &dyn Fn(&str) -> Cow<'static, Fact>) -> bool {
         let c = compile(cond, subject).unwrap_or_else(|e| panic!("{cond}: {e:?}"));
         eval(&c.expr, f).unwrap().holds
+    }
+
+    #[test]
+    fn a_condition_subtracts_and_names_the_unseen_side() {
+        let c = compile("host.memory.total - jvm.heap.max < 1600MiB", None).unwrap();
+        let mut read = Vec::new();
+        c.expr.facts(&mut read);
+        assert_eq!(read, ["host.memory.total", "jvm.heap.max"]);
+        let gib = 1u64 << 30;
+        let f = facts(&[
+            ("host.memory.total", Value::Bytes(4 * gib)),
+            ("jvm.heap.max", Value::Bytes(3 * gib)),
+        ]);
+        assert!(eval(&c.expr, &f).unwrap().holds);
+        let f = facts(&[("host.memory.total", Value::Bytes(4 * gib))]);
+        let unseen = eval(&c.expr, &f).unwrap_err();
+        assert_eq!(unseen.fact, "jvm.heap.max");
+        let e = compile("host.memory.total - < 1GiB", None).unwrap_err();
+        assert!(e.message.contains("expected a fact to subtract"), "{e:?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod cond;
 pub mod diag;
+pub mod difference;
 pub mod fact;
 pub mod fleet;
 pub mod load;

@@ -633,6 +633,14 @@ fn valid_id(id: &str) -> bool {
 }
 
 fn known_fact(cx: &mut FileCx<'_>, name: String, offset: usize) -> Option<String> {
+    match crate::difference::fact_type(&name) {
+        Some(Ok(_)) => return Some(name),
+        Some(Err(e)) => {
+            cx.error(offset, e);
+            return None;
+        }
+        None => {}
+    }
     if catalogue::fact_type(&name).is_some() {
         return Some(name);
     }

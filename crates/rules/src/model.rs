@@ -160,7 +160,7 @@ impl Rule {
     pub fn facts(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(f) = &self.fact {
-            out.push(f.clone());
+            out.extend(crate::difference::parts(f).into_iter().map(String::from));
         }
         for c in [&self.fail, &self.warn].into_iter().flatten() {
             c.expr.facts(&mut out);
