@@ -1051,3 +1051,85 @@ fn readme_live_excerpt_is_what_the_ci_servers_give() {
         "README.md's live excerpt differs from what contrib/readme/live-excerpt.sh prints against the CI servers:\n{diff}\nIf the change is intended, run `PREFLIGHT_BLESS=1 cargo test --test live readme_live_excerpt` and review the diff."
     );
 }
+
+#[test]
+fn mysql_connector_j_settings_verified_against_the_truststore_or_its_own_keystore() {
+    // MySQL Connector/J's settings (type = "mysql") against the MariaDB TLS server: the
+    // handshake is the same protocol.
+    if !service(3307, "MariaDB (TLS)") || !ci_cert_and_keytool() {
+        return;
+    }
+    let only = ["db.tls.negotiated"];
+    let db = |host: &str, params: &str| {
+        format!(
+            "[database.apim_db]\ntype = \"mysql\"\nurl = \"jdbc:mysql://{host}:3307/preflight_apim{params}\"\nusername = \"{}\"\npassword = \"{}\"\n",
+            PG_APP.0, PG_APP.1
+        )
+    };
+    let judge = |toml: &str, stage: &dyn Fn(&Path)| {
+        let (code, r, _) = check_staged("4.6.0", toml, stage, &only, &[]);
+        let m = result(&r, "db.tls.negotiated")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (code, status(&r, "db.tls.negotiated").to_string(), m, r)
+    };
+    let (code, st, _, r) = judge(&db("localhost", "?sslMode=VERIFY_IDENTITY"), &trusting_ci);
+    assert_eq!((code, st.as_str()), (0, "pass"), "{r:#}");
+    let (_, st, m, r) = judge(&db("localhost", "?sslMode=VERIFY_CA"), &trusting_other);
+    assert_eq!(st, "fail", "{r:#}");
+    assert!(
+        m.contains("unknown CA") && m.contains("(sslMode=VERIFY_CA)"),
+        "{m}"
+    );
+    // The legacy pair useSSL + verifyServerCertificate is VERIFY_CA: no name check by IP.
+    let legacy = db("127.0.0.1", "?useSSL=true&verifyServerCertificate=true");
+    let (code, st, _, r) = judge(&legacy, &trusting_ci);
+    assert_eq!((code, st.as_str()), (0, "pass"), "{r:#}");
+    // REQUIRED: encrypted, not verified.
+    let (_, st, m, r) = judge(&db("127.0.0.1", "?sslMode=REQUIRED"), &|_| {});
+    assert_eq!(st, "warn", "{r:#}");
+    assert!(
+        m.contains("certificate not verified by the driver (sslMode=REQUIRED)"),
+        "{m}"
+    );
+
+    // trustCertificateKeyStoreUrl: the URL's own keystore, not the [truststore].
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("db-trust.jks");
+    let own_str = own.to_str().unwrap();
+    keytool(&[
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ci",
+        "-file",
+        CI_CERT,
+        "-keystore",
+        own_str,
+        "-storetype",
+        "JKS",
+        "-storepass",
+        "db-trust-pw",
+    ]);
+    let url = |pw: &str| {
+        db(
+            "localhost",
+            &format!(
+                "?sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreUrl=file:{own_str}&trustCertificateKeyStorePassword={pw}"
+            ),
+        )
+    };
+    let (code, st, _, r) = judge(&url("db-trust-pw"), &trusting_other);
+    assert_eq!((code, st.as_str()), (0, "pass"), "{r:#}");
+    let (_, st, _, r) = judge(&url("wrong-pw"), &trusting_ci);
+    assert_eq!(st, "error", "{r:#}");
+    let reason = result(&r, "db.tls.negotiated")["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("does not open with trustCertificateKeyStorePassword"),
+        "{reason}"
+    );
+    assert!(!r.to_string().contains("db-trust-pw") && !r.to_string().contains("wrong-pw"));
+}

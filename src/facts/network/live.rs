@@ -197,10 +197,7 @@ fn targets(
     dbs.iter()
         .filter_map(|(id, db)| {
             let endpoint = db.endpoint.clone().ok()??;
-            let url = match d.lookup(&format!("database.{id}.url")) {
-                Some((Value::Str(u), _)) => u.replace("&amp;", "&"),
-                _ => String::new(),
-            };
+            let url = jdbc_url(home, d, id);
             let (database, params) = url_parts(&url);
             let creds = password::resolve(
                 home,
@@ -222,6 +219,25 @@ fn targets(
             Some(t)
         })
         .collect()
+}
+
+/// `[database.<id>] url` as the driver reads it. deployment.toml's parse redacts secret URL
+/// parameters (trustCertificateKeyStorePassword=…); the driver needs them, so such a URL is
+/// read again as the file writes it. It stays in the Target, never in a fact.
+fn jdbc_url(home: &Path, d: &Deployment, id: &str) -> String {
+    let key = format!("database.{id}.url");
+    let url = match d.lookup(&key) {
+        Some((Value::Str(u), _)) => u.clone(),
+        _ => String::new(),
+    };
+    let url = match url.contains("<redacted>") {
+        true => crate::facts::deployment::raw_strings(home, std::slice::from_ref(&key))
+            .ok()
+            .and_then(|mut raw| raw.remove(&key))
+            .unwrap_or(url),
+        false => url,
+    };
+    url.replace("&amp;", "&")
 }
 
 fn text(d: &Deployment, key: &str) -> Option<String> {
