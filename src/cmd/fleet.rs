@@ -33,5 +33,9 @@ pub(crate) fn run(args: &FleetArgs) -> Result<u8> {
     for (format, file) in &outputs {
         crate::report::write(&report, *format, file.as_deref(), view)?;
     }
-    Ok(exit_code(report.failed(fail_on_warn)))
+    let code = exit_code(report.failed(fail_on_warn));
+    // The process ends next: handing a thousand nodes' results back to the allocator one by one
+    // took ~8% of a 1,000-node run (perf), for memory the exit returns at once.
+    std::mem::forget((nodes, report));
+    Ok(code)
 }
