@@ -26,6 +26,8 @@ pub fn start(ctx: Arc<Context>, selection: &Selection, extra_packs: bool) -> Pen
         return Pending::AfterRules(ctx);
     }
     let names = wanted_embedded(selection);
+    // The keystores' key derivations are the longest single piece of probing: started first.
+    keystore::start_early(&ctx, &names);
     Pending::Probing(crate::par::spawn_or_run(move || probe(ctx, names, false)))
 }
 
@@ -146,7 +148,8 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
         .iter()
         .map(|(family, names)| (*family, names.clone()))
         .partition(|(family, _)| may_wait(*family, ctx.offline));
-    local.sort_by_key(|(family, _)| cost_rank(*family));
+    let early = ctx.keystores().started_early();
+    local.sort_by_key(|(family, _)| cost_rank(*family, early));
     for job in waiting {
         let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
         crate::par::spawn_or_run(move || run_family(&ctx, job, &tx));
@@ -224,9 +227,12 @@ fn may_wait(family: Family, offline: bool) -> bool {
 
 /// Local families by how long they usually take, longest first (measured on a staged APIM 4.2
 /// home: keystore ~1.4 ms, files ~0.5 ms, host ~0.45 ms, the rest under 0.35 ms): the shared
-/// workers start the longest first, so no long one starts last.
-fn cost_rank(family: Family) -> u8 {
+/// workers start the longest first, so no long one starts last. With the keystores opened since
+/// the start of the run (`keystores_early`, [`keystore::start_early`]) the keystore probe
+/// mostly waits for that work: last, so that no worker sits waiting while others could run.
+fn cost_rank(family: Family, keystores_early: bool) -> u8 {
     match family {
+        Family::Keystore if keystores_early => u8::MAX,
         Family::Keystore => 0,
         Family::Files => 1,
         Family::Host => 2,

@@ -446,3 +446,41 @@ fn a_store_is_not_opened_for_its_name_mode_or_existence() {
     assert_eq!(count(&done, derive::Purpose::Mac), 1, "{done:?}");
     assert_eq!(done.len(), 2, "{done:?}");
 }
+
+#[test]
+fn stores_opened_at_the_start_of_a_run_are_not_derived_again() {
+    for vault in [false, true] {
+        let (_d, ctx) = hardened_47(vault);
+        let ctx = Arc::new(ctx);
+        let names = pack_keystore_facts();
+        start_early(&ctx, &names.iter().cloned().collect());
+        assert!(ctx.keystores().started_early());
+        // The probe runs at once, while the early threads may still be deriving: it waits for
+        // their keys instead of deriving its own.
+        let f: BTreeMap<String, Fact> = probe(&ctx, &names).into_iter().collect();
+        assert_eq!(f["keystore.primary.opens"].get(), Ok(&Value::Bool(true)));
+        assert_eq!(f["truststore.opens"].get(), Ok(&Value::Bool(true)));
+        let done = ctx.keystores().derivations.performed();
+        assert_eq!(count(&done, derive::Purpose::Mac), 2, "{done:?}");
+        assert_eq!(count(&done, derive::Purpose::CertBag), 2, "{done:?}");
+        let key_bags = usize::from(vault);
+        assert_eq!(count(&done, derive::Purpose::KeyBag), key_bags, "{done:?}");
+        assert_eq!(done.len(), 4 + key_bags, "{done:?}");
+    }
+}
+
+#[test]
+fn nothing_starts_early_for_a_store_name_mode_or_existence() {
+    let (_d, ctx) = hardened_47(false);
+    let ctx = Arc::new(ctx);
+    let names = [
+        "keystore.primary.file",
+        "truststore.exists",
+        "keystore.tls.mode",
+    ];
+    start_early(&ctx, &names.map(String::from).into_iter().collect());
+    assert!(!ctx.keystores().started_early());
+    let f: BTreeMap<String, Fact> = probe(&ctx, &names.map(String::from)).into_iter().collect();
+    assert_eq!(f["truststore.exists"].get(), Ok(&Value::Bool(true)));
+    assert_eq!(ctx.keystores().derivations.performed(), vec![]);
+}
