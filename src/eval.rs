@@ -342,7 +342,12 @@ fn finish<'f>(
         .or_else(|| case.and_then(|c| c.message.clone()))
         .or_else(|| rule.message.clone())
         .unwrap_or_else(|| default_message(&v));
-    result.message = render(&template, &result, get);
+    let missing = deciding(rule, case, &v).map(|c| {
+        let mut out = Vec::new();
+        cond::lacking(&c.expr, get, &mut out);
+        out.join("; ")
+    });
+    result.message = render(&template, &result, missing.as_deref(), get);
     if let Some(fix) = case.and_then(|c| c.fix.as_deref()) {
         result.fix = Some(render_fix(fix, rule, get));
     }
@@ -414,6 +419,19 @@ fn show_as(f: &Fact, format: &str) -> Option<String> {
     }
 }
 
+/// The condition that decided a `fail` or `warn`.
+fn deciding<'r>(rule: &'r Rule, case: Option<&'r RuleCase>, v: &Verdict) -> Option<&'r Cond> {
+    let (fail, warn) = match case {
+        Some(c) => (c.fail.as_ref(), c.warn.as_ref()),
+        None => (rule.fail.as_ref(), rule.warn.as_ref()),
+    };
+    match v.by {
+        Some("fail") => fail,
+        Some(_) => warn,
+        None => None,
+    }
+}
+
 fn expected(rule: &Rule, case: Option<&RuleCase>, v: &Verdict) -> Option<String> {
     let (fail, warn) = match case {
         Some(c) => (c.fail.as_ref(), c.warn.as_ref()),
@@ -434,8 +452,14 @@ fn default_message(v: &Verdict) -> String {
     }
 }
 
-/// Fills `{observed}`, `{expected}`, `{location}` and `{fact.name}` in a message template.
-fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact>) -> String {
+/// Fills `{observed}`, `{expected}`, `{location}`, `{missing}` (what the deciding condition's
+/// `contains all` lists lack) and `{fact.name}` in a message template.
+fn render<'f>(
+    template: &str,
+    r: &RuleResult,
+    missing: Option<&str>,
+    get: &dyn Fn(&str) -> Cow<'f, Fact>,
+) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -448,6 +472,7 @@ fn render<'f>(template: &str, r: &RuleResult, get: &dyn Fn(&str) -> Cow<'f, Fact
         let text = match name {
             "observed" => r.observed.clone().unwrap_or_else(|| "(not set)".into()),
             "expected" => r.expected.clone().unwrap_or_default(),
+            "missing" => missing.unwrap_or_default().to_string(),
             "location" => r
                 .location
                 .as_ref()

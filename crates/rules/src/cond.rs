@@ -87,6 +87,8 @@ pub enum Pred {
     In(Vec<Value>, bool),
     Matches(Pattern, bool),
     Contains(Value),
+    /// `contains all ['a', 'b']`: every item is contained (one test however long the list).
+    ContainsAll(Vec<Value>),
     Missing,
     Present,
     Empty,
@@ -549,6 +551,10 @@ impl Parser<'_> {
                         ),
                     );
                 }
+                if self.is_word(0, "all") && self.peek_at(1) == Some(&Tok::LBracket) {
+                    self.pos += 1;
+                    return Ok(Pred::ContainsAll(self.list(subject, elem)?));
+                }
                 Ok(Pred::Contains(self.literal(subject, elem)?))
             }
             "not" if self.is_word(0, "in") => {
@@ -819,13 +825,51 @@ fn test(pred: &Pred, v: &Value) -> bool {
             };
             hit != *negated
         }
-        Pred::Contains(lit) => match v {
-            Value::List(items) => items
+        Pred::Contains(lit) => contains(v, lit),
+        Pred::ContainsAll(items) => items.iter().all(|lit| contains(v, lit)),
+    }
+}
+
+fn contains(v: &Value, lit: &Value) -> bool {
+    match v {
+        Value::List(items) => items
+            .iter()
+            .any(|i| compare(i, lit) == Some(Ordering::Equal)),
+        Value::Str(s) => s.contains(&lit.to_string()),
+        _ => false,
+    }
+}
+
+/// What a message's `{missing}` names: for each `contains all` test of `expr` whose fact was
+/// observed as a list or string, the items that fact lacks (`db.apim_db.tables: AM_API, AM_REVISION`), in list
+/// order, one entry per fact.
+pub fn lacking<'f>(expr: &Expr, fact: &dyn Fn(&str) -> Cow<'f, Fact>, out: &mut Vec<String>) {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            lacking(a, fact, out);
+            lacking(b, fact, out);
+        }
+        Expr::Not(a) => lacking(a, fact, out),
+        Expr::Test(t) => {
+            let Pred::ContainsAll(items) = &t.pred else {
+                return;
+            };
+            let f = fact(&t.subject);
+            // A fact that is not there (`missing`) lacks nothing nameable: a `present` guard
+            // beside the test decides whether it matters.
+            let Ok(v @ (Value::List(_) | Value::Str(_))) = f.get() else {
+                return;
+            };
+            let absent: Vec<String> = items
                 .iter()
-                .any(|i| compare(i, lit) == Some(Ordering::Equal)),
-            Value::Str(s) => s.contains(&lit.to_string()),
-            _ => false,
-        },
+                .filter(|lit| !contains(v, lit))
+                .map(|lit| lit.to_string())
+                .collect();
+            let head = format!("{}: ", t.subject);
+            if !absent.is_empty() && !out.iter().any(|o| o.starts_with(&head)) {
+                out.push(format!("{head}{}", absent.join(", ")));
+            }
+        }
     }
 }
 
@@ -903,6 +947,10 @@ impl Expr {
                         re.as_str()
                     ),
                     Pred::Contains(lit) => format!("does not contain {}", lit_text(lit)),
+                    Pred::ContainsAll(items) => format!(
+                        "lacks one of [{}]",
+                        items.iter().map(lit_text).collect::<Vec<_>>().join(", ")
+                    ),
                 };
                 format!("{subject}{pred}")
             }
@@ -1196,6 +1244,46 @@ mod tests {
         }
         let negated = run("not (host.cpu.cores < 2 or host.memory.total < 4GiB)").unwrap();
         assert!(!negated.holds);
+    }
+
+    #[test]
+    fn contains_all_is_one_test_and_names_what_the_list_lacks() {
+        let tables =
+            |names: &[&str]| Value::List(names.iter().map(|n| Value::Str(n.to_string())).collect());
+        let f = facts(&[("db.apim_db.tables", tables(&["AM_API", "AM_SUBSCRIBER"]))]);
+        // 200 items are one test: no `and` counts against MAX_OPERATORS.
+        let many: Vec<String> = (0..200).map(|i| format!("'T{i}'")).collect();
+        let long = format!("db.apim_db.tables contains all [{}]", many.join(", "));
+        assert!(!holds(&long, None, &f));
+        assert!(holds(
+            "db.apim_db.tables contains all ['AM_API', 'AM_SUBSCRIBER']",
+            None,
+            &f
+        ));
+        let c = compile(
+            "db.apim_db.tables present and not (db.apim_db.tables contains all ['AM_API', 'AM_REVISION', 'AM_SUBSCRIBER', 'AM_KEY_MANAGER'])",
+            None,
+        )
+        .unwrap();
+        assert!(eval(&c.expr, &f).unwrap().holds);
+        let mut out = Vec::new();
+        lacking(&c.expr, &f, &mut out);
+        assert_eq!(out, ["db.apim_db.tables: AM_REVISION, AM_KEY_MANAGER"]);
+        // An unobserved fact lacks nothing that can be named (the rule errors on it instead).
+        let mut out = Vec::new();
+        lacking(&c.expr, &facts(&[]), &mut out);
+        lacking(
+            &c.expr,
+            &facts(&[("db.apim_db.tables", Value::Null)]),
+            &mut out,
+        );
+        assert!(out.is_empty());
+        let e = compile("contains all ['a', 1]", Some("host.cpu.cores")).unwrap_err();
+        assert!(
+            e.message.contains("`contains` needs a list or string fact"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

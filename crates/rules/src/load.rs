@@ -1008,7 +1008,7 @@ fn template_text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize, rule: &Ru
                 ),
             );
         }
-        if matches!(name, "observed" | "expected" | "location")
+        if matches!(name, "observed" | "expected" | "location" | "missing")
             || rule.facts().iter().any(|f| f == name)
         {
         } else if catalogue::fact_type(name).is_some() {
@@ -1016,7 +1016,7 @@ fn template_text_facts(cx: &mut FileCx<'_>, text: &str, offset: usize, rule: &Ru
         } else {
             cx.error(
                 offset + base + open,
-                format!("unknown placeholder `{{{name}}}`; use {{observed}}, {{expected}}, {{location}} or a fact name"),
+                format!("unknown placeholder `{{{name}}}`; use {{observed}}, {{expected}}, {{location}}, {{missing}} or a fact name"),
             );
         }
         base += open + close + 1;
