@@ -75,23 +75,16 @@ fn message(r: &serde_json::Value, id: &str) -> String {
 }
 
 /// Creates the listed tables with DDL written here: a stand-in for "carbon-apimgt's dbscripts
-/// were run" (that repository is in neither ../shared nor a local mirror).
-fn pg_create_tables(db: &str, tables: &[&str]) {
-    let mut c = postgres::Client::connect(
-        &format!(
-            "host=127.0.0.1 user={} password={} dbname={db}",
-            PG_APP.0, PG_APP.1
-        ),
-        postgres::NoTls,
-    )
-    .unwrap();
+/// were run" (no PostgreSQL apim_db script is in ../shared or a local mirror; the MariaDB test
+/// below loads the real MySQL one).
+fn pg_create_tables(c: &mut postgres::Client, tables: &[&str]) {
     for t in tables {
-        c.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {t} (ID INTEGER)"))
+        c.batch_execute(&format!("CREATE TABLE {t} (ID INTEGER)"))
             .unwrap();
     }
 }
 
-const APIM_TABLES: &[&str] = &[
+const APIM_CORE_TABLES: &[&str] = &[
     "AM_SUBSCRIBER",
     "AM_APPLICATION",
     "AM_API",
@@ -141,7 +134,7 @@ fn postgres_right_and_wrong_password_and_tls_on_and_off() {
 }
 
 #[test]
-fn postgres_empty_database_fails_schema_and_one_with_the_tables_passes() {
+fn postgres_empty_database_fails_schema_and_one_with_only_the_core_tables_warns() {
     if !service(5432, "PostgreSQL") {
         return;
     }
@@ -150,14 +143,26 @@ fn postgres_empty_database_fails_schema_and_one_with_the_tables_passes() {
         + &pg_db("shared_db", "preflight_empty", "", PG_APP);
     let (code, r, _) = check("4.2.0", &empty, &only, &[]);
     assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
-    assert!(message(&r, "db.schema").contains("AM_REVISION"), "{r:#}");
+    let m = message(&r, "db.schema");
+    assert!(m.contains("db.apim_db.tables: AM_SUBSCRIBER,"), "{m}");
+    assert!(
+        m.contains("AM_REVISION; db.shared_db.tables: REG_RESOURCE,"),
+        "{m}"
+    );
 
-    // carbon-apimgt's scripts are not available here: apim_db's core tables are made by DDL
-    // written here (shared_db is loaded with the real kernel script in the test below).
-    pg_create_tables("preflight_apim", APIM_TABLES);
-    let loaded = pg_db("apim_db", "preflight_apim", "", PG_APP);
+    // The core tables only (DDL written here, in a database of this process's own): the product
+    // starts, but the rest of 4.2.0's 191 apim_db tables are missing, and named.
+    let db = PgDb::fresh("core");
+    pg_create_tables(&mut db.connect(), APIM_CORE_TABLES);
+    let loaded = pg_db("apim_db", &db.name, "", PG_APP);
     let (code, r, _) = check("4.2.0", &loaded, &only, &[]);
-    assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
+    assert_eq!((code, status(&r, "db.schema")), (0, "warn"), "{r:#}");
+    let m = message(&r, "db.schema");
+    assert!(m.contains("AM_GATEWAY_ENVIRONMENT"), "{m}");
+    assert!(
+        !m.contains("AM_REVISION") && !m.contains("shared_db"),
+        "{m}"
+    );
 }
 
 /// carbon-kernel's dbscripts/postgresql.sql at `tag`: the distribution's shared_db script (the
@@ -200,30 +205,52 @@ fn pg_admin() -> postgres::Client {
     .unwrap()
 }
 
-fn pg_drop_database(name: &str) {
-    pg_admin()
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
+/// A database of this test process's own on the CI PostgreSQL, owned by the application login,
+/// made by the superuser and dropped when the guard goes (also when the test fails): the server
+/// keeps databases between runs and is shared by every worktree's parallel test processes.
+struct PgDb {
+    name: String,
 }
 
-/// A fresh database owned by the application login, made by the superuser.
-fn pg_fresh_database(name: &str) -> postgres::Client {
-    let mut admin = pg_admin();
-    // One statement each: DROP/CREATE DATABASE cannot run inside one implicit transaction.
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name} OWNER {}", PG_APP.0))
-        .unwrap();
-    postgres::Client::connect(
-        &format!(
-            "host=127.0.0.1 user={} password={} dbname={name}",
-            PG_APP.0, PG_APP.1
-        ),
-        postgres::NoTls,
-    )
-    .unwrap()
+impl PgDb {
+    fn fresh(what: &str) -> PgDb {
+        let name = format!("preflight_{what}_{}", std::process::id());
+        let mut admin = pg_admin();
+        // One statement each: DROP/CREATE DATABASE cannot run inside one implicit transaction.
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} OWNER {}", PG_APP.0))
+            .unwrap();
+        PgDb { name }
+    }
+
+    fn connect(&self) -> postgres::Client {
+        postgres::Client::connect(
+            &format!(
+                "host=127.0.0.1 user={} password={} dbname={}",
+                PG_APP.0, PG_APP.1, self.name
+            ),
+            postgres::NoTls,
+        )
+        .unwrap()
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // Not unwrap: a drop that panics while a failed test unwinds would abort the run.
+        if let Ok(mut admin) = postgres::Client::connect(
+            &format!(
+                "host=127.0.0.1 user={} password={} dbname=postgres",
+                PG_ADMIN.0, PG_ADMIN.1
+            ),
+            postgres::NoTls,
+        ) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
+        }
+    }
 }
 
 #[test]
@@ -235,12 +262,11 @@ fn postgres_loaded_with_the_real_kernel_dbscripts_passes_schema_and_one_dropped_
     let Some(script) = kernel_dbscript("v4.8.1") else {
         return;
     };
-    // Its own database per test process: other worktrees' runs share this server.
-    let db = &format!("preflight_kernel_{}", std::process::id());
-    let mut c = pg_fresh_database(db);
+    let db = PgDb::fresh("kernel");
+    let mut c = db.connect();
     c.batch_execute(&script).unwrap();
     let only = ["db.schema"];
-    let toml = pg_db("shared_db", db, "", PG_APP);
+    let toml = pg_db("shared_db", &db.name, "", PG_APP);
     let (code, r, _) = check("4.2.0", &toml, &only, &[]);
     assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
 
@@ -258,8 +284,128 @@ fn postgres_loaded_with_the_real_kernel_dbscripts_passes_schema_and_one_dropped_
     let (code, r, _) = check("4.2.0", &toml, &only, &[]);
     assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
     assert!(message(&r, "db.schema").contains("UM_TENANT"), "{r:#}");
-    drop(c);
-    pg_drop_database(db);
+}
+
+/// APIM `version`'s apim_db script, dbscripts/apimgt/mysql.sql, as WSO2's docker-apim ships it at
+/// the release's first image tag (the source contrib/dbscripts/tables.py reads), from the git
+/// mirror `PREFLIGHT_DOCKER_APIM_GIT` (default /work/.mirror/…): ../shared holds no dbscript.
+/// `None` after [`optional_source_absent`] when there is no mirror, after [`missing_input`] (a
+/// failure under CI) when the mirror lacks it.
+fn apim_mysql_dbscript(version: &str) -> Option<String> {
+    let path = "docker-compose/apim-with-analytics/conf/mysql/scripts/mysql_apim.sql";
+    let git = std::env::var("PREFLIGHT_DOCKER_APIM_GIT")
+        .unwrap_or_else(|_| "/work/.mirror/wso2+docker-apim/repo".into());
+    let tag = format!("v{version}.1");
+    if let Some(text) = git_show(&git, &tag, path) {
+        return Some(text);
+    }
+    let what = format!("docker-apim {tag} {path} is not in the git mirror {git}");
+    if std::path::Path::new(&git).is_dir() {
+        missing_input(&what);
+    } else {
+        optional_source_absent(&what);
+    }
+    None
+}
+
+/// A MariaDB database of this test process's own (latin1, as WSO2 asks for apim_db on MySQL),
+/// granted to the application login, dropped when the guard goes.
+struct MariaDb {
+    name: String,
+}
+
+fn maria_admin() -> mysql::Conn {
+    let opts = mysql::OptsBuilder::new()
+        .ip_or_hostname(Some("127.0.0.1"))
+        .tcp_port(3306)
+        .user(Some(PG_ADMIN.0))
+        .pass(Some(PG_ADMIN.1));
+    mysql::Conn::new(opts).unwrap()
+}
+
+impl MariaDb {
+    fn fresh(what: &str) -> MariaDb {
+        use mysql::prelude::Queryable;
+        let name = format!("preflight_{what}_{}", std::process::id());
+        let mut admin = maria_admin();
+        admin
+            .query_drop(format!(
+                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET latin1; \
+                 GRANT ALL PRIVILEGES ON {name}.* TO '{}'@'127.0.0.1'",
+                PG_APP.0
+            ))
+            .unwrap();
+        MariaDb { name }
+    }
+
+    /// Runs `sql` (one or more statements) in this database as the application login.
+    fn run(&self, sql: &str) {
+        use mysql::prelude::Queryable;
+        let opts = mysql::OptsBuilder::new()
+            .ip_or_hostname(Some("127.0.0.1"))
+            .tcp_port(3306)
+            .user(Some(PG_APP.0))
+            .pass(Some(PG_APP.1))
+            .db_name(Some(&self.name));
+        mysql::Conn::new(opts).unwrap().query_drop(sql).unwrap();
+    }
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        use mysql::prelude::Queryable;
+        let opts = mysql::OptsBuilder::new()
+            .ip_or_hostname(Some("127.0.0.1"))
+            .tcp_port(3306)
+            .user(Some(PG_ADMIN.0))
+            .pass(Some(PG_ADMIN.1));
+        if let Ok(mut admin) = mysql::Conn::new(opts) {
+            let _ = admin.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name));
+        }
+    }
+}
+
+#[test]
+fn mariadb_loaded_with_the_real_apim_dbscripts_passes_schema_and_dropped_tables_do_not() {
+    if !service(3306, "MariaDB") {
+        return;
+    }
+    let Some(script) = apim_mysql_dbscript("4.7.0") else {
+        return;
+    };
+    // The file creates and selects WSO2AM_DB first (`USE WSO2AM_DB;`): run what follows in a
+    // database of this process's own instead.
+    let body = script
+        .split_once("USE WSO2AM_DB;")
+        .expect("mysql_apim.sql selects WSO2AM_DB")
+        .1;
+    let db = MariaDb::fresh("apim");
+    db.run(body);
+    let only = ["db.schema"];
+    let toml = maria_db("apim_db", &db.name, 3306, PG_APP);
+    let (code, r, _) = check("4.7.0", &toml, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (0, "pass"), "{r:#}");
+
+    // A table 4.7 added is missing: under 4.7.0 an unfinished migration warns and names it;
+    // under 4.6.0, whose scripts did not create it, the same database passes.
+    db.run("DROP TABLE AM_API_KEY_APPLICATION_MAPPING");
+    let (code, r, _) = check("4.7.0", &toml, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (0, "warn"), "{r:#}");
+    assert!(
+        message(&r, "db.schema").ends_with("(db.apim_db.tables: AM_API_KEY_APPLICATION_MAPPING)"),
+        "{r:#}"
+    );
+    let (_, r, _) = check("4.6.0", &toml, &only, &[]);
+    assert_eq!(status(&r, "db.schema"), "pass", "{r:#}");
+
+    // A core table gone: the product cannot work on this database.
+    db.run("SET FOREIGN_KEY_CHECKS = 0; DROP TABLE AM_SUBSCRIPTION");
+    let (code, r, _) = check("4.7.0", &toml, &only, &[]);
+    assert_eq!((code, status(&r, "db.schema")), (1, "fail"), "{r:#}");
+    assert!(
+        message(&r, "db.schema").ends_with("(db.apim_db.tables: AM_SUBSCRIPTION)"),
+        "{r:#}"
+    );
 }
 
 #[test]
