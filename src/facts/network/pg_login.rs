@@ -95,10 +95,7 @@ fn error_text(e: &postgres::Error) -> String {
 /// driver's roots. Err: the roots cannot be read.
 fn tls(t: &Target) -> Result<(rustls::ClientConfig, Option<Arc<JdkVerifier>>), String> {
     match &t.cert {
-        CertPlan::NotVerified(_) => Ok((
-            trust::client_config(Arc::new(super::session::AnyCert)),
-            None,
-        )),
+        CertPlan::NotVerified(_) => Ok((trust::client_config(Arc::new(trust::AnyCert)), None)),
         CertPlan::Verifies { anchors, name, .. } => {
             let name = if *name { Name::Enforce } else { Name::Skip };
             let v = JdkVerifier::new(Arc::clone(anchors.as_ref()?), &t.endpoint.host, name);
