@@ -15,8 +15,8 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out.join("embedded_rules.rs"), files_table(&files)).unwrap();
     let set = compiled(&files);
-    let json = serde_json::to_string(&set).expect("a compiled pack serialises");
-    std::fs::write(out.join("embedded_pack.json"), json).unwrap();
+    let pack = postcard::to_allocvec(&set).expect("a compiled pack serialises");
+    std::fs::write(out.join("embedded_pack.postcard"), pack).unwrap();
     std::fs::write(out.join("embedded_reads.rs"), reads_table(&set)).unwrap();
     let fleet = serde_json::to_string(&compiled_fleet(&files)).expect("fleet rules serialise");
     std::fs::write(out.join("embedded_fleet.json"), fleet).unwrap();

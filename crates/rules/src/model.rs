@@ -57,7 +57,7 @@ pub struct FixPart {
 /// may name facts (`{keystore.tls.file}`). preflight never applies them to PRODUCT_HOME; the
 /// fix round-trip test applies them to copies and checks that the rule then passes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum FixEdit {
     /// Set `key` (a dotted path, `server.hostname`) in repository/conf/deployment.toml to
     /// `value`, a TOML value as written in the rule file.

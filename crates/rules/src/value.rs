@@ -5,8 +5,10 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// A value a probe observed. Facts hold these; conditions compare against them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+///
+/// In JSON (facts files, reports) it is written `{"type": "str", "value": "..."}`; in the
+/// binary form the build script embeds the compiled pack in, as a plain enum (see [`serde_forms`]).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// The thing looked for is not there (a key absent from a file, no JDK on the host).
     Null,
@@ -22,6 +24,68 @@ pub enum Value {
     List(Vec<Value>),
     /// A secret, never shown: only whether it equals a well-known default, and a salted digest.
     Secret(Secret),
+}
+
+/// The two serde forms of [`Value`]: tagged for readable formats (JSON, TOML), a plain enum for
+/// binary ones (postcard, which cannot read a tag by name).
+mod serde_forms {
+    use super::{Secret, Value, Version};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(
+        remote = "Value",
+        tag = "type",
+        content = "value",
+        rename_all = "snake_case"
+    )]
+    enum Tagged {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        Bytes(u64),
+        Duration(u64),
+        Version(Version),
+        Str(String),
+        List(Vec<Value>),
+        Secret(Secret),
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Value")]
+    enum Plain {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        Bytes(u64),
+        Duration(u64),
+        Version(Version),
+        Str(String),
+        List(Vec<Value>),
+        Secret(Secret),
+    }
+
+    impl Serialize for Value {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if s.is_human_readable() {
+                Tagged::serialize(self, s)
+            } else {
+                Plain::serialize(self, s)
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Value {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+            if d.is_human_readable() {
+                Tagged::deserialize(d)
+            } else {
+                Plain::deserialize(d)
+            }
+        }
+    }
 }
 
 /// What is kept of a secret after redaction at collection time.
