@@ -142,8 +142,8 @@ fn run(i: &Input<'_>) -> Zeroizing<Vec<u8>> {
             let key = kdf::<Sha256, 8>(SHA256, (i.password, i.salt), i.rounds, id, i.len);
             return Zeroizing::new(key);
         }
-        Scheme::Pbkdf2Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(i.password, i.salt, r, &mut key),
-        Scheme::Pbkdf2Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(i.password, i.salt, r, &mut key),
+        Scheme::Pbkdf2Sha1 => pbkdf2::<Sha1, 5>(SHA1, (i.password, i.salt), r, &mut key),
+        Scheme::Pbkdf2Sha256 => pbkdf2::<Sha256, 8>(SHA256, (i.password, i.salt), r, &mut key),
         Scheme::Pbkdf2Sha384 => pbkdf2::pbkdf2_hmac::<Sha384>(i.password, i.salt, r, &mut key),
         Scheme::Pbkdf2Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(i.password, i.salt, r, &mut key),
     }
@@ -191,6 +191,62 @@ pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser, const W: usize>(
     out
 }
 
+/// PBKDF2 with HMAC over a hash of 64-byte blocks (RFC 8018 section 5.2): the first HMAC of
+/// each output block through the `hmac` crate, every later one as two calls of `compress` on
+/// states keyed once, without the digest API's buffering and padding per call (PBKDF2 is two
+/// blocks per round, so that overhead was a third of its time: docs/PERFORMANCE.md).
+pub fn pbkdf2<D, const W: usize>(
+    (iv, compress): (&[u32; W], Compress<W>),
+    (password, salt): (&[u8], &[u8]),
+    rounds: u32,
+    out: &mut [u8],
+) where
+    D: Digest + sha2::digest::common::BlockSizeUser + Clone,
+    hmac::SimpleHmac<D>: hmac::KeyInit + hmac::Mac,
+{
+    use hmac::{KeyInit, Mac};
+    let mut key = Zeroizing::new([0u8; 64]);
+    if password.len() > 64 {
+        key[..4 * W].copy_from_slice(&D::digest(password)[..4 * W]);
+    } else {
+        key[..password.len()].copy_from_slice(password);
+    }
+    let keyed = |pad: u8| {
+        let mut state = *iv;
+        let block: [u8; 64] = std::array::from_fn(|k| key[k] ^ pad);
+        compress(&mut state, &[block]);
+        state
+    };
+    let (inner, outer) = (keyed(0x36), keyed(0x5c));
+    let n = 4 * W;
+    let mut block = Zeroizing::new([0u8; 64]);
+    block[n] = 0x80;
+    block[56..].copy_from_slice(&(8 * (64 + n) as u64).to_be_bytes());
+    for (index, chunk) in out.chunks_mut(n).enumerate() {
+        let Ok(mac) = <hmac::SimpleHmac<D> as KeyInit>::new_from_slice(password) else {
+            return;
+        };
+        let u1 = mac
+            .chain_update(salt)
+            .chain_update((index as u32 + 1).to_be_bytes())
+            .finalize()
+            .into_bytes();
+        block[..n].copy_from_slice(&u1[..n]);
+        let mut t = Zeroizing::new(block[..n].to_vec());
+        for _ in 1..rounds {
+            for state in [inner, outer] {
+                let mut s = state;
+                compress(&mut s, std::slice::from_ref(&*block));
+                for (b, word) in block[..n].chunks_exact_mut(4).zip(s) {
+                    b.copy_from_slice(&word.to_be_bytes());
+                }
+            }
+            t.iter_mut().zip(&block[..n]).for_each(|(t, u)| *t ^= u);
+        }
+        chunk.copy_from_slice(&t[..chunk.len()]);
+    }
+}
+
 /// A hash's block function: sha1's or sha2's `compress`, which picks SHA-NI at run time.
 pub type Compress<const W: usize> = fn(&mut [u32; W], &[[u8; 64]]);
 
@@ -219,7 +275,7 @@ fn rehash<const W: usize>(iv: &[u32; W], compress: Compress<W>, digest: &mut [u8
     block[56..].copy_from_slice(&(8 * n as u64).to_be_bytes());
     for _ in 0..times {
         let mut state = *iv;
-        compress(&mut state, &[block]);
+        compress(&mut state, std::slice::from_ref(&block));
         for (out, word) in block[..n].chunks_exact_mut(4).zip(state) {
             out.copy_from_slice(&word.to_be_bytes());
         }
@@ -265,6 +321,38 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn pbkdf2_by_compress_matches_the_pbkdf2_crate() {
+        let long = [0x41u8; 100];
+        for (password, salt, rounds, len) in [
+            (&b"Hardened-KS-47"[..], &[0x5a; 16][..], 10_000, 32),
+            (b"password", b"salt", 1, 20),
+            (b"password", b"salt", 2, 64),
+            (b"", b"", 3, 48),
+            (&[0x42u8; 64][..], b"NaCl", 17, 33),
+            (
+                &long[..],
+                b"a longer salt, more than one block of sixty-four bytes long....",
+                5,
+                70,
+            ),
+        ] {
+            let mut want = vec![0u8; len];
+            pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, rounds, &mut want);
+            let mut got = vec![0u8; len];
+            super::pbkdf2::<Sha256, 8>(SHA256, (password, salt), rounds, &mut got);
+            assert_eq!(got, want, "SHA-256, {rounds} rounds, {len} bytes");
+            pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, rounds, &mut want);
+            super::pbkdf2::<Sha1, 5>(SHA1, (password, salt), rounds, &mut got);
+            assert_eq!(got, want, "SHA-1, {rounds} rounds, {len} bytes");
+        }
+        // RFC 6070's second vector (PBKDF2-HMAC-SHA1, 2 rounds).
+        let mut got = [0u8; 20];
+        super::pbkdf2::<Sha1, 5>(SHA1, (b"password", b"salt"), 2, &mut got);
+        let hex: String = got.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
     }
 
     #[test]
