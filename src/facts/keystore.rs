@@ -36,7 +36,7 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
     std::thread::scope(|s| {
         // Secure Vault recovers its key and decrypts [secrets] while the stores are verified.
         // A host that refuses a thread (ulimit -u) gets the same work done on this one.
-        let decrypting = (!vault.is_empty())
+        let decrypting = (!vault.is_empty() && ctx.secrets_worth_a_thread())
             .then(|| {
                 std::thread::Builder::new()
                     .spawn_scoped(s, || {
@@ -58,42 +58,47 @@ pub fn probe(ctx: &Context, names: &[String]) -> Vec<(String, Fact)> {
 }
 
 /// Starts opening the keystore files that the wanted facts `names` read, on threads of their
-/// own, as the first work of a run: their key derivations (about 2 ms of CPU per PKCS#12 store)
-/// then run while the pack loads and the other probes work, instead of after them. The keystore
-/// probe later takes the stores from [`Cache`], waiting for one still being opened; nothing is
-/// opened that the probe would not open. With Secure Vault's password, Secure Vault starts
-/// recovering its key too. A host that refuses a thread leaves all of it to the probe.
+/// own, as the first work of a run: their key derivations (about 1.5 ms of CPU per PKCS#12
+/// store) then run while the pack loads and the other probes work, instead of after them. One
+/// thread per store, up to one per CPU, all started here, so that the last store does not
+/// start late behind a thread that must first start the others. The keystore probe later
+/// takes the stores from [`Cache`], waiting for one still being opened; nothing is opened that
+/// the probe would not open. With Secure Vault's password, Secure Vault starts recovering its
+/// key too. A host that refuses a thread leaves that work to the probe.
 pub fn start_early(ctx: &Arc<Context>, names: &BTreeSet<String>) {
     let names: Vec<String> = names
         .iter()
         .filter(|n| super::lookup(n).is_some_and(|s| s.family == super::Family::Keystore))
         .cloned()
         .collect();
-    let vault =
-        ctx.keystore_password_file.is_some() && names.iter().any(|n| n.starts_with("vault."));
-    if !vault && !STORES.iter().any(|s| reads_file(&names, s)) {
-        return;
+    if ctx.keystore_password_file.is_some() && names.iter().any(|n| n.starts_with("vault.")) {
+        let vault = Arc::clone(ctx);
+        let _ = std::thread::Builder::new().spawn(move || {
+            vault.secrets();
+        });
     }
-    let early = Arc::clone(ctx);
-    let started = std::thread::Builder::new().spawn(move || {
-        let ctx = early;
-        let Some(home) = ctx.home() else {
-            return;
-        };
-        std::thread::scope(|s| {
-            if vault {
-                let _ = std::thread::Builder::new().spawn_scoped(s, || {
-                    ctx.secrets();
-                });
-            }
+    let stores = STORES.iter().filter(|s| reads_file(&names, s)).count();
+    let threads = stores.min(crate::par::cpus());
+    let names = Arc::new(names);
+    let mut started = threads > 0;
+    for i in 0..threads {
+        let (ctx, names) = (Arc::clone(ctx), Arc::clone(&names));
+        let opening = std::thread::Builder::new().spawn(move || {
+            let Some(home) = ctx.home() else {
+                return;
+            };
+            // Every thread reads the same list (deployment.toml is parsed once, by the first),
+            // and opens every `threads`-th file of it from its own place.
             if let Ok(raw) = configured_raw(&ctx, home) {
-                open_in_parallel(&ctx, home, &names, raw);
+                let files = store_files(&ctx, home, &names, raw);
+                for (path, password) in files.iter().skip(i).step_by(threads) {
+                    let _ = open_cached(&ctx, path, password.as_deref());
+                }
             }
         });
-    });
-    ctx.keystores()
-        .early
-        .store(started.is_ok(), Ordering::Relaxed);
+        started &= opening.is_ok();
+    }
+    ctx.keystores().early.store(started, Ordering::Relaxed);
 }
 
 /// Every store's password and file name as deployment.toml writes them, read once per run (a
@@ -158,6 +163,34 @@ fn reads_file(names: &[String], store: &str) -> bool {
 /// deployment.toml's raw values, so this starts without waiting for the parse that the other
 /// probes share; a file named differently there is only opened again, never derived twice.
 fn open_in_parallel(ctx: &Context, home: &Path, names: &[String], raw: &BTreeMap<String, String>) {
+    let files = store_files(ctx, home, names, raw);
+    let Some(((path, password), others)) = files.split_first() else {
+        return;
+    };
+    if ctx.keystores().started_early() {
+        // Already being opened, one thread per store: wait for them here.
+        for (path, password) in &files {
+            let _ = open_cached(ctx, path, password.as_deref());
+        }
+        return;
+    }
+    std::thread::scope(|s| {
+        for (path, password) in others {
+            // Without a thread to spare, the file is opened later on this one, from the cache.
+            let _ = std::thread::Builder::new()
+                .spawn_scoped(s, move || open_cached(ctx, path, password.as_deref()));
+        }
+        let _ = open_cached(ctx, path, password.as_deref());
+    });
+}
+
+/// The distinct (file, password) pairs of the stores the wanted facts `names` read inside.
+fn store_files(
+    ctx: &Context,
+    home: &Path,
+    names: &[String],
+    raw: &BTreeMap<String, String>,
+) -> Vec<(PathBuf, Option<String>)> {
     let mut files: Vec<(PathBuf, Option<String>)> = Vec::new();
     for store in STORES.iter().filter(|s| reads_file(names, s)) {
         let file = raw
@@ -171,17 +204,7 @@ fn open_in_parallel(ctx: &Context, home: &Path, names: &[String], raw: &BTreeMap
             files.push(file);
         }
     }
-    let Some(((path, password), others)) = files.split_first() else {
-        return;
-    };
-    std::thread::scope(|s| {
-        for (path, password) in others {
-            // Without a thread to spare, the file is opened later on this one, from the cache.
-            let _ = std::thread::Builder::new()
-                .spawn_scoped(s, move || open_cached(ctx, path, password.as_deref()));
-        }
-        let _ = open_cached(ctx, path, password.as_deref());
-    });
+    files
 }
 
 fn unknown(name: &str) -> Fact {

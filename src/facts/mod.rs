@@ -40,7 +40,7 @@ pub use catalogue::{FactSpec, FactType, Family, lookup};
 pub use preflight_rules::catalogue;
 pub use preflight_rules::fact::{Cause, Fact, Location, OFFLINE_REASON, Observation, Unseen};
 pub use preflight_rules::text::{LineIndex, line_col};
-pub use schedule::{Pending, collect, hostname, now_rfc3339, probe, start, wanted};
+pub use schedule::{Pending, hostname, now_rfc3339, probe, start, wanted};
 
 /// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
 /// elsewhere (`preflight facts` / `check --facts`).
@@ -168,6 +168,11 @@ impl Context {
     /// The `[secrets]` values decrypted as Secure Vault does at start, once per run.
     pub fn secrets(&self) -> &vault::Vault {
         self.vault.get_or_init(|| vault::Vault::load(self))
+    }
+
+    /// Whether [`Context::secrets`] may take long enough to deserve a thread of its own.
+    pub fn secrets_worth_a_thread(&self) -> bool {
+        vault::Vault::worth_a_thread(self)
     }
 
     /// Keystores already read and verified in this run, by file and password.

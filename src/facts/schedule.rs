@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 /// Probing under way for a check: started before the rule pack has loaded when what the pack
 /// reads is known from the build, else once the packs have compiled.
 pub enum Pending {
-    /// The embedded pack alone: what it reads is known from the build, so probing already runs
-    /// while the pack loads.
-    Probing(crate::par::Task<Facts>),
+    /// The embedded pack alone: what it reads is known from the build, so the families already
+    /// run while the pack loads.
+    Probing(Arc<Context>, BTreeSet<String>, Launched),
     /// With `--rules`: probing waits for the packs to compile; the shared files are read
     /// meanwhile (see [`Context::prefetch`]).
     AfterRules(Arc<Context>),
@@ -28,14 +28,18 @@ pub fn start(ctx: Arc<Context>, selection: &Selection, extra_packs: bool) -> Pen
     let names = wanted_embedded(selection);
     // The keystores' key derivations are the longest single piece of probing: started first.
     keystore::start_early(&ctx, &names);
-    Pending::Probing(crate::par::spawn_or_run(move || probe(ctx, names, false)))
+    let launched = launch(&ctx, &names);
+    Pending::Probing(ctx, names, launched)
 }
 
 impl Pending {
     /// The facts the selected rules of `rules` read.
     pub fn finish(self, rules: &RuleSet, selection: &Selection) -> Facts {
         match self {
-            Pending::Probing(probing) => probing.join(),
+            Pending::Probing(ctx, names, launched) => {
+                let facts = launched.gather(&ctx, &names);
+                facts_file(&ctx, facts, false)
+            }
             Pending::AfterRules(ctx) => probe(ctx, wanted(rules, selection, false), false),
         }
     }
@@ -90,9 +94,15 @@ fn read_by_selected<'a>(
 /// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
 /// file answers rules written after it was collected.
 pub fn probe(ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
+    let facts = launch(&ctx, &wanted).gather(&ctx, &wanted);
+    facts_file(&ctx, facts, all_config)
+}
+
+/// The collected `facts` as a facts file records them; with `all_config`, with every
+/// deployment.toml key too.
+fn facts_file(ctx: &Context, mut facts: BTreeMap<String, Fact>, all_config: bool) -> Facts {
     let home = ctx.product_home.clone();
     let offline = ctx.offline;
-    let mut facts = collect(Arc::clone(&ctx), &wanted);
     // Only a deployment.toml already read: one whose read hangs (a stuck mount) has made the
     // config probe time out, and waiting for it here would hang the run.
     if let Some(d) = ctx
@@ -124,9 +134,20 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Probes the named facts: each family once, families in parallel, each under the deadline.
-/// A family that does not answer in time yields `unavailable` facts that say so.
-pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String, Fact> {
+/// Families probing on their threads: what each was asked, and the channel they answer on.
+pub struct Launched {
+    by_family: BTreeMap<Family, Vec<String>>,
+    unknown: BTreeMap<String, Fact>,
+    answers: mpsc::Receiver<FamilyDone>,
+    /// When the families started: the deadline counts from here.
+    started: Instant,
+}
+
+/// Starts probing the named facts: each family once, families in parallel. The threads are
+/// started from the calling thread (a thread that only started them would itself wait for a
+/// CPU first); [`Launched::gather`] collects their answers under the deadline.
+fn launch(ctx: &Arc<Context>, wanted: &BTreeSet<String>) -> Launched {
+    let started = Instant::now();
     let mut by_family: BTreeMap<Family, Vec<String>> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for name in wanted {
@@ -140,7 +161,7 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
             }
         }
     }
-    let (tx, rx) = mpsc::channel();
+    let (tx, answers) = mpsc::channel();
     // Families that wait on something besides this host's files (DNS, peers, a java process)
     // get a thread each, so their waiting delays nobody; the rest share one thread per CPU
     // (starting a thread costs ~0.1 ms here, as much as some families' whole work).
@@ -151,13 +172,13 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
     let early = ctx.keystores().started_early();
     local.sort_by_key(|(family, _)| cost_rank(*family, early));
     for job in waiting {
-        let (tx, ctx) = (tx.clone(), Arc::clone(&ctx));
+        let (tx, ctx) = (tx.clone(), Arc::clone(ctx));
         crate::par::spawn_or_run(move || run_family(&ctx, job, &tx));
     }
     let local = Arc::new(Mutex::new(local.into_iter()));
     let workers = crate::par::cpus().min(local.lock().map_or(0, |q| q.len()));
     for _ in 0..workers {
-        let (tx, ctx, local) = (tx.clone(), Arc::clone(&ctx), Arc::clone(&local));
+        let (tx, ctx, local) = (tx.clone(), Arc::clone(ctx), Arc::clone(&local));
         crate::par::spawn_or_run(move || {
             // A family that hangs holds its worker; the other workers take the rest.
             while let Some(job) = local.lock().ok().and_then(|mut q| q.next()) {
@@ -165,14 +186,58 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
             }
         });
     }
-    drop(tx);
-    let deadline = Instant::now() + ctx.deadline + Duration::from_millis(500);
+    Launched {
+        by_family,
+        unknown: out,
+        answers,
+        started,
+    }
+}
+
+impl Launched {
+    /// Every wanted fact: as its family answered, or `unavailable` saying why not (a family
+    /// that did not answer within the deadline, a fact no family reported).
+    fn gather(self, ctx: &Context, wanted: &BTreeSet<String>) -> BTreeMap<String, Fact> {
+        let Launched {
+            by_family,
+            unknown: mut out,
+            answers,
+            started,
+        } = self;
+        let deadline = started + ctx.deadline + Duration::from_millis(500);
+        let pending = receive(deadline, &by_family, &answers, &mut out);
+        for family in pending {
+            for name in &by_family[&family] {
+                let reason = format!(
+                    "timed out: the {} probe did not answer within {}s",
+                    family.name(),
+                    ctx.deadline.as_secs()
+                );
+                out.insert(name.clone(), Fact::timed_out(reason));
+            }
+        }
+        for name in wanted {
+            out.entry(name.clone())
+                .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
+        }
+        out
+    }
+}
+
+/// Takes the families' answers into `out` until all have answered or the deadline has passed;
+/// the families that have not answered.
+fn receive(
+    deadline: Instant,
+    by_family: &BTreeMap<Family, Vec<String>>,
+    answers: &mpsc::Receiver<FamilyDone>,
+    out: &mut BTreeMap<String, Fact>,
+) -> BTreeSet<Family> {
     let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
     let mut waiting = crate::progress::Waiting::new();
     while !pending.is_empty() {
         let left = deadline.saturating_duration_since(Instant::now());
         let tick = left.min(Duration::from_millis(100));
-        match rx.recv_timeout(tick) {
+        match answers.recv_timeout(tick) {
             Ok((family, ms, facts)) => {
                 pending.remove(&family);
                 for (name, mut fact) in facts {
@@ -187,21 +252,7 @@ pub fn collect(ctx: Arc<Context>, wanted: &BTreeSet<String>) -> BTreeMap<String,
         waiting.show(&what);
     }
     drop(waiting);
-    for family in pending {
-        for name in &by_family[&family] {
-            let reason = format!(
-                "timed out: the {} probe did not answer within {}s",
-                family.name(),
-                ctx.deadline.as_secs()
-            );
-            out.insert(name.clone(), Fact::timed_out(reason));
-        }
-    }
-    for name in wanted {
-        out.entry(name.clone())
-            .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
-    }
-    out
+    pending
 }
 
 /// What a family's probe waits on, for the progress line.

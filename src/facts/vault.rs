@@ -113,6 +113,20 @@ impl Vault {
     }
 
     /// Reads the password, the keystore and `[secrets]`, and decrypts every alias.
+    /// Whether loading may take long enough to deserve a thread of its own: a password is
+    /// there to recover the key with (from the environment or the product's password files),
+    /// and `--keystore-password-file` has not already started it at the start of the run.
+    pub fn worth_a_thread(ctx: &Context) -> bool {
+        let Some(home) = ctx.home() else {
+            return false;
+        };
+        ctx.keystore_password_file.is_none()
+            && (std::env::var_os(PASSWORD_ENV).is_some()
+                || PRODUCT_PASSWORD_FILES
+                    .iter()
+                    .any(|name| std::fs::symlink_metadata(home.join(name)).is_ok()))
+    }
+
     pub fn load(ctx: &Context) -> Vault {
         let Some(home) = ctx.home() else {
             return Vault::failed(Err("no PRODUCT_HOME given".into()), "no PRODUCT_HOME given");
