@@ -11,13 +11,44 @@ use std::borrow::Cow;
 pub use crate::rules::Selection;
 
 pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
-    let mut results: Vec<RuleResult> = rules
-        .rules
-        .iter()
-        .map(|r| evaluate_rule(r, rules, facts, selection))
-        .collect();
-    link_causes(&mut results);
-    results
+    Partial::new(rules).finish(rules, facts, selection)
+}
+
+/// An evaluation done in two steps: the rules whose facts are all final first (while a slow
+/// probe still runs), the rest once every fact is in. A rule's result depends only on the rule
+/// and the facts it reads, so both steps give what one evaluation would.
+pub struct Partial(Vec<Option<RuleResult>>);
+
+impl Partial {
+    pub fn new(rules: &RuleSet) -> Partial {
+        Partial(vec![None; rules.rules.len()])
+    }
+
+    /// Judges every rule not judged yet whose facts `ready` says are final.
+    pub fn judge_ready(
+        &mut self,
+        rules: &RuleSet,
+        facts: &Facts,
+        selection: &Selection,
+        ready: &dyn Fn(&str) -> bool,
+    ) {
+        for (rule, slot) in rules.rules.iter().zip(&mut self.0) {
+            if slot.is_none() && rule.facts().iter().all(|f| ready(f)) {
+                *slot = Some(evaluate_rule(rule, rules, facts, selection));
+            }
+        }
+    }
+
+    /// Every result, in the pack's order: the rules not judged yet are judged now.
+    pub fn finish(self, rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
+        let mut results: Vec<RuleResult> = (rules.rules.iter().zip(self.0))
+            .map(|(rule, done)| {
+                done.unwrap_or_else(|| evaluate_rule(rule, rules, facts, selection))
+            })
+            .collect();
+        link_causes(&mut results);
+        results
+    }
 }
 
 /// One cause, one row: of the `error` results whose facts failed in the same probe for the same

@@ -33,8 +33,13 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8> {
     let source = start_facts(args, &settings, &selection);
     let rules = load_rules(&settings.rules)?;
     check_selection(&rules, &selection, waivers.as_ref())?;
-    let facts = source.finish(&rules, &selection)?;
-    let results = eval::evaluate(&rules, &facts, &selection);
+    // The rules whose facts are in are judged while the last probe family still runs.
+    let mut judged = eval::Partial::new(&rules);
+    let mut early = |facts: &Facts, ready: &dyn Fn(&str) -> bool| {
+        judged.judge_ready(&rules, facts, &selection, ready)
+    };
+    let facts = source.finish(&rules, &selection, &mut early)?;
+    let results = judged.finish(&rules, &facts, &selection);
     let mut report = report::assemble(&rules, &facts, results, started_at, started.elapsed());
     if let Some(w) = &waivers {
         waivers::apply_to_report(&mut report, w, chrono::Utc::now().date_naive());
@@ -98,10 +103,10 @@ fn start_facts(args: &CheckArgs, settings: &Settings, selection: &Selection) -> 
 }
 
 impl FactSource {
-    fn finish(self, rules: &RuleSet, selection: &Selection) -> Result<Facts> {
+    fn finish(self, rules: &RuleSet, selection: &Selection, early: facts::Early) -> Result<Facts> {
         match self {
             FactSource::File(file) => facts::read_facts(&file),
-            FactSource::Probe(pending) => Ok(pending.finish(rules, selection)),
+            FactSource::Probe(pending) => Ok(pending.finish(rules, selection, early)),
         }
     }
 }

@@ -168,10 +168,8 @@ fn open_in_parallel(ctx: &Context, home: &Path, names: &[String], raw: &BTreeMap
         return;
     };
     if ctx.keystores().started_early() {
-        // Already being opened, one thread per store: wait for them here.
-        for (path, password) in &files {
-            let _ = open_cached(ctx, path, password.as_deref());
-        }
+        // Already being opened, one thread per store: each store's facts wait for that store
+        // only, so the first store's are read while the last is still deriving its keys.
         return;
     }
     std::thread::scope(|s| {

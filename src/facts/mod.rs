@@ -40,7 +40,7 @@ pub use catalogue::{FactSpec, FactType, Family, lookup};
 pub use preflight_rules::catalogue;
 pub use preflight_rules::fact::{Cause, Fact, Location, OFFLINE_REASON, Observation, Unseen};
 pub use preflight_rules::text::{LineIndex, line_col};
-pub use schedule::{Pending, hostname, now_rfc3339, probe, start, wanted};
+pub use schedule::{Early, Pending, hostname, now_rfc3339, probe, start, wanted};
 
 /// Every fact of one run, JSON-serialisable so it can be collected on one host and evaluated
 /// elsewhere (`preflight facts` / `check --facts`).

@@ -32,14 +32,16 @@ pub fn start(ctx: Arc<Context>, selection: &Selection, extra_packs: bool) -> Pen
     Pending::Probing(ctx, names, launched)
 }
 
+/// Called once while the last probe family still runs, with the facts so far and which of them
+/// are final, so that the rules that read only those can be judged meanwhile.
+pub type Early<'a> = &'a mut dyn FnMut(&Facts, &dyn Fn(&str) -> bool);
+
 impl Pending {
-    /// The facts the selected rules of `rules` read.
-    pub fn finish(self, rules: &RuleSet, selection: &Selection) -> Facts {
+    /// The facts the selected rules of `rules` read; `early` sees them before the last family
+    /// has answered (when probing started before the pack loaded).
+    pub fn finish(self, rules: &RuleSet, selection: &Selection, early: Early<'_>) -> Facts {
         match self {
-            Pending::Probing(ctx, names, launched) => {
-                let facts = launched.gather(&ctx, &names);
-                facts_file(&ctx, facts, false)
-            }
+            Pending::Probing(ctx, names, launched) => launched.gather(&ctx, &names, early),
             Pending::AfterRules(ctx) => probe(ctx, wanted(rules, selection, false), false),
         }
     }
@@ -94,32 +96,35 @@ fn read_by_selected<'a>(
 /// Probes the wanted facts; with `all_config`, also every deployment.toml key, so that a facts
 /// file answers rules written after it was collected.
 pub fn probe(ctx: Arc<Context>, wanted: BTreeSet<String>, all_config: bool) -> Facts {
-    let facts = launch(&ctx, &wanted).gather(&ctx, &wanted);
-    facts_file(&ctx, facts, all_config)
+    let mut facts = launch(&ctx, &wanted).gather(&ctx, &wanted, &mut |_, _| {});
+    add_config(&ctx, &mut facts, all_config);
+    facts
 }
 
-/// The collected `facts` as a facts file records them; with `all_config`, with every
-/// deployment.toml key too.
-fn facts_file(ctx: &Context, mut facts: BTreeMap<String, Fact>, all_config: bool) -> Facts {
-    let home = ctx.product_home.clone();
-    let offline = ctx.offline;
+/// With `all_config`, every deployment.toml key too, so that a facts file answers rules
+/// written after it was collected.
+fn add_config(ctx: &Context, facts: &mut Facts, all_config: bool) {
     // Only a deployment.toml already read: one whose read hangs (a stuck mount) has made the
     // config probe time out, and waiting for it here would hang the run.
     if let Some(d) = ctx
         .deployment_if_read()
-        .filter(|_| all_config && home.is_some())
+        .filter(|_| all_config && ctx.product_home.is_some())
     {
         for (path, (v, loc)) in &d.keys {
             let f = Fact::value(v.clone()).at(Some(loc.clone()));
-            facts.entry(format!("deployment.{path}")).or_insert(f);
+            facts.facts.entry(format!("deployment.{path}")).or_insert(f);
         }
     }
+}
+
+/// A facts file of `facts` collected on this host now.
+fn facts_file(ctx: &Context, facts: BTreeMap<String, Fact>) -> Facts {
     Facts {
         schema_version: FACTS_SCHEMA_VERSION,
         collected_at: now_rfc3339(),
         hostname: hostname(),
-        product_home: home.map(|h| h.display().to_string()),
-        offline,
+        product_home: ctx.product_home.as_ref().map(|h| h.display().to_string()),
+        offline: ctx.offline,
         facts,
     }
 }
@@ -196,16 +201,25 @@ fn launch(ctx: &Arc<Context>, wanted: &BTreeSet<String>) -> Launched {
 
 impl Launched {
     /// Every wanted fact: as its family answered, or `unavailable` saying why not (a family
-    /// that did not answer within the deadline, a fact no family reported).
-    fn gather(self, ctx: &Context, wanted: &BTreeSet<String>) -> BTreeMap<String, Fact> {
+    /// that did not answer within the deadline, a fact no family reported). When one family
+    /// is left to answer, `early` sees the facts so far: those are final.
+    fn gather(self, ctx: &Context, wanted: &BTreeSet<String>, early: Early<'_>) -> Facts {
         let Launched {
             by_family,
-            unknown: mut out,
+            unknown,
             answers,
             started,
         } = self;
         let deadline = started + ctx.deadline + Duration::from_millis(500);
-        let pending = receive(deadline, &by_family, &answers, &mut out);
+        let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
+        let mut facts = facts_file(ctx, unknown);
+        receive(deadline, &answers, &mut facts.facts, (&mut pending, 1));
+        if pending.len() == 1 {
+            // Only answered families' facts (and unknown ones) are in the map so far.
+            early(&facts, &|name| facts.facts.contains_key(name));
+        }
+        receive(deadline, &answers, &mut facts.facts, (&mut pending, 0));
+        let out = &mut facts.facts;
         for family in pending {
             for name in &by_family[&family] {
                 let reason = format!(
@@ -220,21 +234,20 @@ impl Launched {
             out.entry(name.clone())
                 .or_insert_with(|| Fact::not_collected("the probe did not report this fact"));
         }
-        out
+        facts
     }
 }
 
-/// Takes the families' answers into `out` until all have answered or the deadline has passed;
-/// the families that have not answered.
+/// Takes the families' answers into `out` until no more than `left` families are `pending`,
+/// or the deadline has passed.
 fn receive(
     deadline: Instant,
-    by_family: &BTreeMap<Family, Vec<String>>,
     answers: &mpsc::Receiver<FamilyDone>,
     out: &mut BTreeMap<String, Fact>,
-) -> BTreeSet<Family> {
-    let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
+    (pending, left): (&mut BTreeSet<Family>, usize),
+) {
     let mut waiting = crate::progress::Waiting::new();
-    while !pending.is_empty() {
+    while pending.len() > left {
         let left = deadline.saturating_duration_since(Instant::now());
         let tick = left.min(Duration::from_millis(100));
         match answers.recv_timeout(tick) {
@@ -252,7 +265,6 @@ fn receive(
         waiting.show(&what);
     }
     drop(waiting);
-    pending
 }
 
 /// What a family's probe waits on, for the progress line.
