@@ -667,6 +667,38 @@ fn a_server_that_accepts_and_never_answers_costs_at_most_the_deadline() {
     drop(silent);
 }
 
+/// A server that trickles its greeting a byte at a time meets the run's deadline on its own
+/// connection: each read is bounded by the time left, not by a timeout set once. Before, every
+/// read got its byte in time, the greeting (announced as 65,535 bytes) never ended, and the
+/// whole network probe timed out, taking every other peer's facts with it.
+#[test]
+fn a_server_that_trickles_its_greeting_is_cut_off_at_the_deadline() {
+    let trickler = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = trickler.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in trickler.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = conn.write_all(&[0xff, 0xff, 0x00, 0x00, 0x0a]);
+                while conn.write_all(b"5").is_ok() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    let toml = maria_db("apim_db", "am", port, PG_APP);
+    let (code, r, took) = check("4.2.0", &toml, &["db.login"], &[]);
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(code, 1, "{r:#}");
+    let row = result(&r, "db.login").to_string();
+    assert!(!row.contains("did not answer within"), "{r:#}");
+    assert!(
+        row.contains("greeting cut short: no answer within the run's network deadline"),
+        "{r:#}"
+    );
+}
+
 #[test]
 fn secret_passwords_skip_with_the_reason_and_plain_aliases_are_used() {
     if !service(5432, "PostgreSQL") || !service(3389, "OpenLDAP") {

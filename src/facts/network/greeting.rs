@@ -4,7 +4,6 @@
 //! ([MS-TDS] 2.2.6.5 PRELOGIN). No credentials are sent by either.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 
 /// What a server says about itself before a login.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +20,7 @@ pub struct Greeting {
 const CLIENT_SSL: u16 = 0x0800;
 
 /// Reads one MySQL packet (3-byte little-endian length, sequence id) and parses the greeting.
-pub fn mysql(stream: &mut TcpStream) -> Result<Greeting, String> {
+pub fn mysql(stream: &mut impl Read) -> Result<Greeting, String> {
     let mut header = [0u8; 4];
     stream
         .read_exact(&mut header)
@@ -33,7 +32,7 @@ pub fn mysql(stream: &mut TcpStream) -> Result<Greeting, String> {
     let mut payload = vec![0u8; len];
     stream
         .read_exact(&mut payload)
-        .map_err(|e| format!("greeting cut short: {e}"))?;
+        .map_err(|e| format!("greeting cut short: {}", io_text(&e)))?;
     parse_mysql(&payload)
 }
 
@@ -111,7 +110,7 @@ fn prelogin_request() -> Vec<u8> {
 }
 
 /// Sends PRELOGIN and reads the server's PRELOGIN response (packet type 0x04).
-pub fn mssql(stream: &mut TcpStream) -> Result<Greeting, String> {
+pub fn mssql(stream: &mut (impl Read + Write)) -> Result<Greeting, String> {
     stream
         .write_all(&prelogin_request())
         .map_err(|e| format!("PRELOGIN not sent: {e}"))?;

@@ -5,7 +5,7 @@
 use super::driver_tls::{Truststore, cert_plan};
 use super::ldap_bind::{self, Directory};
 use super::password::{self, Credentials, Unresolved};
-use super::session::{Seen, Target, connect};
+use super::session::{Deadlined, Seen, Target, connect};
 use super::trust::CertPlan;
 use super::{Db, Ldap};
 use crate::facts::deployment::Deployment;
@@ -165,14 +165,10 @@ fn before_login_only(
     until: Instant,
     product: &str,
     no_client: &str,
-    read: impl FnOnce(&mut std::net::TcpStream) -> Result<Seen, String>,
+    read: impl FnOnce(&mut Deadlined) -> Result<Seen, String>,
 ) -> Seen {
-    let seen = connect(&t.endpoint, until).and_then(|mut s| {
-        let left = until.saturating_duration_since(Instant::now());
-        s.set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .map_err(|e| e.to_string())?;
-        read(&mut s)
-    });
+    let seen =
+        connect(&t.endpoint, until).and_then(|mut s| read(&mut Deadlined::new(&mut s, until)));
     match seen {
         Ok(seen) => Seen {
             product: seen.product.clone().or_else(|| Some(product.into())),

@@ -5,11 +5,10 @@
 
 use super::greeting;
 use super::password::{Credentials, Unresolved};
-use super::session::{Seen, Target};
+use super::session::{Deadlined, Seen, Target};
 use super::trust::{self, Anchors, CertCheck, CertPlan, JdkVerifier, Name};
 use mysql::prelude::Queryable;
 use std::io::Write;
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,13 +50,8 @@ pub fn session(t: &Target, until: Instant) -> Seen {
 /// Reads the greeting on a connection of its own and, when the driver would use TLS, makes
 /// the TLS handshake on it; the connection then closes without logging in.
 fn greet(t: &Target, until: Instant) -> Result<(greeting::Greeting, Option<CertCheck>), String> {
-    let mut stream = super::session::connect(&t.endpoint, until)?;
-    let left = until
-        .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(1));
-    stream
-        .set_read_timeout(Some(left))
-        .map_err(|e| e.to_string())?;
+    let mut connection = super::session::connect(&t.endpoint, until)?;
+    let mut stream = Deadlined::new(&mut connection, until);
     let g = greeting::mysql(&mut stream)?;
     let uses_tls = g.tls_offered && wants_tls(t) != Some(false);
     let cert = match (&t.cert, uses_tls) {
@@ -82,7 +76,7 @@ fn greet(t: &Target, until: Instant) -> Result<(greeting::Greeting, Option<CertC
 }
 
 /// The TLS handshake after an SSLRequest, with the certificate checked as the driver would.
-fn verify(t: &Target, stream: &mut TcpStream, anchors: &Arc<Anchors>, name: bool) -> CertCheck {
+fn verify(t: &Target, stream: &mut Deadlined, anchors: &Arc<Anchors>, name: bool) -> CertCheck {
     let name = if name { Name::Enforce } else { Name::Skip };
     let v = JdkVerifier::new(Arc::clone(anchors), &t.endpoint.host, name);
     let shook = handshake(stream, &t.endpoint.host, trust::client_config(v.clone()));
@@ -95,7 +89,7 @@ fn verify(t: &Target, stream: &mut TcpStream, anchors: &Arc<Anchors>, name: bool
 }
 
 fn handshake(
-    stream: &mut TcpStream,
+    stream: &mut Deadlined,
     host: &str,
     config: rustls::ClientConfig,
 ) -> Result<(), String> {

@@ -5,8 +5,9 @@
 use super::jdbc::Endpoint;
 use super::password::{Credentials, Unresolved};
 use super::trust::{CertCheck, CertPlan};
+use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One datasource to log in to.
 pub struct Target {
@@ -91,4 +92,49 @@ pub fn connect(ep: &Endpoint, until: Instant) -> Result<TcpStream, String> {
         }
     }
     Err(last)
+}
+
+/// A connection every read and write of which ends by the run's deadline: the time left is set
+/// as the socket's timeout before each one, so a server that trickles a byte at a time cannot
+/// stretch a greeting or a handshake past it (one timeout set once bounds each read, not all).
+pub struct Deadlined<'s> {
+    stream: &'s mut TcpStream,
+    until: Instant,
+}
+
+impl<'s> Deadlined<'s> {
+    pub fn new(stream: &'s mut TcpStream, until: Instant) -> Deadlined<'s> {
+        Deadlined { stream, until }
+    }
+
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the run's deadline passed",
+            ));
+        }
+        Ok(left)
+    }
+}
+
+impl Read for Deadlined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Deadlined<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.stream.set_write_timeout(Some(left))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
 }
