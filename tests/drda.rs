@@ -110,18 +110,9 @@ fn db2_facts_replay_gives_the_same_verdicts_and_carry_no_password() {
     let (port, _) = fake_db2();
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), "4.2.0", &db2_toml(port));
-    let out = preflight()
-        .args(["facts", "--timeout", "4", "--product-home"])
-        .arg(&home)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_absent("the facts file", &out.stdout, &[PASSWORD]);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let stdout = facts_stdout(&["--timeout", "4", "--product-home", home.to_str().unwrap()]);
+    assert_absent("the facts file", &stdout, &[PASSWORD]);
+    let text = String::from_utf8(stdout).unwrap();
     assert!(
         text.contains("apim_db: db2 11.5.8 (QDB2/LINUXX8664) at 127.0.0.1:"),
         "db.servers"

@@ -769,17 +769,8 @@ fn offline_skips_every_live_check_and_facts_replay_gives_the_same_verdicts() {
 
     let dir = tempfile::tempdir().unwrap();
     let home = stage_home(dir.path(), "4.2.0", &toml);
-    let out = preflight()
-        .args(["facts", "--timeout", "4", "--product-home"])
-        .arg(&home)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let stdout = facts_stdout(&["--timeout", "4", "--product-home", home.to_str().unwrap()]);
+    let text = String::from_utf8(stdout).unwrap();
     for secret in [PG_APP.1, PG_ADMIN.1, LDAP_BIND.1] {
         assert!(!text.contains(secret), "a password is in the facts file");
     }

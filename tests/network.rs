@@ -7,21 +7,10 @@ use std::time::{Duration, Instant};
 
 fn facts(home: &std::path::Path, extra: &[&str]) -> (serde_json::Value, Duration) {
     let started = Instant::now();
-    let out = preflight()
-        .args(["facts", "--timeout", "2", "--product-home"])
-        .arg(home)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        serde_json::from_slice(&out.stdout).unwrap(),
-        started.elapsed(),
-    )
+    let home = home.to_str().unwrap();
+    let args = [&["--timeout", "2", "--product-home", home][..], extra].concat();
+    let stdout = facts_stdout(&args);
+    (serde_json::from_slice(&stdout).unwrap(), started.elapsed())
 }
 
 fn list(f: &serde_json::Value, name: &str) -> Vec<String> {

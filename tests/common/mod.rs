@@ -107,6 +107,18 @@ pub fn preflight() -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `preflight facts ARGS…`, which must succeed (its standard error is shown when it does
+/// not): the facts file it wrote to standard output.
+pub fn facts_stdout(args: &[&str]) -> Vec<u8> {
+    let out = preflight().arg("facts").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Runs a prepared command whose standard output is JSON: the exit code, the parsed JSON, and
 /// standard output and error as text (for messages and for leak checks).
 pub fn run_json(cmd: &mut assert_cmd::Command) -> (i32, serde_json::Value, String) {
