@@ -162,16 +162,17 @@ fn reads_file(names: &[String], store: &str) -> bool {
 /// cores; the facts are then read from [`Cache`]. File names and passwords come from
 /// deployment.toml's raw values, so this starts without waiting for the parse that the other
 /// probes share; a file named differently there is only opened again, never derived twice.
+/// When [`start_early`] is already opening them, nothing: the facts wait for each store.
 fn open_in_parallel(ctx: &Context, home: &Path, names: &[String], raw: &BTreeMap<String, String>) {
-    let files = store_files(ctx, home, names, raw);
-    let Some(((path, password), others)) = files.split_first() else {
-        return;
-    };
     if ctx.keystores().started_early() {
         // Already being opened, one thread per store: each store's facts wait for that store
         // only, so the first store's are read while the last is still deriving its keys.
         return;
     }
+    let files = store_files(ctx, home, names, raw);
+    let Some(((path, password), others)) = files.split_first() else {
+        return;
+    };
     std::thread::scope(|s| {
         for (path, password) in others {
             // Without a thread to spare, the file is opened later on this one, from the cache.

@@ -112,7 +112,6 @@ impl Vault {
         self.not_applicable
     }
 
-    /// Reads the password, the keystore and `[secrets]`, and decrypts every alias.
     /// Whether loading may take long enough to deserve a thread of its own: a password is
     /// there to recover the key with (from the environment or the product's password files),
     /// and `--keystore-password-file` has not already started it at the start of the run.
@@ -127,6 +126,7 @@ impl Vault {
                     .any(|name| std::fs::symlink_metadata(home.join(name)).is_ok()))
     }
 
+    /// Reads the password, the keystore and `[secrets]`, and decrypts every alias.
     pub fn load(ctx: &Context) -> Vault {
         let Some(home) = ctx.home() else {
             return Vault::failed(Err("no PRODUCT_HOME given".into()), "no PRODUCT_HOME given");
