@@ -12,6 +12,8 @@ pub(crate) fn run(args: &FactsArgs) -> Result<u8> {
         crate::io::refuse_inside_home(out, home)?;
     }
     let ctx = context(&settings);
+    // deployment.toml and the version records are read while the rules compile.
+    ctx.prefetch();
     let rules = load_rules(&settings.rules)?;
     let mut names = crate::facts::wanted(&rules, &Selection::default(), true);
     // What `preflight fleet` compares across nodes, so every facts file can take part.

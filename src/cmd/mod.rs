@@ -45,16 +45,13 @@ fn load_rules(extra: &[PathBuf]) -> Result<RuleSet> {
     Err(crate::rules::Diagnostics(diags).into())
 }
 
-/// The probes' shared context for these settings, already reading the files most probes share
-/// (see [`Context::prefetch`]).
+/// The probes' shared context for these settings.
 fn context(settings: &Settings) -> Arc<Context> {
     let home = settings.home().map(PathBuf::from);
     let mut ctx = Context::new(home, settings.offline, settings.profile.clone());
     ctx.deadline = settings.deadline;
     ctx.keystore_password_file = settings.keystore_password_file.clone();
-    let ctx = Arc::new(ctx);
-    ctx.prefetch();
-    ctx
+    Arc::new(ctx)
 }
 
 fn exit_code(failed: bool) -> u8 {

@@ -23,6 +23,7 @@ pub enum Pending {
 /// adds packs, only prefetches until [`Pending::finish`] knows what they read.
 pub fn start(ctx: Arc<Context>, selection: &Selection, extra_packs: bool) -> Pending {
     if extra_packs {
+        ctx.prefetch();
         return Pending::AfterRules(ctx);
     }
     let names = wanted_embedded(selection);
