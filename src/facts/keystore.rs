@@ -612,7 +612,15 @@ fn open_with(
 ) -> Result<Store, String> {
     match bytes.get(..4) {
         Some(m) if m == jks::JKS_MAGIC || m == jks::JCEKS_MAGIC => jks::parse(bytes, password),
-        Some([0x30, ..]) => pkcs12::parse(bytes, password, keys),
+        Some([0x30, ..]) => {
+            // Every key the file needs (MAC, certificate bag, key bag) is known from its
+            // structure before any is derived: a first parse only notes them, they are derived
+            // two at a time, and the second parse finds them all.
+            let plan = derive::Plan::default();
+            let _ = pkcs12::parse(bytes, password, &plan);
+            keys.prepare(plan);
+            pkcs12::parse(bytes, password, keys)
+        }
         _ => Err("not a keystore: neither JKS nor PKCS#12 magic bytes".into()),
     }
 }

@@ -50,24 +50,72 @@ pub struct Done {
     pub salt: Vec<u8>,
 }
 
-type Slot = Arc<OnceLock<Zeroizing<Vec<u8>>>>;
+/// A derived key (zeroed when dropped).
+type Key = Zeroizing<Vec<u8>>;
 
-struct Entry {
+type Slot = Arc<OnceLock<Key>>;
+
+/// An [`Input`] kept beyond the call that asked for it.
+struct Owned {
     scheme: Scheme,
     password: Zeroizing<Vec<u8>>,
     salt: Vec<u8>,
     rounds: u64,
     len: usize,
+}
+
+impl Owned {
+    fn of(i: &Input<'_>) -> Owned {
+        Owned {
+            scheme: i.scheme,
+            password: Zeroizing::new(i.password.to_vec()),
+            salt: i.salt.to_vec(),
+            rounds: i.rounds,
+            len: i.len,
+        }
+    }
+
+    fn input(&self) -> Input<'_> {
+        Input {
+            scheme: self.scheme,
+            password: &self.password,
+            salt: &self.salt,
+            rounds: self.rounds,
+            len: self.len,
+        }
+    }
+}
+
+struct Entry {
+    input: Owned,
     key: Slot,
 }
 
-impl Entry {
-    fn is(&self, i: &Input<'_>) -> bool {
-        self.scheme == i.scheme
-            && self.salt == i.salt
-            && self.rounds == i.rounds
-            && self.len == i.len
-            && *self.password == i.password
+/// Where a keystore's parser gets its keys: the run's [`Derivations`], or a [`Plan`] that only
+/// notes which it would need.
+pub trait Keys {
+    fn key(&self, purpose: Purpose, input: Input<'_>) -> Zeroizing<Vec<u8>>;
+}
+
+/// The keys a parse asked for, noted instead of derived (each is answered with zeros, which
+/// open nothing): what [`Derivations::prepare`] then derives before the real parse.
+#[derive(Default)]
+pub struct Plan(Mutex<Vec<(Purpose, Owned)>>);
+
+impl Keys for Plan {
+    fn key(&self, purpose: Purpose, input: Input<'_>) -> Zeroizing<Vec<u8>> {
+        if let Ok(mut noted) = self.0.lock()
+            && !noted.iter().any(|(_, o)| o.input() == input)
+        {
+            noted.push((purpose, Owned::of(&input)));
+        }
+        Zeroizing::new(vec![0; input.len])
+    }
+}
+
+impl Keys for Derivations {
+    fn key(&self, purpose: Purpose, input: Input<'_>) -> Zeroizing<Vec<u8>> {
+        Derivations::key(self, purpose, input)
     }
 }
 
@@ -90,13 +138,7 @@ impl Derivations {
     /// The key for `input`, derived now or taken from an earlier derivation in this run.
     pub fn key(&self, purpose: Purpose, input: Input<'_>) -> Zeroizing<Vec<u8>> {
         let derive = || {
-            if let Ok(mut log) = self.log.lock() {
-                log.push(Done {
-                    purpose,
-                    scheme: input.scheme,
-                    salt: input.salt.to_vec(),
-                });
-            }
+            self.note(purpose, &input);
             run(&input)
         };
         match self.slot(&input) {
@@ -108,19 +150,67 @@ impl Derivations {
 
     fn slot(&self, input: &Input<'_>) -> Option<Slot> {
         let mut keys = self.keys.lock().ok()?;
-        if let Some(e) = keys.iter().find(|e| e.is(input)) {
+        if let Some(e) = keys.iter().find(|e| e.input.input() == *input) {
             return Some(Arc::clone(&e.key));
         }
         let key = Slot::default();
         keys.push(Entry {
-            scheme: input.scheme,
-            password: Zeroizing::new(input.password.to_vec()),
-            salt: input.salt.to_vec(),
-            rounds: input.rounds,
-            len: input.len,
+            input: Owned::of(input),
             key: Arc::clone(&key),
         });
         Some(key)
+    }
+
+    fn note(&self, purpose: Purpose, input: &Input<'_>) {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(Done {
+                purpose,
+                scheme: input.scheme,
+                salt: input.salt.to_vec(),
+            });
+        }
+    }
+
+    /// Derives every key `plan` noted, two at a time on this thread where [`run_pair`] can:
+    /// the keys of one file (its MAC key, certificate bag, key bag) depend on nothing but its
+    /// structure and password, so they are known before any is derived.
+    pub fn prepare(&self, plan: Plan) {
+        let mut todo = plan.0.into_inner().unwrap_or_default();
+        // One order for every thread, so that two threads pairing the same keys take their
+        // slots in the same order (never each holding the one the other waits for).
+        todo.sort_by(|(_, a), (_, b)| (&a.salt, a.len, a.rounds).cmp(&(&b.salt, b.len, b.rounds)));
+        for pair in todo.chunks(2) {
+            match pair {
+                [(pa, a), (pb, b)] => self.pair((*pa, a.input()), (*pb, b.input())),
+                [(p, a)] => drop(self.key(*p, a.input())),
+                _ => {}
+            }
+        }
+    }
+
+    /// Both keys, derived together by [`run_pair`] unless one is there already.
+    fn pair(&self, (pa, a): (Purpose, Input<'_>), (pb, b): (Purpose, Input<'_>)) {
+        if let (Some(sa), Some(sb)) = (self.slot(&a), self.slot(&b))
+            && sa.get().is_none()
+            && sb.get().is_none()
+        {
+            sa.get_or_init(|| {
+                self.note(pa, &a);
+                match run_pair(&a, &b) {
+                    Some((ka, kb)) => {
+                        if sb.set(kb).is_ok() {
+                            self.note(pb, &b);
+                        }
+                        ka
+                    }
+                    None => run(&a),
+                }
+            });
+        }
+        // What the pair did not derive (a scheme it cannot pair, a key another thread was
+        // deriving) is derived, or waited for, here.
+        drop(self.key(pa, a));
+        drop(self.key(pb, b));
     }
 
     /// The derivations run so far, in the order they started.
@@ -150,19 +240,183 @@ fn run(i: &Input<'_>) -> Zeroizing<Vec<u8>> {
     key
 }
 
-/// RFC 7292 appendix B.2 key derivation. Each round after the first hashes the previous digest
-/// alone: one padded block through `compress`, the same function sha1/sha2 run (with SHA-NI
-/// where the CPU has it), without the digest API's buffering, padding and reset per round
-/// (0.61 → 0.58 ms for 10,000 SHA-256 rounds on this machine: docs/PERFORMANCE.md).
-pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser, const W: usize>(
-    (iv, compress): (&[u32; W], Compress<W>),
-    (password, salt): (&[u8], &[u8]),
-    rounds: u64,
-    id: u8,
-    len: usize,
-) -> Vec<u8> {
-    let v = <D as sha2::digest::common::BlockSizeUser>::block_size();
-    let u = <D as Digest>::output_size();
+/// Two derivations at once on this thread, their rounds alternated: each round waits on its
+/// own SHA instructions' results, and the other derivation's round fills those gaps (1.1× for
+/// a PBKDF2 beside a MAC key, 1.3× for two PBKDF2s here: docs/PERFORMANCE.md). `None` unless
+/// both are one output block of SHA-1 or SHA-256 (every key of a PKCS#12 file the JDK writes).
+fn run_pair(a: &Input<'_>, b: &Input<'_>) -> Option<(Key, Key)> {
+    let (mut x, mut y) = (one_block(a)?, one_block(b)?);
+    loop {
+        let more = x.step();
+        if !(y.step() || more) {
+            break;
+        }
+    }
+    Some((x.key(a.len), y.key(b.len)))
+}
+
+/// The rounds of a derivation whose key is one output block, after its first hash.
+fn one_block(i: &Input<'_>) -> Option<Box<dyn Chain>> {
+    let r = i.rounds.saturating_sub(1);
+    let chain: Box<dyn Chain> = match i.scheme {
+        Scheme::Pkcs12Sha1(id) if i.len <= 20 => {
+            let first = kdf_first::<Sha1>((i.password, i.salt), id);
+            Box::new(Rounds::rehash(SHA1, &first, r))
+        }
+        Scheme::Pkcs12Sha256(id) if i.len <= 32 => {
+            let first = kdf_first::<Sha256>((i.password, i.salt), id);
+            Box::new(Rounds::rehash(SHA256, &first, r))
+        }
+        Scheme::Pbkdf2Sha1 if i.len <= 20 => {
+            Box::new(Rounds::<5>::hmac::<Sha1>(SHA1, (i.password, i.salt), 0, r)?)
+        }
+        Scheme::Pbkdf2Sha256 if i.len <= 32 => Box::new(Rounds::<8>::hmac::<Sha256>(
+            SHA256,
+            (i.password, i.salt),
+            0,
+            r,
+        )?),
+        _ => return None,
+    };
+    Some(chain)
+}
+
+/// A derivation's remaining rounds, one at a time.
+trait Chain: Send {
+    /// Runs one round; false once none is left.
+    fn step(&mut self) -> bool;
+    /// The first `len` bytes of the output block.
+    fn key(&self, len: usize) -> Zeroizing<Vec<u8>>;
+}
+
+/// One output block's rounds after its first hash: RFC 7292's rehashing of the digest (one
+/// `compress` a round), or PBKDF2's HMAC of the previous U (two, on states keyed once) and
+/// the XOR of every U. Each round is one padded block through `compress`, the function
+/// sha1/sha2 run (with SHA-NI where the CPU has it), without the digest API's buffering,
+/// padding and reset per call (a third of PBKDF2's time, 5% of RFC 7292's:
+/// docs/PERFORMANCE.md).
+struct Rounds<const W: usize> {
+    compress: Compress<W>,
+    /// The state each round starts from: the hash's IV, or PBKDF2's inner keyed state.
+    start: [u32; W],
+    /// PBKDF2's outer keyed state.
+    outer: Option<[u32; W]>,
+    /// The last round's output (4·W bytes), padded as a one-block message.
+    block: Zeroizing<[u8; 64]>,
+    /// PBKDF2's XOR of every round's output.
+    sum: Option<Zeroizing<[u8; 64]>>,
+    left: u64,
+}
+
+impl<const W: usize> Rounds<W> {
+    fn padded(first: &[u8], message_bytes: usize) -> Zeroizing<[u8; 64]> {
+        let n = 4 * W;
+        let mut block = Zeroizing::new([0u8; 64]);
+        block[..n].copy_from_slice(&first[..n]);
+        block[n] = 0x80;
+        block[56..].copy_from_slice(&(8 * message_bytes as u64).to_be_bytes());
+        block
+    }
+
+    /// RFC 7292 appendix B.2's rounds after the first: the digest hashed `left` more times.
+    fn rehash((iv, compress): (&[u32; W], Compress<W>), first: &[u8], left: u64) -> Self {
+        Rounds {
+            compress,
+            start: *iv,
+            outer: None,
+            block: Self::padded(first, 4 * W),
+            sum: None,
+            left,
+        }
+    }
+
+    /// PBKDF2's block `index` (from 0) after U1, with HMAC over a hash of 64-byte blocks
+    /// (RFC 8018 section 5.2). U1 goes through the `hmac` crate.
+    fn hmac<D>(
+        (iv, compress): (&[u32; W], Compress<W>),
+        (password, salt): (&[u8], &[u8]),
+        index: u32,
+        left: u64,
+    ) -> Option<Self>
+    where
+        D: Digest + sha2::digest::common::BlockSizeUser + Clone,
+        hmac::SimpleHmac<D>: hmac::KeyInit + hmac::Mac,
+    {
+        use hmac::{KeyInit, Mac};
+        let mut key = Zeroizing::new([0u8; 64]);
+        if password.len() > 64 {
+            key[..4 * W].copy_from_slice(&D::digest(password)[..4 * W]);
+        } else {
+            key[..password.len()].copy_from_slice(password);
+        }
+        let keyed = |pad: u8| {
+            let mut state = *iv;
+            let block: Zeroizing<[u8; 64]> = Zeroizing::new(std::array::from_fn(|k| key[k] ^ pad));
+            compress(&mut state, std::slice::from_ref(&*block));
+            state
+        };
+        let mac = <hmac::SimpleHmac<D> as KeyInit>::new_from_slice(password).ok()?;
+        let u1 = mac
+            .chain_update(salt)
+            .chain_update((index + 1).to_be_bytes())
+            .finalize()
+            .into_bytes();
+        let block = Self::padded(&u1, 64 + 4 * W);
+        Some(Rounds {
+            compress,
+            start: keyed(0x36),
+            outer: Some(keyed(0x5c)),
+            sum: Some(block.clone()),
+            block,
+            left,
+        })
+    }
+
+    fn hash_block(&mut self, state: [u32; W]) {
+        let mut s = state;
+        (self.compress)(&mut s, std::slice::from_ref(&*self.block));
+        for (b, word) in self.block[..4 * W].chunks_exact_mut(4).zip(s) {
+            b.copy_from_slice(&word.to_be_bytes());
+        }
+    }
+
+    fn output(&self) -> &[u8] {
+        &self.sum.as_ref().unwrap_or(&self.block)[..4 * W]
+    }
+
+    fn finish(mut self) -> Zeroizing<Vec<u8>> {
+        while self.step() {}
+        Zeroizing::new(self.output().to_vec())
+    }
+}
+
+impl<const W: usize> Chain for Rounds<W> {
+    fn step(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.hash_block(self.start);
+        if let Some(outer) = self.outer {
+            self.hash_block(outer);
+        }
+        if let Some(sum) = &mut self.sum {
+            let n = 4 * W;
+            sum[..n]
+                .iter_mut()
+                .zip(&self.block[..n])
+                .for_each(|(t, u)| *t ^= u);
+        }
+        true
+    }
+
+    fn key(&self, len: usize) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.output()[..len].to_vec())
+    }
+}
+
+/// RFC 7292 appendix B.2's `I`: salt and password each repeated to a whole number of blocks.
+fn kdf_i(v: usize, (password, salt): (&[u8], &[u8])) -> Zeroizing<Vec<u8>> {
     let fill = |s: &[u8]| -> Vec<u8> {
         if s.is_empty() {
             return Vec::new();
@@ -170,13 +424,43 @@ pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser, const W: usize>(
         let n = v * s.len().div_ceil(v);
         s.iter().cycle().take(n).copied().collect()
     };
-    let mut i: Vec<u8> = fill(salt);
-    i.extend(fill(password));
-    let d = vec![id; v];
+    Zeroizing::new([fill(salt), fill(password)].concat())
+}
+
+/// The first hash of an RFC 7292 output block: H(D || I), D the diversifier ID repeated.
+fn first_hash<D: Digest + sha2::digest::common::BlockSizeUser>(i: &[u8], id: u8) -> Vec<u8> {
+    let v = <D as sha2::digest::common::BlockSizeUser>::block_size();
+    D::new()
+        .chain_update(vec![id; v])
+        .chain_update(i)
+        .finalize()
+        .to_vec()
+}
+
+/// [`first_hash`] of the first output block.
+fn kdf_first<D: Digest + sha2::digest::common::BlockSizeUser>(
+    input: (&[u8], &[u8]),
+    id: u8,
+) -> Zeroizing<Vec<u8>> {
+    let v = <D as sha2::digest::common::BlockSizeUser>::block_size();
+    Zeroizing::new(first_hash::<D>(&kdf_i(v, input), id))
+}
+
+/// RFC 7292 appendix B.2 key derivation.
+pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser, const W: usize>(
+    hash: (&[u32; W], Compress<W>),
+    (password, salt): (&[u8], &[u8]),
+    rounds: u64,
+    id: u8,
+    len: usize,
+) -> Vec<u8> {
+    let v = <D as sha2::digest::common::BlockSizeUser>::block_size();
+    let u = <D as Digest>::output_size();
+    let mut i = kdf_i(v, (password, salt));
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        let mut a = D::new().chain_update(&d).chain_update(&i).finalize();
-        rehash(iv, compress, &mut a[..u], rounds.saturating_sub(1));
+        let first = Zeroizing::new(first_hash::<D>(&i, id));
+        let a = Rounds::rehash(hash, &first[..u], rounds.saturating_sub(1)).finish();
         out.extend_from_slice(&a[..u.min(len - out.len())]);
         let b: Vec<u8> = a.iter().cycle().take(v).copied().collect();
         for chunk in i.chunks_mut(v) {
@@ -191,59 +475,23 @@ pub fn kdf<D: Digest + sha2::digest::common::BlockSizeUser, const W: usize>(
     out
 }
 
-/// PBKDF2 with HMAC over a hash of 64-byte blocks (RFC 8018 section 5.2): the first HMAC of
-/// each output block through the `hmac` crate, every later one as two calls of `compress` on
-/// states keyed once, without the digest API's buffering and padding per call (PBKDF2 is two
-/// blocks per round, so that overhead was a third of its time: docs/PERFORMANCE.md).
+/// PBKDF2 with HMAC over a hash of 64-byte blocks (RFC 8018 section 5.2), block by block
+/// through [`Rounds`].
 pub fn pbkdf2<D, const W: usize>(
-    (iv, compress): (&[u32; W], Compress<W>),
-    (password, salt): (&[u8], &[u8]),
+    hash: (&[u32; W], Compress<W>),
+    input: (&[u8], &[u8]),
     rounds: u32,
     out: &mut [u8],
 ) where
     D: Digest + sha2::digest::common::BlockSizeUser + Clone,
     hmac::SimpleHmac<D>: hmac::KeyInit + hmac::Mac,
 {
-    use hmac::{KeyInit, Mac};
-    let mut key = Zeroizing::new([0u8; 64]);
-    if password.len() > 64 {
-        key[..4 * W].copy_from_slice(&D::digest(password)[..4 * W]);
-    } else {
-        key[..password.len()].copy_from_slice(password);
-    }
-    let keyed = |pad: u8| {
-        let mut state = *iv;
-        let block: [u8; 64] = std::array::from_fn(|k| key[k] ^ pad);
-        compress(&mut state, &[block]);
-        state
-    };
-    let (inner, outer) = (keyed(0x36), keyed(0x5c));
-    let n = 4 * W;
-    let mut block = Zeroizing::new([0u8; 64]);
-    block[n] = 0x80;
-    block[56..].copy_from_slice(&(8 * (64 + n) as u64).to_be_bytes());
-    for (index, chunk) in out.chunks_mut(n).enumerate() {
-        let Ok(mac) = <hmac::SimpleHmac<D> as KeyInit>::new_from_slice(password) else {
+    let left = u64::from(rounds.saturating_sub(1));
+    for (index, chunk) in out.chunks_mut(4 * W).enumerate() {
+        let Some(block) = Rounds::<W>::hmac::<D>(hash, input, index as u32, left) else {
             return;
         };
-        let u1 = mac
-            .chain_update(salt)
-            .chain_update((index as u32 + 1).to_be_bytes())
-            .finalize()
-            .into_bytes();
-        block[..n].copy_from_slice(&u1[..n]);
-        let mut t = Zeroizing::new(block[..n].to_vec());
-        for _ in 1..rounds {
-            for state in [inner, outer] {
-                let mut s = state;
-                compress(&mut s, std::slice::from_ref(&*block));
-                for (b, word) in block[..n].chunks_exact_mut(4).zip(s) {
-                    b.copy_from_slice(&word.to_be_bytes());
-                }
-            }
-            t.iter_mut().zip(&block[..n]).for_each(|(t, u)| *t ^= u);
-        }
-        chunk.copy_from_slice(&t[..chunk.len()]);
+        chunk.copy_from_slice(&block.finish()[..chunk.len()]);
     }
 }
 
@@ -264,24 +512,6 @@ pub const SHA256: (&[u32; 8], Compress<8>) = (
     ],
     sha2::block_api::compress256,
 );
-
-/// Replaces `digest` (the hash's whole output, 4·W bytes) by its own hash, `times` times: a
-/// message that short is one block, padded as FIPS 180-4 section 5.1.1 says.
-fn rehash<const W: usize>(iv: &[u32; W], compress: Compress<W>, digest: &mut [u8], times: u64) {
-    let n = 4 * W;
-    let mut block = [0u8; 64];
-    block[..n].copy_from_slice(&digest[..n]);
-    block[n] = 0x80;
-    block[56..].copy_from_slice(&(8 * n as u64).to_be_bytes());
-    for _ in 0..times {
-        let mut state = *iv;
-        compress(&mut state, std::slice::from_ref(&block));
-        for (out, word) in block[..n].chunks_exact_mut(4).zip(state) {
-            out.copy_from_slice(&word.to_be_bytes());
-        }
-    }
-    digest[..n].copy_from_slice(&block[..n]);
-}
 
 #[cfg(test)]
 mod tests {
@@ -321,6 +551,89 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn keys_derived_in_pairs_are_the_keys_derived_alone() {
+        let pw: Vec<u8> = "Hardened-KS-47"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .chain([0, 0])
+            .collect();
+        let input = |scheme, salt: &'static [u8], rounds, len| Input {
+            scheme,
+            password: if matches!(scheme, Scheme::Pkcs12Sha1(_) | Scheme::Pkcs12Sha256(_)) {
+                &pw
+            } else {
+                b"Hardened-KS-47"
+            },
+            salt,
+            rounds,
+            len,
+        };
+        // A MAC key beside a PBKDF2 key with twice the rounds' work, SHA-1 beside SHA-256,
+        // unequal rounds, one round, a key shorter than the block.
+        let cases = [
+            (
+                input(Scheme::Pkcs12Sha256(3), &[1; 20], 10_000, 32),
+                input(Scheme::Pbkdf2Sha256, &[2; 16], 10_000, 32),
+            ),
+            (
+                input(Scheme::Pbkdf2Sha1, &[3; 8], 2048, 20),
+                input(Scheme::Pkcs12Sha1(3), &[4; 8], 1, 20),
+            ),
+            (
+                input(Scheme::Pbkdf2Sha256, &[5; 16], 7, 16),
+                input(Scheme::Pbkdf2Sha256, &[6; 16], 3, 24),
+            ),
+        ];
+        for (a, b) in &cases {
+            let (ka, kb) = run_pair(a, b).expect("both are one block");
+            assert_eq!(
+                (ka, kb),
+                (run(a), run(b)),
+                "{:?} with {:?}",
+                a.scheme,
+                b.scheme
+            );
+        }
+        // Two blocks, or a hash without a compress of its own: derived alone.
+        let long = input(Scheme::Pbkdf2Sha1, &[7; 8], 5, 32);
+        assert!(run_pair(&long, &cases[0].0).is_none());
+        let sha512 = input(Scheme::Pbkdf2Sha512, &[8; 8], 5, 32);
+        assert!(run_pair(&cases[0].0, &sha512).is_none());
+    }
+
+    #[test]
+    fn prepared_keys_are_derived_once_and_served_from_the_cache() {
+        let d = Derivations::default();
+        let plan = Plan::default();
+        let salts: [&[u8]; 3] = [&[1; 16], &[2; 16], &[3; 16]];
+        let input = |salt| Input {
+            scheme: Scheme::Pbkdf2Sha256,
+            password: b"pw",
+            salt,
+            rounds: 100,
+            len: 32,
+        };
+        for (salt, purpose) in salts
+            .iter()
+            .zip([Purpose::Mac, Purpose::CertBag, Purpose::KeyBag])
+        {
+            // A plan answers with zeros and notes each input once.
+            assert_eq!(*plan.key(purpose, input(salt)), vec![0; 32]);
+            plan.key(purpose, input(salt));
+        }
+        d.prepare(plan);
+        let done = d.performed();
+        assert_eq!(done.len(), 3, "{done:?}");
+        for salt in salts {
+            assert_eq!(
+                Derivations::key(&d, Purpose::Mac, input(salt)),
+                run(&input(salt))
+            );
+        }
+        assert_eq!(d.performed(), done, "asked again, nothing is derived again");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! keytool wrote before 8u301/11.0.12: 3DES and RC2), and the bags' aliases and certificates.
 
 use super::der::{self, Tlv};
-use super::derive::{Derivations, Input, Purpose, Scheme};
+use super::derive::{Input, Keys, Purpose, Scheme};
 use super::{Entry, EntryKind, Format, Store};
 use hmac::{KeyInit, Mac};
 use sha1::Sha1;
@@ -52,7 +52,7 @@ struct Walk {
 }
 
 /// Parses a PKCS#12 file, verifying `password` by its MAC, or without one by decryption.
-pub fn parse(bytes: &[u8], password: Option<&str>, d: &Derivations) -> Result<Store, String> {
+pub fn parse(bytes: &[u8], password: Option<&str>, d: &dyn Keys) -> Result<Store, String> {
     let (pfx, _) = der::expect(bytes, 0x30)?;
     let parts = der::children(pfx.body)?;
     if parts.len() < 2 || der::uint(&parts[0])? != 3 {
@@ -98,7 +98,7 @@ fn content_data(ci: &Tlv<'_>) -> Result<Vec<u8>, String> {
 fn walk_safe(
     auth_safe: &[u8],
     password: Option<&str>,
-    d: &Derivations,
+    d: &dyn Keys,
     walk: &mut Walk,
 ) -> Result<(), String> {
     let (seq, _) = der::expect(auth_safe, 0x30)?;
@@ -118,7 +118,7 @@ fn walk_safe(
 fn encrypted_bags(
     content: &Tlv<'_>,
     password: Option<&str>,
-    d: &Derivations,
+    d: &dyn Keys,
     walk: &mut Walk,
 ) -> Result<(), String> {
     // EncryptedData ::= SEQUENCE { version, EncryptedContentInfo }
@@ -148,7 +148,7 @@ fn encrypted_bags(
 fn read_bags(
     safe_contents: &[u8],
     password: Option<&str>,
-    d: &Derivations,
+    d: &dyn Keys,
     walk: &mut Walk,
 ) -> Result<(), String> {
     let (seq, _) = der::expect(safe_contents, 0x30)?;
@@ -265,7 +265,7 @@ fn entries(bags: Vec<Bag>) -> Vec<Entry> {
 pub fn recover_key(
     protected: &[u8],
     password: &str,
-    d: &Derivations,
+    d: &dyn Keys,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     let kids = der::children(protected)?;
     let (Some(alg), Some(ct)) = (kids.first(), kids.get(1)) else {
@@ -281,7 +281,7 @@ fn decrypt(
     password: &str,
     ct: &[u8],
     purpose: Purpose,
-    d: &Derivations,
+    d: &dyn Keys,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     let kids = der::children(alg.body)?;
     let id = der::oid(kids.first().ok_or("empty AlgorithmIdentifier")?)?;
@@ -305,7 +305,7 @@ fn decrypt(
 }
 
 /// What a key is derived for, and the run's derivations.
-type For<'a> = (Purpose, &'a Derivations);
+type For<'a> = (Purpose, &'a dyn Keys);
 
 fn pbes2(
     params: &Tlv<'_>,
@@ -465,7 +465,7 @@ fn verify_mac(
     mac: &Tlv<'_>,
     password: &str,
     auth_safe: &[u8],
-    d: &Derivations,
+    d: &dyn Keys,
 ) -> Result<(bool, String), String> {
     let kids = der::children(mac.body)?;
     let digest_info = der::children(kids.first().ok_or("empty MacData")?.body)?;
