@@ -33,8 +33,12 @@ impl Partial {
         ready: &dyn Fn(&str) -> bool,
     ) {
         for (rule, slot) in rules.rules.iter().zip(&mut self.0) {
-            if slot.is_none() && rule.facts().iter().all(|f| ready(f)) {
-                *slot = Some(evaluate_rule(rule, rules, facts, selection));
+            if slot.is_some() {
+                continue;
+            }
+            let reads = rule.facts();
+            if reads.iter().all(|f| ready(f)) {
+                *slot = Some(evaluate_rule((rule, &reads), rules, facts, selection));
             }
         }
     }
@@ -43,7 +47,9 @@ impl Partial {
     pub fn finish(self, rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
         let mut results: Vec<RuleResult> = (rules.rules.iter().zip(self.0))
             .map(|(rule, done)| {
-                done.unwrap_or_else(|| evaluate_rule(rule, rules, facts, selection))
+                done.unwrap_or_else(|| {
+                    evaluate_rule((rule, &rule.facts()), rules, facts, selection)
+                })
             })
             .collect();
         link_causes(&mut results);
@@ -79,7 +85,13 @@ fn link_causes(results: &mut [RuleResult]) {
     }
 }
 
-fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Selection) -> RuleResult {
+/// One rule's result; `reads` is [`Rule::facts`], which the caller has already listed.
+fn evaluate_rule(
+    (rule, reads): (&Rule, &[String]),
+    rules: &RuleSet,
+    facts: &Facts,
+    selection: &Selection,
+) -> RuleResult {
     let get = |name: &str| preflight_rules::difference::resolve(name, &|n| facts.get(n));
     let mut result = RuleResult {
         id: rule.id.clone(),
@@ -96,12 +108,7 @@ fn evaluate_rule(rule: &Rule, rules: &RuleSet, facts: &Facts, selection: &Select
         waiver: None,
         attestation: None,
         caused_by: None,
-        duration_ms: rule
-            .facts()
-            .iter()
-            .map(|f| get(f).duration_ms)
-            .max()
-            .unwrap_or(0),
+        duration_ms: reads.iter().map(|f| get(f).duration_ms).max().unwrap_or(0),
     };
     if let Some(reason) = selection.excluded(rule, rules) {
         return skip(result, reason);
