@@ -14,14 +14,22 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<Ru
     Partial::new(rules).finish(rules, facts, selection)
 }
 
-/// An evaluation done in two steps: the rules whose facts are all final first (while a slow
-/// probe still runs), the rest once every fact is in. A rule's result depends only on the rule
-/// and the facts it reads, so both steps give what one evaluation would.
-pub struct Partial(Vec<Option<RuleResult>>);
+/// An evaluation done in steps: the rules whose facts are all final first (each time a probe
+/// family answers, while slower ones still run), the rest once every fact is in. A rule's
+/// result depends only on the rule and the facts it reads, so the steps give what one
+/// evaluation would.
+pub struct Partial {
+    done: Vec<Option<RuleResult>>,
+    /// Each rule's [`Rule::facts`], listed once.
+    reads: Vec<Vec<String>>,
+}
 
 impl Partial {
     pub fn new(rules: &RuleSet) -> Partial {
-        Partial(vec![None; rules.rules.len()])
+        Partial {
+            done: vec![None; rules.rules.len()],
+            reads: rules.rules.iter().map(Rule::facts).collect(),
+        }
     }
 
     /// Judges every rule not judged yet whose facts `ready` says are final.
@@ -32,24 +40,20 @@ impl Partial {
         selection: &Selection,
         ready: &dyn Fn(&str) -> bool,
     ) {
-        for (rule, slot) in rules.rules.iter().zip(&mut self.0) {
-            if slot.is_some() {
-                continue;
-            }
-            let reads = rule.facts();
-            if reads.iter().all(|f| ready(f)) {
-                *slot = Some(evaluate_rule((rule, &reads), rules, facts, selection));
+        let rules_and_reads = rules.rules.iter().zip(&self.reads);
+        for ((rule, reads), slot) in rules_and_reads.zip(&mut self.done) {
+            if slot.is_none() && reads.iter().all(|f| ready(f)) {
+                *slot = Some(evaluate_rule((rule, reads), rules, facts, selection));
             }
         }
     }
 
     /// Every result, in the pack's order: the rules not judged yet are judged now.
     pub fn finish(self, rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
-        let mut results: Vec<RuleResult> = (rules.rules.iter().zip(self.0))
-            .map(|(rule, done)| {
-                done.unwrap_or_else(|| {
-                    evaluate_rule((rule, &rule.facts()), rules, facts, selection)
-                })
+        let rules_and_reads = rules.rules.iter().zip(&self.reads);
+        let mut results: Vec<RuleResult> = (rules_and_reads.zip(self.done))
+            .map(|((rule, reads), done)| {
+                done.unwrap_or_else(|| evaluate_rule((rule, reads), rules, facts, selection))
             })
             .collect();
         link_causes(&mut results);

@@ -33,13 +33,13 @@ pub fn start(ctx: Arc<Context>, selection: &Selection, extra_packs: bool) -> Pen
     Pending::Probing(ctx, names, launched)
 }
 
-/// Called once while the last probe family still runs, with the facts so far and which of them
-/// are final, so that the rules that read only those can be judged meanwhile.
+/// Called each time a probe family answers while others still run, with the facts so far and
+/// which of them are final, so that the rules that read only those can be judged meanwhile.
 pub type Early<'a> = &'a mut dyn FnMut(&Facts, &dyn Fn(&str) -> bool);
 
 impl Pending {
-    /// The facts the selected rules of `rules` read; `early` sees them before the last family
-    /// has answered (when probing started before the pack loaded).
+    /// The facts the selected rules of `rules` read; `early` sees them as the families answer
+    /// (when probing started before the pack loaded).
     pub fn finish(self, rules: &RuleSet, selection: &Selection, early: Early<'_>) -> Facts {
         match self {
             Pending::Probing(ctx, names, launched) => launched.gather(&ctx, &names, early),
@@ -202,8 +202,8 @@ fn launch(ctx: &Arc<Context>, wanted: &BTreeSet<String>) -> Launched {
 
 impl Launched {
     /// Every wanted fact: as its family answered, or `unavailable` saying why not (a family
-    /// that did not answer within the deadline, a fact no family reported). When one family
-    /// is left to answer, `early` sees the facts so far: those are final.
+    /// that did not answer within the deadline, a fact no family reported). Each time a family
+    /// answers and others are still to come, `early` sees the facts so far: those are final.
     fn gather(self, ctx: &Context, wanted: &BTreeSet<String>, early: Early<'_>) -> Facts {
         let Launched {
             by_family,
@@ -214,12 +214,24 @@ impl Launched {
         let deadline = started + ctx.deadline + Duration::from_millis(500);
         let mut pending: BTreeSet<Family> = by_family.keys().copied().collect();
         let mut facts = facts_file(ctx, unknown);
-        receive(deadline, &answers, &mut facts.facts, (&mut pending, 1));
-        if pending.len() == 1 {
-            // Only answered families' facts (and unknown ones) are in the map so far.
-            early(&facts, &|name| facts.facts.contains_key(name));
+        let mut waiting = crate::progress::Waiting::new();
+        while let Some(left) = pending.len().checked_sub(1) {
+            receive(
+                deadline,
+                &answers,
+                &mut facts.facts,
+                (&mut pending, left),
+                &mut waiting,
+            );
+            if pending.len() > left {
+                break; // the deadline has passed
+            }
+            if !pending.is_empty() {
+                // Only answered families' facts (and unknown ones) are in the map so far.
+                early(&facts, &|name| facts.facts.contains_key(name));
+            }
         }
-        receive(deadline, &answers, &mut facts.facts, (&mut pending, 0));
+        drop(waiting);
         let out = &mut facts.facts;
         for family in pending {
             for name in &by_family[&family] {
@@ -240,14 +252,14 @@ impl Launched {
 }
 
 /// Takes the families' answers into `out` until no more than `left` families are `pending`,
-/// or the deadline has passed.
+/// or the deadline has passed; `waiting` says what is still awaited.
 fn receive(
     deadline: Instant,
     answers: &mpsc::Receiver<FamilyDone>,
     out: &mut BTreeMap<String, Fact>,
     (pending, left): (&mut BTreeSet<Family>, usize),
+    waiting: &mut crate::progress::Waiting,
 ) {
-    let mut waiting = crate::progress::Waiting::new();
     while pending.len() > left {
         let left = deadline.saturating_duration_since(Instant::now());
         let tick = left.min(Duration::from_millis(100));
@@ -265,7 +277,6 @@ fn receive(
         let what: Vec<&str> = pending.iter().map(|f| awaited(*f)).collect();
         waiting.show(&what);
     }
-    drop(waiting);
 }
 
 /// What a family's probe waits on, for the progress line.
