@@ -553,13 +553,18 @@ mod tests {
         out
     }
 
-    #[test]
-    fn keys_derived_in_pairs_are_the_keys_derived_alone() {
-        let pw: Vec<u8> = "Hardened-KS-47"
+    /// A password as a BMPString with its terminator, as verify_mac passes it to RFC 7292.
+    fn bmp(password: &str) -> Vec<u8> {
+        password
             .encode_utf16()
             .flat_map(u16::to_be_bytes)
             .chain([0, 0])
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn keys_derived_in_pairs_are_the_keys_derived_alone() {
+        let pw = bmp("Hardened-KS-47");
         let input = |scheme, salt: &'static [u8], rounds, len| Input {
             scheme,
             password: if matches!(scheme, Scheme::Pkcs12Sha1(_) | Scheme::Pkcs12Sha256(_)) {
@@ -670,12 +675,7 @@ mod tests {
 
     #[test]
     fn the_pkcs12_kdf_rounds_match_the_digest_api() {
-        // "Hardened-KS-47" as a BMPString with its terminator, as verify_mac passes it.
-        let pw: Vec<u8> = "Hardened-KS-47"
-            .encode_utf16()
-            .flat_map(u16::to_be_bytes)
-            .chain([0, 0])
-            .collect();
+        let pw = bmp("Hardened-KS-47");
         let salt = [0x5a; 20];
         for (rounds, id, len) in [
             (1, 1, 24),
