@@ -20,7 +20,7 @@ pub enum Purpose {
 }
 
 /// The hash and scheme of one derivation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scheme {
     /// RFC 7292 appendix B.2, with the diversifier ID (1 key, 2 IV, 3 MAC key).
     Pkcs12Sha1(u8),
@@ -73,6 +73,17 @@ impl Owned {
             rounds: i.rounds,
             len: i.len,
         }
+    }
+
+    /// Every field, for a total order.
+    fn order(&self) -> (&[u8], usize, u64, Scheme, &[u8]) {
+        (
+            &self.salt,
+            self.len,
+            self.rounds,
+            self.scheme,
+            &self.password,
+        )
     }
 
     fn input(&self) -> Input<'_> {
@@ -176,9 +187,10 @@ impl Derivations {
     /// structure and password, so they are known before any is derived.
     pub fn prepare(&self, plan: Plan) {
         let mut todo = plan.0.into_inner().unwrap_or_default();
-        // One order for every thread, so that two threads pairing the same keys take their
-        // slots in the same order (never each holding the one the other waits for).
-        todo.sort_by(|(_, a), (_, b)| (&a.salt, a.len, a.rounds).cmp(&(&b.salt, b.len, b.rounds)));
+        // One order over every input, the same on every thread: a pair's thread holds its
+        // first key's slot while it fills the second's, so every wait is for a later slot in
+        // this order, and no two threads can each hold what the other waits for.
+        todo.sort_by(|(_, a), (_, b)| a.order().cmp(&b.order()));
         for pair in todo.chunks(2) {
             match pair {
                 [(pa, a), (pb, b)] => self.pair((*pa, a.input()), (*pb, b.input())),
