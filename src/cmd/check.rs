@@ -33,7 +33,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8> {
     let source = start_facts(args, &settings, &selection);
     let rules = load_rules(&settings.rules)?;
     check_selection(&rules, &selection, waivers.as_ref())?;
-    // The rules whose facts are in are judged while the last probe family still runs.
+    // The rules whose facts are all in are judged as each probe family answers, while the
+    // others still run.
     let mut judged = eval::Partial::new(&rules);
     let mut early = |facts: &Facts, ready: &dyn Fn(&str) -> bool| {
         judged.judge_ready(&rules, facts, &selection, ready)

@@ -304,7 +304,7 @@ fn decrypt(
     }
 }
 
-/// What a key is derived for, and the run's derivations.
+/// What a key is derived for, and where keys come from (the run's derivations, or a plan).
 type For<'a> = (Purpose, &'a dyn Keys);
 
 fn pbes2(
