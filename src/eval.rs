@@ -11,7 +11,8 @@ use std::borrow::Cow;
 pub use crate::rules::Selection;
 
 pub fn evaluate(rules: &RuleSet, facts: &Facts, selection: &Selection) -> Vec<RuleResult> {
-    Partial::new(rules).finish(rules, facts, selection)
+    let reads = rules.rules.iter().map(Rule::facts).collect();
+    Partial::new(rules, reads).finish(rules, facts, selection)
 }
 
 /// An evaluation done in steps: the rules whose facts are all final first (each time a probe
@@ -25,10 +26,11 @@ pub struct Partial {
 }
 
 impl Partial {
-    pub fn new(rules: &RuleSet) -> Partial {
+    /// `reads`: each rule's [`Rule::facts`] (see [`crate::rules::reads`]).
+    pub fn new(rules: &RuleSet, reads: Vec<Vec<String>>) -> Partial {
         Partial {
             done: vec![None; rules.rules.len()],
-            reads: rules.rules.iter().map(Rule::facts).collect(),
+            reads,
         }
     }
 
@@ -251,7 +253,7 @@ fn when_unmet(w: &When, facts: &Facts) -> Option<Unmet> {
 /// not say, the facts it reads) and what this node has instead.
 fn not_here(c: &Cond, facts: &Facts, means: &str) -> String {
     let mut read = Vec::new();
-    c.expr.facts(&mut read);
+    c.expr().facts(&mut read);
     let here: Vec<String> = read
         .iter()
         .map(|f| {
@@ -272,7 +274,7 @@ fn not_here(c: &Cond, facts: &Facts, means: &str) -> String {
 }
 
 fn unmet(c: &Cond, facts: &Facts, fact: &str, what: &str) -> Option<Unmet> {
-    match cond::eval(&c.expr, &|n| facts.get(n)) {
+    match cond::eval(c.expr(), &|n| facts.get(n)) {
         Ok(o) if o.holds => None,
         Ok(_) if fact.is_empty() => Some(Unmet::DoesNotApply(not_here(c, facts, what))),
         Ok(_) => {
@@ -340,7 +342,7 @@ fn judge<'f>(
     };
     for (status, by, c) in [(Status::Fail, "fail", fail), (Status::Warn, "warn", warn)] {
         if let Some(c) = c {
-            let o = cond::eval(&c.expr, get)?;
+            let o = cond::eval(c.expr(), get)?;
             if o.holds {
                 return Ok(Verdict {
                     status,
@@ -386,7 +388,7 @@ fn finish<'f>(
         .unwrap_or_else(|| default_message(&v));
     let missing = deciding(rule, case, &v).map(|c| {
         let mut out = Vec::new();
-        cond::lacking(&c.expr, get, &mut out);
+        cond::lacking(c.expr(), get, &mut out);
         out.join("; ")
     });
     result.message = render(&template, &result, missing.as_deref(), get);
@@ -409,7 +411,7 @@ fn render_fix<'f>(template: &str, rule: &Rule, get: &dyn Fn(&str) -> Cow<'f, Fac
             let parts: Vec<String> = rule
                 .fix_parts
                 .iter()
-                .filter(|p| cond::eval(&p.when.expr, get).is_ok_and(|o| o.holds))
+                .filter(|p| cond::eval(p.when.expr(), get).is_ok_and(|o| o.holds))
                 .map(|p| render_fix(&p.text, rule, get))
                 .collect();
             parts.join(", ")
@@ -484,7 +486,7 @@ fn expected(rule: &Rule, case: Option<&RuleCase>, v: &Verdict) -> Option<String>
         Some(_) => warn,
         None => warn.or(fail),
     };
-    c.map(|c| c.expr.negated_text())
+    c.map(|c| c.expr().negated_text())
 }
 
 fn default_message(v: &Verdict) -> String {

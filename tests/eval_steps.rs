@@ -24,7 +24,7 @@ fn rules_judged_as_families_answer_match_one_evaluation() {
     let families: BTreeSet<String> = all.facts.keys().filter_map(|n| family(n)).collect();
     assert!(families.len() > 5, "{families:?}");
     // The families answer in order, and each step sees only the facts of those that answered.
-    let mut partial = Partial::new(&rules);
+    let mut partial = Partial::new(&rules, preflight::rules::reads(&rules, true));
     let mut seen = all.clone();
     seen.facts.clear();
     for answered in &families {
@@ -38,4 +38,16 @@ fn rules_judged_as_families_answer_match_one_evaluation() {
     }
     let stepped = serde_json::to_value(partial.finish(&rules, &all, &selection)).unwrap();
     assert_eq!(stepped, once);
+}
+
+/// The embedded pack's reads come from the build's table (sparing the decoding of every
+/// condition): that table must say what the rules themselves list, rule by rule.
+#[test]
+fn the_builds_table_of_reads_is_what_the_rules_list() {
+    let rules = preflight::rules::embedded();
+    let table = preflight::rules::reads(&rules, true);
+    let listed: Vec<Vec<String>> = rules.rules.iter().map(|r| r.facts()).collect();
+    assert_eq!(table.len(), rules.rules.len());
+    assert_eq!(table, listed);
+    assert!(table.iter().any(|r| r.len() > 3), "{table:?}");
 }

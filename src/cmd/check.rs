@@ -35,7 +35,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<u8> {
     check_selection(&rules, &selection, waivers.as_ref())?;
     // The rules whose facts are all in are judged as each probe family answers, while the
     // others still run.
-    let mut judged = eval::Partial::new(&rules);
+    let reads = crate::rules::reads(&rules, settings.rules.is_empty());
+    let mut judged = eval::Partial::new(&rules, reads);
     let mut early = |facts: &Facts, ready: &dyn Fn(&str) -> bool| {
         judged.judge_ready(&rules, facts, &selection, ready)
     };

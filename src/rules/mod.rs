@@ -105,6 +105,26 @@ pub fn embedded_reads() -> &'static [(&'static str, &'static str, &'static [&'st
     embedded::READS
 }
 
+/// What each rule of `set` reads ([`Rule::facts`]). For the embedded pack alone
+/// (`embedded_only`) that is the build's table, which spares decoding every condition of the
+/// pack ([`cond::Cond::expr`]); with other packs, or should the ids not line up, it is listed
+/// from the rules.
+pub fn reads(set: &RuleSet, embedded_only: bool) -> Vec<Vec<String>> {
+    let table = embedded_reads();
+    let same = table.len() == set.rules.len()
+        && table
+            .iter()
+            .zip(&set.rules)
+            .all(|((id, _, _), r)| *id == r.id);
+    if embedded_only && same {
+        let listed = table
+            .iter()
+            .map(|(_, _, f)| f.iter().map(|s| s.to_string()));
+        return listed.map(Iterator::collect).collect();
+    }
+    set.rules.iter().map(Rule::facts).collect()
+}
+
 /// The node rule packs embedded in the binary, as text.
 pub fn embedded_packs() -> Vec<PackSource> {
     let files = embedded::FILES

@@ -10,10 +10,112 @@ use std::cmp::Ordering;
 use std::ops::Range;
 
 /// A compiled condition and the text it came from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// In binary form (the embedded pack) the expression stays encoded until first read: a run
+/// reads the conditions of the rules it judges and, of those, the case for this version, and
+/// decoding every one of them was most of loading the pack (docs/PERFORMANCE.md, ninth
+/// session). Readable forms (JSON, TOML) hold the expression itself.
+#[derive(Clone)]
 pub struct Cond {
     pub text: String,
-    pub expr: Expr,
+    expr: std::sync::OnceLock<Expr>,
+    /// The expression in postcard's form, until [`Cond::expr`] decodes it.
+    encoded: Box<[u8]>,
+}
+
+impl Cond {
+    pub fn new(text: String, expr: Expr) -> Cond {
+        Cond {
+            text,
+            expr: std::sync::OnceLock::from(expr),
+            encoded: Box::default(),
+        }
+    }
+
+    /// The compiled expression (decoded on first use when it was read in binary form).
+    pub fn expr(&self) -> &Expr {
+        self.expr.get_or_init(|| {
+            postcard::from_bytes(&self.encoded).expect("an encoded condition decodes")
+        })
+    }
+}
+
+/// The condition as compiled, whether or not its expression has been decoded yet.
+impl std::fmt::Debug for Cond {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let expr = self.expr();
+        f.debug_struct("Cond")
+            .field("text", &self.text)
+            .field("expr", expr)
+            .finish()
+    }
+}
+
+/// [`Cond`] as written: with its expression (readable formats) or the expression's postcard
+/// bytes (binary ones).
+#[derive(Serialize, Deserialize)]
+struct Written<E> {
+    text: String,
+    expr: E,
+}
+
+impl Serialize for Cond {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = self.text.clone();
+        if s.is_human_readable() {
+            return Written {
+                text,
+                expr: self.expr(),
+            }
+            .serialize(s);
+        }
+        let bytes = postcard::to_allocvec(self.expr()).map_err(serde::ser::Error::custom)?;
+        Written {
+            text,
+            expr: Bytes(bytes),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cond {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cond, D::Error> {
+        if d.is_human_readable() {
+            let w = Written::<Expr>::deserialize(d)?;
+            return Ok(Cond::new(w.text, w.expr));
+        }
+        let w = Written::<Bytes>::deserialize(d)?;
+        Ok(Cond {
+            text: w.text,
+            expr: std::sync::OnceLock::new(),
+            encoded: w.expr.0.into_boxed_slice(),
+        })
+    }
+}
+
+/// Bytes written as one byte string (a `Vec<u8>` would be read back one byte at a time).
+struct Bytes(Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an encoded condition")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+        }
+        d.deserialize_bytes(Visit)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -342,10 +444,7 @@ pub fn compile(text: &str, default_subject: Option<&str>) -> Result<Cond, CondEr
             ),
         );
     }
-    Ok(Cond {
-        text: text.to_string(),
-        expr,
-    })
+    Ok(Cond::new(text.to_string(), expr))
 }
 
 impl Parser<'_> {
@@ -1107,23 +1206,23 @@ mod tests {
 
     fn holds(cond: &str, subject: Option<&str>, f: &dyn Fn(&str) -> Cow<'static, Fact>) -> bool {
         let c = compile(cond, subject).unwrap_or_else(|e| panic!("{cond}: {e:?}"));
-        eval(&c.expr, f).unwrap().holds
+        eval(c.expr(), f).unwrap().holds
     }
 
     #[test]
     fn a_condition_subtracts_and_names_the_unseen_side() {
         let c = compile("host.memory.total - jvm.heap.max < 1600MiB", None).unwrap();
         let mut read = Vec::new();
-        c.expr.facts(&mut read);
+        c.expr().facts(&mut read);
         assert_eq!(read, ["host.memory.total", "jvm.heap.max"]);
         let gib = 1u64 << 30;
         let f = facts(&[
             ("host.memory.total", Value::Bytes(4 * gib)),
             ("jvm.heap.max", Value::Bytes(3 * gib)),
         ]);
-        assert!(eval(&c.expr, &f).unwrap().holds);
+        assert!(eval(c.expr(), &f).unwrap().holds);
         let f = facts(&[("host.memory.total", Value::Bytes(4 * gib))]);
-        let unseen = eval(&c.expr, &f).unwrap_err();
+        let unseen = eval(c.expr(), &f).unwrap_err();
         assert_eq!(unseen.fact, "jvm.heap.max");
         let e = compile("host.memory.total - < 1GiB", None).unwrap_err();
         assert!(e.message.contains("expected a fact to subtract"), "{e:?}");
@@ -1194,7 +1293,7 @@ mod tests {
     fn unavailable_facts_make_the_condition_unavailable() {
         let f = facts(&[]);
         let c = compile("< 4", Some("host.cpu.cores")).unwrap();
-        let e = eval(&c.expr, &f).unwrap_err();
+        let e = eval(c.expr(), &f).unwrap_err();
         assert!(e.reason.contains("not probed"), "{e}");
     }
 
@@ -1217,14 +1316,14 @@ mod tests {
             "host.memory.total < 4GiB and host.cpu.cores < 2",
         ] {
             let c = compile(undecided, None).unwrap();
-            assert!(eval(&c.expr, &f).is_err(), "{undecided}");
+            assert!(eval(c.expr(), &f).is_err(), "{undecided}");
         }
     }
 
     #[test]
     fn an_or_with_a_side_that_holds_holds_whatever_the_other_side() {
         let f = facts(&[("host.cpu.cores", Value::Int(1))]);
-        let run = |cond: &str| eval(&compile(cond, None).unwrap().expr, &f);
+        let run = |cond: &str| eval(compile(cond, None).unwrap().expr(), &f);
         for cond in [
             "host.cpu.cores < 2 or host.memory.total < 4GiB",
             "host.memory.total < 4GiB or host.cpu.cores < 2",
@@ -1265,15 +1364,15 @@ mod tests {
             None,
         )
         .unwrap();
-        assert!(eval(&c.expr, &f).unwrap().holds);
+        assert!(eval(c.expr(), &f).unwrap().holds);
         let mut out = Vec::new();
-        lacking(&c.expr, &f, &mut out);
+        lacking(c.expr(), &f, &mut out);
         assert_eq!(out, ["db.apim_db.tables: AM_REVISION, AM_KEY_MANAGER"]);
         // An unobserved fact lacks nothing that can be named (the rule errors on it instead).
         let mut out = Vec::new();
-        lacking(&c.expr, &facts(&[]), &mut out);
+        lacking(c.expr(), &facts(&[]), &mut out);
         lacking(
-            &c.expr,
+            c.expr(),
             &facts(&[("db.apim_db.tables", Value::Null)]),
             &mut out,
         );
@@ -1344,13 +1443,13 @@ mod tests {
     fn intervals_find_unreachable_conditions() {
         let fail = compile("< 4GiB", Some("host.memory.total"))
             .unwrap()
-            .expr
+            .expr()
             .interval()
             .unwrap()
             .1;
         let warn = compile("< 2GiB", Some("host.memory.total"))
             .unwrap()
-            .expr
+            .expr()
             .interval()
             .unwrap()
             .1;
@@ -1358,7 +1457,7 @@ mod tests {
         assert!(!fail.within(&warn));
         let never = compile("< 2 and > 5", Some("host.cpu.cores"))
             .unwrap()
-            .expr
+            .expr()
             .interval()
             .unwrap()
             .1;
@@ -1368,12 +1467,12 @@ mod tests {
     #[test]
     fn expected_text_negates_simple_tests() {
         let c = compile("< 4GiB", Some("host.memory.total")).unwrap();
-        assert_eq!(c.expr.negated_text(), ">= 4 GiB");
+        assert_eq!(c.expr().negated_text(), ">= 4 GiB");
         let c = compile(
             "missing or == 'h2'",
             Some("deployment.database.apim_db.type"),
         )
         .unwrap();
-        assert_eq!(c.expr.negated_text(), "not (missing or == 'h2')");
+        assert_eq!(c.expr().negated_text(), "not (missing or == 'h2')");
     }
 }

@@ -726,7 +726,7 @@ fn check_reachable(
 ) {
     let offset = |key: &str| if key == "fail" { fail_at } else { warn_at };
     for (key, c) in [("fail", fail), ("warn", warn)] {
-        if let Some((_, iv)) = c.as_ref().and_then(|c| c.expr.interval())
+        if let Some((_, iv)) = c.as_ref().and_then(|c| c.expr().interval())
             && iv.is_empty()
         {
             let off = offset(key);
@@ -740,7 +740,7 @@ fn check_reachable(
         }
     }
     if let (Some(f), Some(w)) = (fail, warn)
-        && let (Some((fs, fi)), Some((ws, wi))) = (f.expr.interval(), w.expr.interval())
+        && let (Some((fs, fi)), Some((ws, wi))) = (f.expr().interval(), w.expr().interval())
         && fs == ws
         && wi.within(&fi)
     {

@@ -101,7 +101,7 @@ impl When {
     /// Every fact this applicability reads.
     pub fn facts(&self, out: &mut Vec<String>) {
         for c in [&self.version, &self.condition].into_iter().flatten() {
-            c.expr.facts(out);
+            c.expr().facts(out);
         }
         if !self.profiles.is_empty() && !out.iter().any(|f| f == "product.profile") {
             out.push("product.profile".into());
@@ -163,16 +163,16 @@ impl Rule {
             out.extend(crate::difference::parts(f).into_iter().map(String::from));
         }
         for c in [&self.fail, &self.warn].into_iter().flatten() {
-            c.expr.facts(&mut out);
+            c.expr().facts(&mut out);
         }
         self.when.facts(&mut out);
         for part in &self.fix_parts {
-            part.when.expr.facts(&mut out);
+            part.when.expr().facts(&mut out);
         }
         for case in &self.cases {
             case.when.facts(&mut out);
             for c in [&case.fail, &case.warn].into_iter().flatten() {
-                c.expr.facts(&mut out);
+                c.expr().facts(&mut out);
             }
         }
         for f in &self.template_facts {
