@@ -417,9 +417,7 @@ impl<const W: usize> Rounds<W> {
         while self.step() {}
         Zeroizing::new(self.output().to_vec())
     }
-}
 
-impl<const W: usize> Rounds<W> {
     /// Runs one hash: a round of RFC 7292, half a round of PBKDF2. False once none is left.
     fn step(&mut self) -> bool {
         if self.left == 0 {
